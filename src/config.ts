@@ -1,0 +1,95 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting of the service (see ../shared/API.md), read from the environment once at start and
+ * validated. A bad value stops the process with one line naming the variable.
+ */
+const kekSchema = z
+  .string()
+  .refine((v) => Buffer.from(v, 'base64').length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(v), {
+    message: 'must be base64 of exactly 32 bytes',
+  });
+
+const urlSchema = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL (${protocols.join(' or ')})` },
+  );
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  SEAL_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: urlSchema(['postgres:', 'postgresql:']).optional(),
+  REDIS_URL: urlSchema(['redis:', 'rediss:']).optional(),
+  SEAL_KEK: kekSchema.optional(),
+  SEAL_PUBLIC_URL: urlSchema(['http:', 'https:']).optional(),
+  SEAL_BOOTSTRAP_TOKEN: z.string().min(32, 'must be at least 32 characters').max(512).optional(),
+  SEAL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(50 * 1024 * 1024),
+  SEAL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  SEAL_TSA_URL: urlSchema(['http:', 'https:']).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  /** The key-encryption key; undefined means "development: generate one into dataDir". */
+  kek?: Buffer;
+  publicUrl: string;
+  bootstrapToken?: string;
+  maxBodyBytes: number;
+  /** Requests a minute per caller before 429. */
+  rateLimitPerMinute: number;
+  /** An external RFC 3161 TSA for B-T and up; our own TSA when unset. */
+  tsaUrl?: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`${variable}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Empty strings count as unset, as a shell `FOO= npm start` means. */
+function present(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') out[key] = v;
+  }
+  return out;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(present(env));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+  }
+  const e = parsed.data;
+  const dataDir = isAbsolute(e.SEAL_DATA_DIR) ? e.SEAL_DATA_DIR : resolve(e.SEAL_DATA_DIR);
+  return {
+    port: e.PORT,
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    kek: e.SEAL_KEK ? Buffer.from(e.SEAL_KEK, 'base64') : undefined,
+    publicUrl: (e.SEAL_PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
+    bootstrapToken: e.SEAL_BOOTSTRAP_TOKEN,
+    maxBodyBytes: e.SEAL_MAX_BODY_BYTES,
+    rateLimitPerMinute: e.SEAL_RATE_LIMIT_PER_MINUTE,
+    tsaUrl: e.SEAL_TSA_URL,
+    logLevel: e.LOG_LEVEL,
+  };
+}

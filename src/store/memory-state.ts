@@ -1,0 +1,62 @@
+import type { SharedState } from './shared-state.js';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+
+/** In-process SharedState for a single instance (no REDIS_URL). Expired entries are dropped lazily. */
+export class MemoryState implements SharedState {
+  readonly kind = 'memory' as const;
+  private readonly entries = new Map<string, { value: Buffer; expiresAt: number }>();
+
+  constructor(private readonly clock: Clock = systemClock, private readonly maxEntries = 100_000) {}
+
+  private live(key: string) {
+    const e = this.entries.get(key);
+    if (e && e.expiresAt <= this.clock.now().getTime()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return e;
+  }
+
+  private put(key: string, value: Buffer, ttlMs: number) {
+    if (this.entries.size >= this.maxEntries) this.sweep();
+    this.entries.delete(key); // re-insert so Map order stays oldest-first for eviction
+    this.entries.set(key, { value: Buffer.from(value), expiresAt: this.clock.now().getTime() + ttlMs });
+  }
+
+  /** Drops expired entries, then the oldest ones if still full: memory stays bounded. */
+  private sweep() {
+    const now = this.clock.now().getTime();
+    for (const [k, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(k);
+    for (const k of this.entries.keys()) {
+      if (this.entries.size < this.maxEntries) break;
+      this.entries.delete(k);
+    }
+  }
+
+  async get(key: string) {
+    const e = this.live(key);
+    return e ? Buffer.from(e.value) : null;
+  }
+  async set(key: string, value: Buffer, ttlMs: number) {
+    this.put(key, value, ttlMs);
+  }
+  async setIfAbsent(key: string, value: Buffer, ttlMs: number) {
+    if (this.live(key)) return false;
+    this.put(key, value, ttlMs);
+    return true;
+  }
+  async delete(key: string) {
+    this.entries.delete(key);
+  }
+  async increment(key: string, ttlMs: number) {
+    const e = this.live(key);
+    const next = (e ? Number(e.value.toString()) : 0) + 1;
+    if (e) e.value = Buffer.from(String(next));
+    else this.put(key, Buffer.from(String(next)), ttlMs);
+    return next;
+  }
+  async close() {
+    this.entries.clear();
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * Shared short-lived state: what several instances behind a load balancer must see quickly
+ * (idempotency keys, rate limits, cached OCSP responses). Redis when REDIS_URL is set, in-process
+ * otherwise. PostgreSQL stays the source of truth: everything here may be lost at any time.
+ */
+export interface SharedState {
+  readonly kind: 'redis' | 'memory';
+  get(key: string): Promise<Buffer | null>;
+  set(key: string, value: Buffer, ttlMs: number): Promise<void>;
+  /** Sets only when the key is absent; true when this call set it (an atomic claim). */
+  setIfAbsent(key: string, value: Buffer, ttlMs: number): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  /** Adds one to a counter that expires ttlMs after its first increment; returns the new count. */
+  increment(key: string, ttlMs: number): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FixedClock } from '../../src/clock.js';
+import { MemoryState } from '../../src/store/memory-state.js';
+import { openRedisState } from '../../src/store/redis-state.js';
+import type { SharedState } from '../../src/store/shared-state.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const kinds: { name: string; open: () => Promise<SharedState>; expire: (s: SharedState, ms: number) => Promise<void> }[] = [];
+const clock = new FixedClock(new Date('2026-11-25T00:00:00Z'));
+kinds.push({ name: 'memory', open: async () => new MemoryState(clock), expire: async (_s, ms) => clock.advance(ms) });
+if (process.env.REDIS_URL) {
+  const url = process.env.REDIS_URL;
+  kinds.push({ name: 'redis', open: () => openRedisState(url, `test:${randomBytes(6).toString('hex')}:`), expire: (_s, ms) => sleep(ms) });
+} else if (process.env.CI) {
+  throw new Error('CI is set but REDIS_URL is not: the Redis adapter would go untested');
+}
+
+describe.each(kinds)('shared state on $name', ({ open, expire }) => {
+  const opened: SharedState[] = [];
+  afterAll(async () => Promise.all(opened.map((s) => s.close())));
+  const fresh = async () => {
+    const s = await open();
+    opened.push(s);
+    return s;
+  };
+
+  it('stores, reads and deletes bytes', async () => {
+    const s = await fresh();
+    expect(await s.get('k')).toBeNull();
+    await s.set('k', Buffer.from([0, 1, 2, 255]), 10_000);
+    expect(await s.get('k')).toEqual(Buffer.from([0, 1, 2, 255]));
+    await s.delete('k');
+    expect(await s.get('k')).toBeNull();
+  });
+
+  it('setIfAbsent claims a key for exactly one of many concurrent callers', async () => {
+    const s = await fresh();
+    const wins = await Promise.all(Array.from({ length: 20 }, (_, i) => s.setIfAbsent('claim', Buffer.from(String(i)), 10_000)));
+    expect(wins.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('entries expire after their time to live', async () => {
+    const s = await fresh();
+    await s.set('short', Buffer.from('x'), 50);
+    await expire(s, 120);
+    expect(await s.get('short')).toBeNull();
+    expect(await s.setIfAbsent('short', Buffer.from('y'), 1000)).toBe(true);
+  });
+
+  it('counters count concurrently and reset with their window', async () => {
+    const s = await fresh();
+    const counts = await Promise.all(Array.from({ length: 10 }, () => s.increment('c', 80)));
+    expect(counts.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    await expire(s, 150);
+    expect(await s.increment('c', 80)).toBe(1);
+  });
+});
