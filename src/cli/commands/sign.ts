@@ -1,0 +1,152 @@
+import { createPrivateKey, sign as nodeSign, X509Certificate, type KeyObject } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { AppError } from '../../errors.js';
+import { httpTimestamper, type CmsSigner } from '../../pdf/cms.js';
+import { sealPdf, type PadesLevel } from '../../pdf/seal.js';
+import { canonicalPixels } from '../../render/canonical.js';
+
+const USAGE =
+  'usage: seal sign IN.pdf --key key.pem --cert cert.pem [--chain chain.pem] --page N --x MM --y MM --image seal.png\n' +
+  '                 [--size-mm W[xH]] [--level B-B|B-T] [--tsa URL] [--reason TEXT] [--location TEXT] [--field NAME] -o OUT.pdf\n' +
+  '  x, y: mm from the bottom-left corner of the page as a reader sees it, to the seal\'s centre.\n' +
+  '  The seal\'s size comes from --size-mm, else from the PNG\'s resolution (as `seal render` writes it).';
+
+/**
+ * `seal sign`: seal a PDF with a local key file, no service and no database. Exit 0 on success, 2 on a usage
+ * error or an input that cannot be sealed (one line on stderr, the problem type first), 1 on I/O errors.
+ */
+export async function signCommand(args: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      options: {
+        key: { type: 'string' },
+        cert: { type: 'string' },
+        chain: { type: 'string' },
+        page: { type: 'string' },
+        x: { type: 'string' },
+        y: { type: 'string' },
+        image: { type: 'string' },
+        'size-mm': { type: 'string' },
+        level: { type: 'string' },
+        tsa: { type: 'string' },
+        reason: { type: 'string' },
+        location: { type: 'string' },
+        field: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: true,
+    }));
+  } catch (err) {
+    return usage((err as Error).message.split('\n')[0] ?? 'bad arguments');
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const input = positionals[0];
+  if (!input || positionals.length > 1) return usage('exactly one input PDF is required');
+  const missing = ['key', 'cert', 'page', 'x', 'y', 'image', 'output'].filter((k) => str(k) === undefined);
+  if (missing.length) return usage(`missing ${missing.map((m) => (m === 'output' ? '-o' : `--${m}`)).join(', ')}`);
+  const page = Number(str('page'));
+  const xMm = Number(str('x'));
+  const yMm = Number(str('y'));
+  if (!Number.isInteger(page) || page < 1) return usage('--page must be a whole number from 1');
+  if (!Number.isFinite(xMm) || !Number.isFinite(yMm)) return usage('--x and --y must be numbers (mm)');
+  const level = (str('level') ?? (str('tsa') ? 'B-T' : 'B-B')) as PadesLevel;
+  if (level !== 'B-B' && level !== 'B-T') return usage('--level must be B-B or B-T here (B-LT/B-LTA need the service\'s revocation data)');
+  if (level === 'B-T' && !str('tsa')) return usage('--level B-T needs --tsa URL');
+
+  let pdf: Buffer, keyPem: Buffer, certPem: Buffer, chainPem: Buffer | undefined, png: Buffer;
+  try {
+    [pdf, keyPem, certPem, png] = await Promise.all([readFile(input), readFile(str('key')!), readFile(str('cert')!), readFile(str('image')!)]);
+    chainPem = str('chain') ? await readFile(str('chain')!) : undefined;
+  } catch (err) {
+    process.stderr.write(`seal sign: cannot read ${(err as NodeJS.ErrnoException).path ?? 'input'}: ${(err as NodeJS.ErrnoException).code ?? 'error'}\n`);
+    return 1;
+  }
+
+  try {
+    const signer = localSigner(keyPem, certPem, chainPem);
+    const pixels = await canonicalPixels(png);
+    const size = await sealSizeMm(png, pixels.width, pixels.height, str('size-mm'));
+    const out = await sealPdf(pdf, {
+      page, xMm, yMm, level, signer, signingTime: new Date(),
+      appearance: { ...pixels, widthMm: size.w, heightMm: size.h },
+      timestamper: str('tsa') ? httpTimestamper(str('tsa')!) : undefined,
+      reason: str('reason'), location: str('location'), fieldName: str('field'),
+    });
+    try {
+      await writeFile(str('output')!, out);
+    } catch (err) {
+      process.stderr.write(`seal sign: cannot write ${str('output')}: ${(err as NodeJS.ErrnoException).code ?? 'error'}\n`);
+      return 1;
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof AppError && err.status < 500) {
+      process.stderr.write(`seal sign: ${err.type}: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof AppError) {
+      process.stderr.write(`seal sign: ${err.type}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+function usage(message: string): number {
+  process.stderr.write(`seal sign: ${message}\n${USAGE}\n`);
+  return 2;
+}
+
+function pemBlocks(pem: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (const m of pem.toString('latin1').matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)) {
+    out.push(Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64'));
+  }
+  return out;
+}
+
+/** A CmsSigner over a local PEM key; the key never leaves this closure and is never printed. */
+export function localSigner(keyPem: Buffer, certPem: Buffer, chainPem?: Buffer): CmsSigner {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch {
+    throw new AppError(400, 'bad-key', 'The key file is not a readable unencrypted PEM private key.');
+  }
+  const leaf = pemBlocks(certPem)[0];
+  if (!leaf) throw new AppError(400, 'bad-certificate', 'The certificate file holds no PEM certificate.');
+  if (!new X509Certificate(leaf).checkPrivateKey(key)) throw new AppError(400, 'key-mismatch', 'The key does not belong to the certificate.');
+  const chain = chainPem ? pemBlocks(chainPem).filter((c) => !c.equals(leaf)) : [];
+  const details = key.asymmetricKeyDetails;
+  let keyAlgorithm: CmsSigner['keyAlgorithm'];
+  let digest: CmsSigner['digest'];
+  if (key.asymmetricKeyType === 'rsa') [keyAlgorithm, digest] = ['RSA', 'SHA-256'];
+  else if (key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1') [keyAlgorithm, digest] = ['ECDSA-P256', 'SHA-256'];
+  else if (key.asymmetricKeyType === 'ec' && details?.namedCurve === 'secp384r1') [keyAlgorithm, digest] = ['ECDSA-P384', 'SHA-384'];
+  else throw new AppError(400, 'unsupported-key', `Keys of type ${key.asymmetricKeyType}${details?.namedCurve ? ` (${details.namedCurve})` : ''} are not supported.`);
+  const hash = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' }[digest];
+  return { certificates: [leaf, ...chain], keyAlgorithm, digest, sign: async (data) => nodeSign(hash, data, key) };
+}
+
+async function sealSizeMm(png: Buffer, width: number, height: number, given?: string): Promise<{ w: number; h: number }> {
+  if (given !== undefined) {
+    const m = /^(\d+(?:\.\d+)?)(?:x(\d+(?:\.\d+)?))?$/.exec(given);
+    if (!m) throw new AppError(400, 'bad-size', '--size-mm must be W or WxH in mm, e.g. 42 or 45x30.');
+    const w = Number(m[1]);
+    return { w, h: m[2] ? Number(m[2]) : (w * height) / width };
+  }
+  const density = (await sharp(png).metadata()).density;
+  if (!density || density <= 72) throw new AppError(400, 'bad-size', 'The PNG carries no resolution; give the seal size with --size-mm.');
+  return { w: (width / density) * 25.4, h: (height / density) * 25.4 };
+}

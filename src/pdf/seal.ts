@@ -1,0 +1,177 @@
+/**
+ * sealPdf: apply a visible electronic seal (电子印章) to a PDF as a PAdES signature, by incremental update.
+ *
+ *   B-B    one revision: signature field + widget + appearance, CAdES detached CMS in /Contents
+ *   B-T    the same, the CMS carrying a signature time-stamp (timestamper required)
+ *   B-LT   then a DSS revision with certificates, OCSP responses and CRLs for EVERY signature in the document
+ *   B-LTA  then a document time-stamp revision
+ *
+ * The document is never loaded whole: the reader parses the trailer, xref sections and the few objects touched
+ * (catalog, AcroForm, the page); the output is one buffer (original + update) per revision.
+ */
+import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString } from 'pdf-lib';
+import { unprocessable } from '../errors.js';
+import { sealAppearanceStreams, type SealAppearance } from './appearance.js';
+import { buildPadesCms, estimateCmsSize, type CmsSigner, type RevocationSource, type Timestamper } from './cms.js';
+import { addDocumentTimestamp } from './doc-timestamp.js';
+import { addDssRevision } from './dss.js';
+import { IncrementalUpdate } from './incremental-writer.js';
+import { readPdf, type PdfFile } from './reader.js';
+import { addSignatureField, pageView, placeSeal, signatureFields, uniqueFieldName } from './signature-field.js';
+import { setPlaceholders, withPlaceholderRetry, writeSignedRevision } from './signed-revision.js';
+import { noteTimestampTokenSize, timestampTokenSize } from './timestamp-size.js';
+
+export type { SealAppearance } from './appearance.js';
+export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+
+/** Spare room for the DSS and document time-stamp revisions (certificates, OCSP responses, CRLs, a token). */
+const LATER_REVISIONS_RESERVE = 256 * 1024;
+
+export interface SealPdfOptions {
+  page: number; // 1-based
+  /** mm from the bottom-left corner of the page AS A READER SEES IT (CropBox turned by /Rotate) to the seal's centre */
+  xMm: number;
+  yMm: number;
+  appearance: SealAppearance;
+  signer: CmsSigner;
+  level: PadesLevel;
+  signingTime: Date;
+  reason?: string;
+  location?: string;
+  fieldName?: string;
+  timestamper?: Timestamper;
+  revocation?: RevocationSource;
+  /** DocMDP certification with these permissions; only for the first signature of a document. */
+  certify?: 1 | 2 | 3;
+  /** Lock this seal's own field after signing. */
+  lockField?: boolean;
+  /** B-LT/B-LTA: more certificates for the DSS, and to find issuers with (e.g. the root, so the intermediate's
+   *  revocation status is collected too when the signer's chain stops below the root). */
+  extraCertificates?: Buffer[];
+}
+
+export async function sealPdf(input: Uint8Array, opts: SealPdfOptions): Promise<Buffer> {
+  const needsTsa = opts.level !== 'B-B';
+  const needsRevocation = opts.level === 'B-LT' || opts.level === 'B-LTA';
+  if (needsTsa && !opts.timestamper) throw unprocessable('level-unavailable', `Level ${opts.level} needs a time-stamping authority.`, { field: 'level' });
+  if (needsRevocation && !opts.revocation) throw unprocessable('level-unavailable', `Level ${opts.level} needs a revocation source.`, { field: 'level' });
+
+  const { widthMm, heightMm } = opts.appearance;
+  if (!(Number.isFinite(widthMm) && Number.isFinite(heightMm) && widthMm > 0 && heightMm > 0 && widthMm <= 1000 && heightMm <= 1000)) {
+    throw unprocessable('bad-seal-image', 'The seal size in mm must be positive and finite.', { field: 'appearance' });
+  }
+  const pdf = readPdf(input);
+  const page = pdf.findPage(opts.page);
+  if (!page) {
+    throw unprocessable('page-not-found', `The document has no page ${opts.page} (it has ${pdf.pageRefs().length}).`, { field: 'page' });
+  }
+  const view = pageView(pdf, page.dict);
+  const rect = placeSeal(view, opts.xMm, opts.yMm, opts.appearance.widthMm, opts.appearance.heightMm);
+  checkCertification(pdf, opts.certify);
+  const name = uniqueFieldName(pdf, opts.fieldName);
+
+  const timestamper = needsTsa ? opts.timestamper : undefined;
+  const tokenSize = timestamper ? await timestampTokenSize(timestamper, opts.signer.digest) : undefined;
+  const counted: Timestamper | undefined = timestamper
+    ? async (imprint, hash) => {
+        const token = await timestamper(imprint, hash);
+        noteTimestampTokenSize(timestamper, token.length);
+        return token;
+      }
+    : undefined;
+
+  const signed = await withPlaceholderRetry(estimateCmsSize(opts.signer, tokenSize), async (room) => {
+    const u = new IncrementalUpdate(pdf);
+    const ctx = pdf.context;
+    const sigRef = u.newRef();
+    const refs = { form: u.newRef(), image: u.newRef(), smask: u.newRef() };
+    const streams = sealAppearanceStreams(ctx, opts.appearance, view.rotation, refs);
+    u.set(refs.form, streams.form);
+    u.set(refs.image, streams.image);
+    u.set(refs.smask, streams.smask);
+
+    const sig = PDFDict.withContext(ctx);
+    sig.set(PDFName.of('Type'), PDFName.of('Sig'));
+    setPlaceholders(sig, room);
+    sig.set(PDFName.of('Filter'), PDFName.of('Adobe.PPKLite'));
+    sig.set(PDFName.of('SubFilter'), PDFName.of('ETSI.CAdES.detached'));
+    sig.set(PDFName.of('M'), PDFString.fromDate(opts.signingTime));
+    if (opts.reason) sig.set(PDFName.of('Reason'), PDFHexString.fromText(opts.reason));
+    if (opts.location) sig.set(PDFName.of('Location'), PDFHexString.fromText(opts.location));
+    const references = PDFArray.withContext(ctx);
+    if (opts.certify) references.push(transformReference(ctx, 'DocMDP', (p) => p.set(PDFName.of('P'), PDFNumber.of(opts.certify as number))));
+    if (opts.lockField) {
+      references.push(
+        transformReference(ctx, 'FieldMDP', (p) => {
+          p.set(PDFName.of('Action'), PDFName.of('Include'));
+          const fields = PDFArray.withContext(ctx);
+          fields.push(PDFHexString.fromText(name));
+          p.set(PDFName.of('Fields'), fields);
+        }),
+      );
+    }
+    if (references.size() > 0) sig.set(PDFName.of('Reference'), references);
+    u.set(sigRef, sig);
+
+    addSignatureField(u, { page, rect, name, sigRef, appearance: refs.form, lock: opts.lockField });
+    if (opts.certify) {
+      const catalog = (u.get(pdf.catalogRef) as PDFDict).clone(ctx);
+      const perms = PDFDict.withContext(ctx);
+      perms.set(PDFName.of('DocMDP'), sigRef);
+      catalog.set(PDFName.of('Perms'), perms);
+      u.set(pdf.catalogRef, catalog);
+    }
+    // B-LT/B-LTA: leave room after the signed revision so the DSS and time-stamp revisions are appended in
+    // place rather than copying the document twice more.
+    const reserve = needsRevocation ? LATER_REVISIONS_RESERVE : 0;
+    return writeSignedRevision(u, sigRef, opts.signer.digest, (digest) => buildPadesCms(digest, opts.signer, counted), { reserve });
+  });
+
+  let out = signed.bytes;
+  if (needsRevocation) {
+    out = await addDssRevision(out, opts.revocation as RevocationSource, opts.extraCertificates, { inPlace: true, reserve: LATER_REVISIONS_RESERVE });
+  }
+  if (opts.level === 'B-LTA') {
+    out = await addDocumentTimestamp(out, opts.timestamper as Timestamper, opts.signer.digest, undefined, { inPlace: true, reserve: LATER_REVISIONS_RESERVE });
+  }
+  return out;
+}
+
+function transformReference(ctx: PdfFile['context'], method: 'DocMDP' | 'FieldMDP', fill: (params: PDFDict) => void): PDFDict {
+  const ref = PDFDict.withContext(ctx);
+  ref.set(PDFName.of('Type'), PDFName.of('SigRef'));
+  ref.set(PDFName.of('TransformMethod'), PDFName.of(method));
+  const params = PDFDict.withContext(ctx);
+  params.set(PDFName.of('Type'), PDFName.of('TransformParams'));
+  fill(params);
+  params.set(PDFName.of('V'), PDFName.of('1.2'));
+  ref.set(PDFName.of('TransformParams'), params);
+  return ref;
+}
+
+/**
+ * Certification only on a document without signatures; and no seal at all on a document certified with
+ * "no changes allowed" (P 1), which a new signature would break.
+ */
+function checkCertification(pdf: PdfFile, certify: SealPdfOptions['certify']): void {
+  const perms = pdf.lookupDict(pdf.catalog().get(PDFName.of('Perms')));
+  const docMdp = pdf.lookupDict(perms?.get(PDFName.of('DocMDP')));
+  if (docMdp) {
+    const refs = pdf.lookupArray(docMdp.get(PDFName.of('Reference')));
+    for (const r of refs?.asArray() ?? []) {
+      const d = pdf.lookupDict(r);
+      const params = pdf.lookupDict(d?.get(PDFName.of('TransformParams')));
+      if (d && pdf.lookupName(d.get(PDFName.of('TransformMethod'))) === 'DocMDP' && (pdf.lookupNumber(params?.get(PDFName.of('P'))) ?? 2) === 1) {
+        throw unprocessable('document-locked', 'The document is certified with no changes allowed; it cannot be sealed again.');
+      }
+    }
+  }
+  if (certify !== undefined) {
+    if (![1, 2, 3].includes(certify)) throw unprocessable('bad-certification', 'certify must be 1, 2 or 3.', { field: 'certify' });
+    if (docMdp || signatureFields(pdf).some((f) => f.value)) {
+      throw unprocessable('certification-not-first', 'Only the first signature of a document can certify it.', { field: 'certify' });
+    }
+  }
+}
+
+
