@@ -1,0 +1,98 @@
+/**
+ * `seal verify FILE.pdf --trust ROOT.pem [--trust …] [--json] [--online]` — verification for auditors:
+ * no database, and no network unless --online. Exit 0 only when every signature is VALID, 1 otherwise,
+ * 2 for a usage error. Also the entry of the self-contained offline bundle (scripts/build-verifier.mjs).
+ */
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { AppError } from '../../errors.js';
+import type { VerificationReport } from '../../verify/types.js';
+import { verifyPdf } from '../../verify/verify-pdf.js';
+
+const USAGE = `usage: seal verify FILE.pdf --trust ROOT.pem [--trust ROOT2.pem …] [--json] [--online]
+
+  --trust FILE   a trust anchor (PEM, one or more certificates, or DER); at least one
+  --json         print the verification report as JSON
+  --online       fetch OCSP/CRL from the certificates' URLs when the document holds no revocation data
+exit status: 0 every signature VALID, 1 otherwise, 2 usage error
+`;
+
+/** DER certificates from a PEM bundle or a single DER file. */
+export function certificatesFrom(data: Buffer): Buffer[] {
+  const text = data.toString('latin1');
+  const pems = [...text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)];
+  const ders = pems.length ? pems.map((m) => Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64')) : [data];
+  // Parse each once here so a wrong file is a usage error, not a verification result.
+  for (const d of ders) new X509Certificate(d);
+  return ders;
+}
+
+function humanReport(file: string, r: VerificationReport): string {
+  const lines = [`${file}: ${r.valid ? 'VALID' : 'NOT VALID'} (${r.signatures.length} signature(s), ${r.revisions} revision(s))`];
+  if (!r.signatures.length) lines.push('  no signatures found');
+  r.signatures.forEach((s, i) => {
+    lines.push(`  [${i + 1}] ${s.kind} "${s.field}" (revision ${s.revision}): ${s.status}${s.status === 'VALID' ? '' : ` — ${s.reason}`}`);
+    if (s.detail) lines.push(`      ${s.detail}`);
+    if (s.signer) lines.push(`      signer: ${s.signer.subject} (serial ${s.signer.certificateSerial})`);
+    if (s.signedAt) lines.push(`      signed at: ${s.signedAt} (${s.timeSource === 'timestamp' ? 'proven by time-stamp' : 'claimed, not proven'})`);
+    if (s.level) lines.push(`      level: PAdES ${s.level}`);
+    lines.push(`      covers whole document: ${s.coversWholeDocument ? 'yes' : 'no'}`);
+    for (const m of s.modificationsAfter) {
+      lines.push(`      later revision ${m.revision}: ${m.kind} ${m.allowed ? '(allowed)' : `(NOT allowed${m.objects?.length ? `: object ${m.objects.join(', ')}` : ''})`}`);
+    }
+    const checks = Object.entries(s.checks).map(([k, v]) => `${k}=${v === null ? 'n/a' : v ? 'ok' : 'FAIL'}`).join(' ');
+    lines.push(`      checks: ${checks}`);
+  });
+  return lines.join('\n') + '\n';
+}
+
+export async function verifyCommand(args: string[]): Promise<number> {
+  let file: string | undefined;
+  const trust: string[] = [];
+  let json = false;
+  let online = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--help' || a === '-h') { process.stdout.write(USAGE); return 0; }
+    if (a === '--json') json = true;
+    else if (a === '--online') online = true;
+    else if (a === '--trust') {
+      const v = args[++i];
+      if (!v) { process.stderr.write(`seal verify: --trust needs a file\n${USAGE}`); return 2; }
+      trust.push(v);
+    } else if (a.startsWith('--trust=')) trust.push(a.slice('--trust='.length));
+    else if (a.startsWith('-')) { process.stderr.write(`seal verify: unknown option ${a}\n${USAGE}`); return 2; }
+    else if (!file) file = a;
+    else { process.stderr.write(`seal verify: one file at a time\n${USAGE}`); return 2; }
+  }
+  if (!file || !trust.length) { process.stderr.write(USAGE); return 2; }
+  const anchors: Buffer[] = [];
+  for (const t of trust) {
+    try {
+      anchors.push(...certificatesFrom(await readFile(t)));
+    } catch {
+      process.stderr.write(`seal verify: ${t} is not a readable certificate file\n`);
+      return 2;
+    }
+  }
+  let pdf: Buffer;
+  try {
+    pdf = await readFile(file);
+  } catch {
+    process.stderr.write(`seal verify: cannot read ${file}\n`);
+    return 2;
+  }
+  let report: VerificationReport;
+  try {
+    report = await verifyPdf(pdf, { trustAnchors: anchors, online: online ? { fetch: globalThis.fetch } : false });
+  } catch (e) {
+    if (e instanceof AppError) {
+      if (json) process.stdout.write(JSON.stringify({ valid: false, error: { type: e.type, message: e.message } }, null, 2) + '\n');
+      else process.stderr.write(`seal verify: ${file}: ${e.message} (${e.type})\n`);
+      return 1;
+    }
+    throw e;
+  }
+  process.stdout.write(json ? JSON.stringify(report, null, 2) + '\n' : humanReport(file, report));
+  return report.valid ? 0 : 1;
+}

@@ -1,0 +1,64 @@
+/**
+ * RFC 3161 time-stamp tokens: the token's own CMS signature, its message imprint, the TSA
+ * certificate's timeStamping EKU and its path to a trust anchor at the time it claims.
+ */
+import { OID_EKU_TIMESTAMPING, type ParsedCertificate } from './certificate.js';
+import { validateChain } from './chain.js';
+import { childrenOf, contentOf, expect, readTlv, timeOf } from './der.js';
+import { algorithmOf, OID_TST_INFO, parseSignedData, verifySignerInfo, type ParsedSignedData } from './signed-data.js';
+import { digest, hashFromOid, type HashName } from './signature-algorithms.js';
+
+export type TimestampResult =
+  | { ok: true; genTime: Date; tsa: ParsedCertificate; path: ParsedCertificate[]; parsed: ParsedSignedData }
+  | { ok: false; reason: 'timestamp-malformed' | 'timestamp-imprint-mismatch' | 'timestamp-signature-invalid' | 'timestamp-untrusted' | 'timestamp-chain-invalid'; detail: string; genTime?: Date };
+
+export interface TimestampContext {
+  anchors: ParsedCertificate[];
+  /** Extra certificates (DSS) that may complete the TSA's path. */
+  pool: ParsedCertificate[];
+  allowRsa?: boolean;
+}
+
+/**
+ * Verify `token` (ContentInfo DER) as a time-stamp over data whose hash, in the token's own
+ * imprint algorithm, `imprintOf` returns.
+ */
+export function verifyTimestampToken(token: Uint8Array, imprintOf: (hash: HashName) => Buffer, ctx: TimestampContext): TimestampResult {
+  let parsed: ParsedSignedData;
+  let genTime: Date;
+  let imprintOid: string;
+  let imprint: Buffer;
+  try {
+    parsed = parseSignedData(token);
+    if (parsed.eContentType !== OID_TST_INFO || !parsed.eContent) throw new Error('not a TSTInfo');
+    // TSTInfo ::= SEQUENCE { version, policy, messageImprint SEQUENCE { hashAlgorithm, hashedMessage }, serialNumber, genTime, ... }
+    const f = childrenOf(expect(readTlv(parsed.eContent), 0x30, 'TSTInfo'));
+    const mi = childrenOf(expect(f[2], 0x30, 'MessageImprint'));
+    imprintOid = algorithmOf(mi[0]!).algorithmId;
+    imprint = contentOf(expect(mi[1], 0x04, 'hashedMessage'));
+    genTime = timeOf(f[4]);
+  } catch (e) {
+    return { ok: false, reason: 'timestamp-malformed', detail: `the time-stamp token cannot be read: ${(e as Error).message}` };
+  }
+  const hash = hashFromOid(imprintOid);
+  if (!hash) return { ok: false, reason: 'timestamp-malformed', detail: `unsupported imprint hash ${imprintOid}`, genTime };
+  if (!imprint.equals(imprintOf(hash)))
+    return { ok: false, reason: 'timestamp-imprint-mismatch', detail: 'the time-stamp was made over other data', genTime };
+  if (!parsed.digestAlgorithm)
+    return { ok: false, reason: 'timestamp-signature-invalid', detail: 'unsupported digest in the time-stamp token', genTime };
+  const sig = verifySignerInfo(parsed, digest(parsed.digestAlgorithm, parsed.eContent!), {
+    requireSigningCertificate: true, ...(ctx.allowRsa !== undefined ? { allowRsa: ctx.allowRsa } : {}),
+  });
+  if (!sig.ok) return { ok: false, reason: 'timestamp-signature-invalid', detail: `time-stamp token: ${sig.reason}: ${sig.detail}`, genTime };
+  const tsa = parsed.signer!;
+  const chain = validateChain(tsa, [...parsed.certificates, ...ctx.pool], ctx.anchors, {
+    at: genTime, leafKeyUsage: ['digitalSignature', 'nonRepudiation'], leafExtKeyUsage: OID_EKU_TIMESTAMPING,
+    ...(ctx.allowRsa !== undefined ? { allowRsa: ctx.allowRsa } : {}),
+  });
+  if (!chain.ok) {
+    return chain.reason === 'chain-untrusted'
+      ? { ok: false, reason: 'timestamp-untrusted', detail: `time-stamp authority: ${chain.detail}`, genTime }
+      : { ok: false, reason: 'timestamp-chain-invalid', detail: `time-stamp authority: ${chain.reason}: ${chain.detail}`, genTime };
+  }
+  return { ok: true, genTime, tsa, path: chain.path, parsed };
+}

@@ -1,0 +1,80 @@
+/** The verification report (shape fixed in /work/shared/API.md) and the verifier's options. */
+
+export type SignatureStatus = 'VALID' | 'INVALID' | 'INDETERMINATE';
+export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+
+export interface VerifyOptions {
+  /** Trust anchors, DER. */
+  trustAnchors: Buffer[];
+  /** "Now" for validation (certificate validity when no proven time, revocation freshness). Default: the current time. */
+  now?: Date;
+  /** Online revocation fetching (OCSP then CRL from the certificate's URLs); default off. */
+  online?: { fetch: typeof fetch } | false;
+  /**
+   * Validation data from outside the document, used like its DSS (e.g. the service's own CA's current OCSP
+   * responses or CRL, or certificates that complete a path). Verified exactly as DSS data is.
+   */
+  evidence?: { certificates?: Buffer[]; ocsps?: Buffer[]; crls?: Buffer[] };
+  /** Accept RSA signatures (PKCS#1 v1.5 and PSS); default true. */
+  allowRsa?: boolean;
+}
+
+/** A check's outcome: true passed, false failed, null not applicable or could not be decided. */
+export type CheckOutcome = boolean | null;
+
+export interface ModificationReport {
+  revision: number;
+  /** What the change is, e.g. "dss", "signature", "document-timestamp", "page-content", "page", "catalog". */
+  kind: string;
+  allowed: boolean;
+  /** Objects involved ("12 0"), for disallowed changes. */
+  objects?: string[];
+}
+
+export interface SignerReport {
+  /** The organisation (unit) named in the certificate subject. */
+  unit: string;
+  /** The certificate subject's common name (the seal). */
+  seal: string;
+  certificateSerial: string;
+  subject: string;
+  issuer: string;
+}
+
+export interface SignatureReport {
+  field: string;
+  kind: 'signature' | 'document-timestamp';
+  status: SignatureStatus;
+  /** Stable code of the first problem ("ok" when valid); tests and clients match on it. */
+  reason: string;
+  /** Human-readable explanation of `reason`, naming revision and object where there are some. */
+  detail?: string;
+  /** Every problem found, first one = `reason`. */
+  problems: { reason: string; detail: string }[];
+  level?: PadesLevel;
+  subFilter?: string;
+  signer?: SignerReport;
+  signedAt?: string;
+  timeSource?: 'timestamp' | 'claimed';
+  coversWholeDocument: boolean;
+  /** The signature's /ByteRange as checked (absent when it could not be read). */
+  byteRange?: [number, number, number, number];
+  /** Index (0-based, oldest first) of the revision this signature signs. */
+  revision: number;
+  modificationsAfter: ModificationReport[];
+  checks: {
+    integrity: CheckOutcome;
+    signature: CheckOutcome;
+    chain: CheckOutcome;
+    revocation: CheckOutcome;
+    timestamp: CheckOutcome;
+    sealImage: CheckOutcome;
+    modifications: CheckOutcome;
+  };
+}
+
+export interface VerificationReport {
+  valid: boolean;
+  signatures: SignatureReport[];
+  revisions: number;
+}

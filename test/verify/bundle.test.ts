@@ -1,0 +1,69 @@
+/**
+ * The offline bundle: built with esbuild into a temp dir, run with plain `node` in a child process with the
+ * network cut (a fresh network namespace via `unshare -rn` when the kernel allows it; in every case a
+ * preload that throws on any socket, DNS lookup or fetch), on a B-LT document: exit 0.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { makeAttackCorpus, type AttackCorpus } from '../fixtures/make-attacks.js';
+
+const run = promisify(execFile);
+let dir: string;
+let bundle: string;
+let corpus: AttackCorpus;
+const canUnshare = spawnSync('unshare', ['-rn', 'true']).status === 0;
+
+const NO_NETWORK = `
+const net = require('node:net'); const dns = require('node:dns'); const tls = require('node:tls');
+const deny = (what) => () => { throw new Error('network use in offline verifier: ' + what); };
+net.Socket.prototype.connect = deny('net.connect'); net.connect = deny('net.connect'); net.createConnection = deny('net.createConnection');
+tls.connect = deny('tls.connect'); dns.lookup = deny('dns.lookup'); dns.resolve = deny('dns.resolve');
+dns.promises.lookup = deny('dns.promises.lookup'); globalThis.fetch = deny('fetch');
+`;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'seal-verify-bundle-'));
+  bundle = join(dir, 'seal-verify.mjs');
+  await run(process.execPath, ['scripts/build-verifier.mjs', '--outfile', bundle], { cwd: process.cwd() });
+  corpus = await makeAttackCorpus();
+  await writeFile(join(dir, 'root.pem'), corpus.pki.root.certPem);
+  await writeFile(join(dir, 'no-network.cjs'), NO_NETWORK);
+  await writeFile(join(dir, 'b-lt.pdf'), corpus.goodBLT);
+  const tampered = Buffer.from(corpus.goodBLT);
+  tampered.write('X', tampered.indexOf('/Producer') + 1, 'latin1');
+  await writeFile(join(dir, 'tampered.pdf'), tampered);
+}, 240_000);
+
+function offline(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const node = [process.execPath, '--require', join(dir, 'no-network.cjs'), bundle, ...args];
+  if (process.env.CI && !canUnshare) throw new Error('unshare -rn is required in CI to cut the network');
+  const [cmd, ...rest] = canUnshare ? ['unshare', '-rn', ...node] : node;
+  // cwd = the temp dir and a bare environment: nothing from the repository can be resolved.
+  const r = spawnSync(cmd!, rest, { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('offline bundle dist/seal-verify.mjs', () => {
+  test('verifies a B-LT document with the network cut: exit 0', () => {
+    const r = offline(['b-lt.pdf', '--trust', 'root.pem']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/b-lt\.pdf: VALID/);
+    expect(r.stdout).toMatch(/PAdES B-LT/);
+    expect(r.status).toBe(0);
+  });
+  test('--json prints the report; a tampered document exits 1', () => {
+    const r = offline(['tampered.pdf', '--trust', 'root.pem', '--json']);
+    expect(r.status).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.valid).toBe(false);
+    expect(report.signatures[0].reason).toBe('digest-mismatch');
+  });
+  test('usage errors exit 2', () => {
+    expect(offline(['b-lt.pdf']).status).toBe(2);
+    expect(offline(['b-lt.pdf', '--trust', 'missing.pem']).status).toBe(2);
+  });
+});
