@@ -1,11 +1,16 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { ensureBootstrapToken } from './auth/tokens.js';
+import { ensureCa } from './ca/authority.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { ServiceContext } from './context.js';
+import { DbKeyVault } from './crypto/db-key-vault.js';
 import { resolveKek } from './dev-kek.js';
 import { createApp } from './http/app.js';
+import { preloadRenderer, renderSeal } from './render/index.js';
+import { caSealMaker } from './seals/ca-seal-maker.js';
+import type { Db } from './store/db.js';
 import { MemoryState } from './store/memory-state.js';
 import { openStore } from './store/open.js';
 import { openRedisState } from './store/redis-state.js';
@@ -18,26 +23,44 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** Builds every service once from the configuration. Used by `seal serve` and by tests. */
-export async function buildContext(config: Config, logger: Logger, clock: Clock = systemClock): Promise<ServiceContext> {
-  const db = await openStore(config);
-  let state: SharedState;
-  try {
-    state = config.redisUrl ? await openRedisState(config.redisUrl) : new MemoryState(clock);
-  } catch (err) {
-    await db.close();
-    throw err;
-  }
-  const kek = resolveKek(config, logger);
-  void kek; // handed to the key vault (src/crypto) once the CA lands
+/**
+ * Builds every service on opened storage: the key vault, the CA (a development CA is created on
+ * first start), the seal register. Shared by `seal serve` and the tests.
+ */
+export async function assembleContext(parts: { config: Config; db: Db; state: SharedState; clock: Clock; logger: Logger; kek: Buffer }): Promise<ServiceContext> {
+  const { config, db, state, clock, logger } = parts;
+  const vault = new DbKeyVault(db, parts.kek);
+  const ca = await ensureCa({ db, vault, config, clock, state });
   if (config.bootstrapToken) {
     const token = config.bootstrapToken;
     await db.transaction((tx) => ensureBootstrapToken(tx, token));
   }
-  return { config, db, state, clock, logger };
+  const register = {
+    db,
+    clock,
+    maker: caSealMaker(ca, vault),
+    renderer: { render: (req: { template: string; text: string; bottomText?: string }) => renderSeal(req) },
+  };
+  return { config, db, state, clock, logger, vault, ca, register };
+}
+
+/** Opens storage and shared state from the configuration, then assembles the services. */
+export async function buildContext(config: Config, logger: Logger, clock: Clock = systemClock): Promise<ServiceContext> {
+  const db = await openStore(config);
+  let state: SharedState | undefined;
+  try {
+    state = config.redisUrl ? await openRedisState(config.redisUrl) : new MemoryState(clock);
+    return await assembleContext({ config, db, state, clock, logger, kek: resolveKek(config, logger) });
+  } catch (err) {
+    await state?.close();
+    await db.close();
+    throw err;
+  }
 }
 
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  // Templates and the font are read now: a broken template stops the start, not the first request.
+  preloadRenderer();
   const ctx = await buildContext(config, logger);
   const app = createApp(ctx);
   const server = await new Promise<Server>((resolve, reject) => {

@@ -3,14 +3,23 @@
  * `seal` — the command line of the e-seal service (package.json bin).
  * Each subcommand lives in src/cli/commands/ and returns its exit code.
  */
+import { caCommand } from './commands/ca.js';
+import { renderCommand } from './commands/render.js';
+import { renderImprintCommand } from './commands/render-imprint.js';
 import { serveCommand } from './commands/serve.js';
+import { signCommand } from './commands/sign.js';
 import { tokenCommand } from './commands/token.js';
+import { verifyCommand } from './commands/verify.js';
 
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   token: tokenCommand,
+  sign: signCommand,
+  render: (args) => (args.includes('--imprint') ? renderImprintCommand(args) : renderCommand(args)),
+  ca: caCommand,
+  verify: verifyCommand,
 };
 
 const USAGE = `usage: seal <command> [options]
@@ -19,6 +28,18 @@ commands:
   serve                                  run the HTTP service (what npm start runs)
   token create --role ROLE [--name N] [--unit UNIT_ID]
                                          print a new API token once (before first start, or against PostgreSQL)
+  ca init [--dir D]                      key ceremony: root, seal-issuing CA, OCSP responder, TSA
+  ca department --name N --code C [--dir D]
+                                         a unit's department sub-CA (needs the root key)
+  render --imprint SCAN (--diameter MM | --width MM --height MM | --template NAME) [--dpi N] -o seal.png [--report r.json]
+                                         a seal image extracted from a scan or photo of the physical imprint
+  render --template NAME --text "UNIT NAME" [--bottom-text TEXT] [--dpi N] -o seal.png
+                                         a seal image from a template (no database needed)
+  verify FILE.pdf --trust ROOT.pem [--json] [--online]
+                                         offline verification for auditors (exit 0 only when every signature is VALID)
+  sign IN.pdf --key K --cert C [--chain P] --page N --x MM --y MM --image PNG [--size-mm W[xH]]
+       [--level B-B|B-T] [--tsa URL] -o OUT.pdf
+                                         seal a PDF with a local key file (no service needed)
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -10,17 +10,38 @@ import { idempotency } from './idempotency.js';
 import { problemHandler } from './problem.js';
 import { rateLimit } from './rate-limit.js';
 import { requestId } from './request-id.js';
+import { applicationRoutes } from './routes/applications.js';
+import { auditRoutes } from './routes/audit.js';
+import { caRoutes } from './routes/ca.js';
+import { signRoutes } from './routes/sign.js';
+import { verifyRoutes } from './routes/verify.js';
 import { healthRoutes } from './routes/health.js';
+import { renderRoutes } from './routes/render.js';
+import { sealRoutes } from './routes/seals.js';
+import { unitRoutes } from './routes/units.js';
 import { userRoutes } from './routes/users.js';
+import { refusalAudit } from './refusal-audit.js';
 
 export const OPENAPI_PATH = fromRoot('openapi.yaml');
 
 /** Binary request bodies the API accepts, parsed to a Buffer before validation. */
-const RAW_TYPES = ['application/pdf', 'application/ocsp-request', 'application/timestamp-query', 'application/octet-stream'];
+// (OCSP and TSA requests are read by their own router with a small limit.)
+const RAW_TYPES = ['application/pdf', 'image/png', 'image/jpeg', 'image/tiff'];
 
 /** One router factory per resource; each adds its own paths (all described in openapi.yaml). */
 export type RouteFactory = (ctx: ServiceContext) => Router;
-const ROUTES: RouteFactory[] = [healthRoutes, userRoutes];
+const ROUTES: RouteFactory[] = [
+  healthRoutes,
+  caRoutes,
+  userRoutes,
+  unitRoutes,
+  applicationRoutes,
+  sealRoutes,
+  signRoutes,
+  verifyRoutes,
+  auditRoutes,
+  renderRoutes,
+];
 
 export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = []): express.Express {
   const app = express();
@@ -42,6 +63,7 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
   app.use(helmet());
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.use(express.raw({ limit: ctx.config.maxBodyBytes, type: RAW_TYPES }));
+  app.use(refusalAudit(ctx));
   app.use(authenticate(ctx.db));
   app.use(rateLimit(ctx.state, ctx.clock, { perMinute: ctx.config.rateLimitPerMinute }));
   app.use(

@@ -22,6 +22,7 @@ const TITLES: Record<number, string> = {
 export function sendProblem(res: Response, err: AppError): void {
   const requestId = res.locals.requestId as string | undefined;
   if (err.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+  res.locals.problemType = err.type;
   res
     .status(err.status)
     .type('application/problem+json')

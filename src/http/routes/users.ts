@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import type { ServiceContext } from '../../context.js';
-import { MUNICIPAL_ROLES } from '../../auth/roles.js';
-import { createUserWithToken } from '../../auth/tokens.js';
-import { badRequest, notFound } from '../../errors.js';
+import { changeUserRole, createMunicipalUser, createUnitUser, disableUser } from '../../seals/users.js';
+import { actorOf } from '../actor.js';
 import { mustPrincipal, requireRole } from '../auth.js';
 
 export function userRoutes(ctx: ServiceContext): Router {
   const r = Router();
+  const deps = ctx.register;
 
   r.get('/v1/me', requireRole(), (_req, res) => {
     res.json(mustPrincipal(res));
@@ -14,22 +14,19 @@ export function userRoutes(ctx: ServiceContext): Router {
 
   // Municipal roles only; a unit's users are made by its administrator under /v1/units/{id}/users.
   r.post('/v1/users', requireRole('municipal-admin'), async (req, res) => {
-    const { name, role } = req.body as { name: string; role: string };
-    if (!(MUNICIPAL_ROLES as readonly string[]).includes(role)) {
-      throw badRequest('invalid-role', `role must be one of ${MUNICIPAL_ROLES.join(', ')}`, { field: 'body.role' });
-    }
-    const created = await ctx.db.transaction((tx) =>
-      createUserWithToken(tx, { name, role: role as (typeof MUNICIPAL_ROLES)[number], unitId: null }),
-    );
-    res.status(201).json(created);
+    res.status(201).json(await createMunicipalUser(deps, actorOf(req, res), req.body));
   });
 
-  r.delete('/v1/users/:id', requireRole('municipal-admin'), async (req, res) => {
-    const { rowCount } = await ctx.db.query(
-      'UPDATE users SET disabled_at = now() WHERE id = $1 AND disabled_at IS NULL',
-      [req.params.id],
-    );
-    if (rowCount === 0) throw notFound('user-not-found', 'No such active user.', { field: 'id' });
+  r.post('/v1/units/:id/users', requireRole('municipal-admin', 'unit-admin'), async (req, res) => {
+    res.status(201).json(await createUnitUser(deps, actorOf(req, res), req.params.id as string, req.body));
+  });
+
+  r.patch('/v1/users/:id', requireRole('municipal-admin', 'unit-admin'), async (req, res) => {
+    res.json(await changeUserRole(deps, actorOf(req, res), req.params.id as string, (req.body as { role: string }).role));
+  });
+
+  r.delete('/v1/users/:id', requireRole('municipal-admin', 'unit-admin'), async (req, res) => {
+    await disableUser(deps, actorOf(req, res), req.params.id as string);
     res.status(204).end();
   });
 

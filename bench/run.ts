@@ -1,0 +1,138 @@
+/**
+ * `npm run bench`: one run, the same files, three ways (see bench/README.md).
+ *   (a) ours      sealPdf, PAdES B-T, visible seal on page 1 (in-process TSA)
+ *   (b) baseline  @signpdf/signpdf + @signpdf/placeholder-pdf-lib + @signpdf/signer-p12
+ *   (c) floor     SHA-256 of the file + two ECDSA P-256 signatures (node:crypto)
+ *   (and, for reference, poppler `pdfsig -add-signature` timed as a whole process)
+ * then the peak RSS of sealing the 50 MB file, each way in a child process.
+ *
+ * Options (environment): BENCH_RUNS=n caps the timed runs per cell; BENCH_SIZES=size-40k,size-1m picks files;
+ * BENCH_SKIP_BASELINE=1 leaves the (slow) baseline out.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ensureFixtures, SIZE_FIXTURES } from '../test/fixtures/make-fixtures.js';
+import { BENCH_DIR, baselineRun, benchContext, floorRun, loadSealPdf, OUT_DIR, oursRun, pdfsigRun } from './setup.js';
+
+/** One row of the table. More rows (e.g. the verifier's verifyPdf over our sealed output) plug in here. */
+export interface BenchRow {
+  name: string;
+  /** prepare per file (not timed): may return undefined to skip the cell with a note */
+  prepare(pdf: Buffer): Promise<((pdf: Buffer) => Promise<unknown>) | undefined>;
+}
+
+const RUNS: Record<string, number> = { 'size-40k': 21, 'size-1m': 15, 'size-8m': 15, 'size-50m': 5 };
+const cap = Number(process.env.BENCH_RUNS ?? Infinity);
+
+async function median(fn: (pdf: Buffer) => Promise<unknown>, pdf: Buffer, runs: number): Promise<number> {
+  await fn(pdf); // warm-up: JIT, caches (the TSA token size, the appearance) as in a running service
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn(pdf);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+function memoryChild(which: 'ours' | 'baseline', file: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--expose-gc', '--import', 'tsx', join(BENCH_DIR, 'memory.ts'), which, file],
+      { maxBuffer: 1 << 20, timeout: 600_000 }, (err, stdout, stderr) => {
+        const line = stdout.trim().split('\n').pop() ?? '';
+        try {
+          resolve(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          resolve({ error: (err?.message ?? 'no output') + ' ' + stderr.slice(-500) });
+        }
+      });
+  });
+}
+
+const fmt = (ms: number | undefined) => (ms === undefined ? '—' : ms < 10 ? ms.toFixed(2) : ms.toFixed(0));
+const mb = (b: unknown) => (typeof b === 'number' ? (b / 1048576).toFixed(1) + ' MB' : '—');
+
+async function main(): Promise<void> {
+  const sizes = (process.env.BENCH_SIZES?.split(',') ?? [...SIZE_FIXTURES]) as string[];
+  console.log('preparing fixtures and keys…');
+  const files = await ensureFixtures(sizes);
+  const ctx = await benchContext();
+  const sealPdf = await loadSealPdf();
+  const notes: string[] = [];
+  if (!sealPdf) notes.push('ours: src/pdf/seal.ts does not export sealPdf yet: row skipped.');
+
+  const rows: BenchRow[] = [
+    { name: 'ours (B-T, visible)', prepare: async () => (sealPdf ? oursRun(ctx, sealPdf) : undefined) },
+    { name: 'baseline (@signpdf)', prepare: async () => (process.env.BENCH_SKIP_BASELINE ? undefined : baselineRun(ctx)) },
+    { name: 'floor (sha256 + 2 ECDSA)', prepare: async () => floorRun(ctx) },
+    // For reference: poppler's C++ signer as a whole process (start-up included), RSA key in an NSS database.
+    { name: 'pdfsig -add-signature (process)', prepare: async () => (process.env.BENCH_SKIP_BASELINE ? undefined : pdfsigRun(ctx)) },
+  ];
+
+  const results: Record<string, Record<string, number | undefined>> = {};
+  for (const size of sizes) {
+    const pdf = await readFile(files[size]!);
+    results[size] = {};
+    for (const row of rows) {
+      const fn = await row.prepare(pdf);
+      if (!fn) continue;
+      const runs = Math.max(1, Math.min(cap, RUNS[size] ?? 5));
+      process.stdout.write(`  ${size.padEnd(9)} ${row.name.padEnd(26)} ${runs} runs… `);
+      try {
+        const ms = await median(fn, pdf, runs);
+        results[size]![row.name] = ms;
+        console.log(`${fmt(ms)} ms`);
+      } catch (e) {
+        console.log('failed');
+        notes.push(`${row.name} on ${size}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  const [ours, baseline, floor] = rows.map((r) => r.name) as [string, string, string];
+  console.log('\nMedian wall time per document (ms), this machine:\n');
+  const header = ['file', 'size', ...rows.map((r) => r.name), 'baseline/ours', 'ours/floor'];
+  const lines = [header];
+  for (const size of sizes) {
+    const r = results[size]!;
+    const bytes = (await readFile(files[size]!)).length;
+    const o = r[ours];
+    const b = r[baseline];
+    const f = r[floor];
+    lines.push([size, bytes < 1048576 ? `${(bytes / 1024).toFixed(0)} KB` : mb(bytes), ...rows.map((row) => fmt(r[row.name])),
+      o && b ? `${(b / o).toFixed(1)}×` : '—', o && f ? `${(o / f).toFixed(1)}×` : '—']);
+  }
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
+  for (const l of lines) console.log('  ' + l.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+
+  const memory: Record<string, Record<string, unknown>> = {};
+  if (sizes.includes('size-50m')) {
+    console.log('\nPeak memory while sealing the 50 MB file (child process, kernel high-water mark):\n');
+    for (const which of ['ours', 'baseline'] as const) {
+      if (which === 'baseline' && process.env.BENCH_SKIP_BASELINE) continue;
+      const m = await memoryChild(which, files['size-50m']!);
+      memory[which] = m;
+      if (m.error || m.skipped) {
+        console.log(`  ${which}: ${String(m.error ?? m.skipped)}`);
+        continue;
+      }
+      const doc = m.docSize as number;
+      const aboveIdle = (m.peakRss as number) - (m.idleRss as number);
+      const aboveLoaded = (m.peakRss as number) - (m.loadedRss as number);
+      console.log(`  ${which.padEnd(8)} idle ${mb(m.idleRss)}, document read ${mb(m.loadedRss)}, peak ${mb(m.peakRss)}: ` +
+        `peak − idle = ${mb(aboveIdle)} (${(aboveIdle / doc).toFixed(2)}× the document, input and output included); ` +
+        `peak − loaded = ${mb(aboveLoaded)} (${(aboveLoaded / doc).toFixed(2)}×)${m.exactPeak ? '' : ' [sampled, not exact]'}`);
+    }
+  }
+
+  for (const n of notes) console.log(`\nnote: ${n}`);
+  await mkdir(OUT_DIR, { recursive: true });
+  const out = join(OUT_DIR, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  await writeFile(out, JSON.stringify({ when: new Date().toISOString(), node: process.version, results, memory, notes }, null, 2));
+  console.log(`\nraw figures: ${out}`);
+}
+
+await main();

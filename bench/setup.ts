@@ -1,0 +1,147 @@
+/**
+ * What every benchmark process shares: the test PKI, our signer and in-process TSA, a seal appearance, and the
+ * baseline's PKCS#12. The PKI lives in bench/out/pki (gitignored) so the memory child reuses the parent's.
+ */
+import { sign as nodeSign, createHash, createPrivateKey } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
+import { P12Signer } from '@signpdf/signer-p12';
+import { SignPdf } from '@signpdf/signpdf';
+import { PDFDocument } from 'pdf-lib';
+import type { CmsSigner, Timestamper } from '../src/pdf/cms.js';
+import { makeTestPki, nssDbWithSigner, runTool, signerFor, type TestPki } from '../test/helpers/openssl-pki.js';
+import { inProcessTimestamper } from './inprocess-tsa.js';
+
+export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+export const OUT_DIR = join(BENCH_DIR, 'out');
+
+/** The canonical pixels of a 42 mm round seal (red ring and star, transparent elsewhere) at 12 px/mm. */
+export function benchAppearance() {
+  const size = 504;
+  const rgba = Buffer.alloc(size * size * 4);
+  const c = size / 2;
+  // a five-pointed star: 10 vertices alternating outer and inner radius, tested by ray casting
+  const vertices = Array.from({ length: 10 }, (_, i) => {
+    const r = (i % 2 === 0 ? 0.3 : 0.115) * size;
+    const a = -Math.PI / 2 + (i * Math.PI) / 5;
+    return [r * Math.cos(a), r * Math.sin(a)] as const;
+  });
+  const star = (x: number, y: number): boolean => {
+    let inside = false;
+    for (let i = 0, j = vertices.length - 1; i < vertices.length; j = i++) {
+      const [xi, yi] = vertices[i]!;
+      const [xj, yj] = vertices[j]!;
+      if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  };
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const dx = x + 0.5 - c;
+      const dy = y + 0.5 - c;
+      const r = Math.hypot(dx, dy);
+      const ink = (r <= c - 2 && r >= c - 26) || star(dx, dy);
+      if (ink) rgba.set([210, 24, 24, 255], (y * size + x) * 4);
+    }
+  }
+  return { rgba, width: size, height: size, widthMm: 42, heightMm: 42 };
+}
+
+export interface BenchContext {
+  pki: TestPki;
+  signer: CmsSigner;
+  timestamper: Timestamper;
+  appearance: ReturnType<typeof benchAppearance>;
+  /** @signpdf baseline: a self-signed RSA-2048 PKCS#12 (node-forge, inside signer-p12, reads RSA certificates only) */
+  p12: Buffer;
+  p12Password: string;
+}
+
+/** Keys and signers, kept in `dir` (bench/out, gitignored, by default; tests pass a temp dir). */
+export async function benchContext(dir = OUT_DIR): Promise<BenchContext> {
+  await mkdir(dir, { recursive: true });
+  const pki = await makeTestPki(join(dir, 'pki'));
+  const p12Path = join(dir, 'baseline.p12');
+  const p12Password = 'bench';
+  if (!existsSync(p12Path)) {
+    const key = join(dir, 'baseline.key');
+    const crt = join(dir, 'baseline.crt');
+    for (const args of [
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-subj', '/CN=signpdf baseline', '-days', '3650'],
+      ['pkcs12', '-export', '-inkey', key, '-in', crt, '-keypbe', 'PBE-SHA1-3DES', '-certpbe', 'PBE-SHA1-3DES', '-macalg', 'sha1',
+        '-out', p12Path, '-passout', `pass:${p12Password}`],
+    ]) {
+      const r = await runTool('openssl', args);
+      if (r.code !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
+    }
+  }
+  return {
+    pki,
+    signer: signerFor(pki.leafP256),
+    timestamper: inProcessTimestamper({ certPem: pki.tsa.certPem, keyPem: pki.tsa.keyPem, chain: pki.tsa.chain }),
+    appearance: benchAppearance(),
+    p12: await readFile(p12Path),
+    p12Password,
+  };
+}
+
+export type SealFn = (pdf: Uint8Array, opts: Record<string, unknown>) => Promise<Buffer>;
+
+/** Our sealPdf (PDF-STRUCT helper's src/pdf/seal.ts), or undefined while it does not exist. */
+export async function loadSealPdf(): Promise<SealFn | undefined> {
+  try {
+    const m = (await import('../src/pdf/seal.js')) as unknown as { sealPdf?: SealFn };
+    return m.sealPdf;
+  } catch {
+    return undefined;
+  }
+}
+
+/** (a) ours: B-T with a visible seal on page 1. */
+export function oursRun(ctx: BenchContext, sealPdf: SealFn) {
+  return (pdf: Buffer) => sealPdf(pdf, {
+    page: 1, xMm: 120, yMm: 80, appearance: ctx.appearance, signer: ctx.signer, level: 'B-T',
+    signingTime: new Date(), timestamper: ctx.timestamper, reason: 'benchmark',
+  });
+}
+
+/** (b) baseline: @signpdf/signpdf with @signpdf/placeholder-pdf-lib and @signpdf/signer-p12, as its README shows. */
+export function baselineRun(ctx: BenchContext) {
+  const signpdf = new SignPdf();
+  return async (pdf: Buffer) => {
+    const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+    pdflibAddPlaceholder({ pdfDoc: doc, reason: 'benchmark', contactInfo: 'bench@example.test', name: 'bench', location: 'bench' });
+    const withPlaceholder = Buffer.from(await doc.save({ useObjectStreams: false }));
+    return signpdf.sign(withPlaceholder, new P12Signer(ctx.p12, { passphrase: ctx.p12Password }));
+  };
+}
+
+/** (c) the floor: SHA-256 of the file plus two ECDSA P-256 signatures (the seal's and the time-stamp's). */
+export function floorRun(ctx: BenchContext) {
+  const key = createPrivateKey(ctx.pki.leafP256.keyPem);
+  const tsaKey = createPrivateKey(ctx.pki.tsa.keyPem);
+  return async (pdf: Buffer) => {
+    const digest = createHash('sha256').update(pdf).digest();
+    return [nodeSign('sha256', digest, key), nodeSign('sha256', digest, tsaKey)];
+  };
+}
+
+/** Reference: poppler's `pdfsig -add-signature` (C++), one whole process per document, RSA leaf from an NSS db. */
+export async function pdfsigRun(ctx: BenchContext) {
+  const db = await nssDbWithSigner(ctx.pki, ctx.pki.leafRsa);
+  const dir = await mkdtemp(join(tmpdir(), 'bench-pdfsig-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true })); // copies of up to 50 MB
+  let n = 0;
+  return async (pdf: Buffer) => {
+    const input = join(dir, `in-${pdf.length}.pdf`);
+    if (!existsSync(input)) await writeFile(input, pdf);
+    const output = join(dir, `out-${n++ % 2}.pdf`);
+    await rm(output, { force: true });
+    const r = await runTool('pdfsig', ['-add-signature', '-nssdir', `sql:${db.dir}`, '-nick', db.nick, input, output]);
+    if (r.code !== 0) throw new Error(`pdfsig failed: ${r.stderr}`);
+  };
+}

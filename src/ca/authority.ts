@@ -1,0 +1,698 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { HASH_LENGTHS, HASH_OIDS, hashByOid, isHashAlgorithm, SHA1_OID, type HashAlgorithm } from '../crypto/algorithms.js';
+import type { KeyVault } from '../crypto/key-vault.js';
+import { AppError } from '../errors.js';
+import type { Db, Queryable } from '../store/db.js';
+import type { SharedState } from '../store/shared-state.js';
+import type { Signer } from './cert.js';
+import { issueAndRecord, publicationUrls, renewServiceSigners, runCeremony } from './ceremony.js';
+import { assertCreditCode } from './credit-code.js';
+import { integer, octets, oid, seq, toPem } from './der.js';
+import { certParts, DerError, readTime, serialHex, type CertParts } from './der-read.js';
+import { buildCrl } from './crl.js';
+import { keyIdentifier } from './extensions.js';
+import type { Issuer } from './issue.js';
+import { fillName, type NameSpec } from './names.js';
+import { buildOcspResponse, ocspErrorResponse, OCSP_STATUS, parseOcspRequest, type CertStatus, type OcspCertRequest } from './ocsp.js';
+import { loadCaPolicy, type CaPolicy, type ProfileName } from './profiles.js';
+import { isRevocationReason, type RevocationReason } from './revocation-reasons.js';
+import type { SealImageBinding } from './seal-image-binding.js';
+import { buildTimeStampToken, encodeTstInfo, parseTimeStampReq, timeStampRejection, timeStampResponse, type FailureInfo } from './tsa.js';
+
+/** What the CA needs from the composition root. */
+export interface CaDeps {
+  db: Db;
+  vault: KeyVault;
+  config: { publicUrl: string };
+  clock: Clock;
+  /** Shared OCSP response cache (Redis or in-process); without it every response is signed afresh. */
+  state?: SharedState;
+  policy?: CaPolicy;
+}
+
+export type CaKind = 'root' | 'issuing' | 'department';
+
+export interface CaInfo {
+  caId: string;
+  kind: CaKind;
+  parentCaId: string | null;
+  certificate: Buffer;
+  unitName: string | null;
+  unitCode: string | null;
+}
+
+export interface IssuedCertificate {
+  serial: string;
+  certificate: Buffer;
+  issuerCaId: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** The CA certificates from the issuer up to and including the root, DER. */
+  chain: Buffer[];
+}
+
+export interface SealCertificateRequest {
+  /** The seal key's SubjectPublicKeyInfo DER (from the vault). */
+  publicKeySpki: Buffer;
+  unitName: string;
+  /** 统一社会信用代码 unified social credit code; its check character is verified. */
+  unitCode: string;
+  sealName: string;
+  /** Hash of the seal image's canonical pixels (see render/). */
+  imageHash: Buffer;
+  imageHashAlg?: HashAlgorithm;
+  widthMm?: number;
+  heightMm?: number;
+  /** A department sub-CA id (from ensureDepartmentCa) for Art. 17(4) department seals; default: the seal-issuing CA. */
+  issuerCaId?: string;
+}
+
+export interface CertificateStatus {
+  status: 'good' | 'revoked' | 'unknown';
+  issuerCaId?: string;
+  revokedAt?: Date;
+  reason?: RevocationReason;
+}
+
+interface AuthorityRow {
+  ca_id: string;
+  kind: CaKind;
+  parent_ca_id: string | null;
+  key_id: string;
+  certificate: Uint8Array;
+  unit_name: string | null;
+  unit_code: string | null;
+}
+
+/** A CA loaded in memory: CA rows never change after creation, so caching them is safe. */
+interface LoadedCa {
+  info: CaInfo;
+  keyId: string;
+  parts: CertParts;
+  algorithm: Awaited<ReturnType<KeyVault['algorithm']>>;
+  hash: HashAlgorithm;
+  permittedSubtrees?: NameSpec[];
+  /** CertID hashes per hash OID: issuerNameHash and issuerKeyHash. */
+  certIdHashes: Map<string, { name: string; key: string }>;
+}
+
+const CA_INIT_LOCK = 724_113_903;
+const CA_PROFILE: Record<CaKind, ProfileName> = { root: 'root', issuing: 'issuing-ca', department: 'department-ca' };
+const HASH_NODE: Record<string, string> = {
+  [SHA1_OID]: 'sha1',
+  [HASH_OIDS['SHA-256']]: 'sha256',
+  [HASH_OIDS['SHA-384']]: 'sha384',
+  [HASH_OIDS['SHA-512']]: 'sha512',
+};
+
+/**
+ * Creates the CA on first start (idempotent; several instances starting at once agree through an
+ * advisory lock in one transaction) and returns the handle the services use.
+ */
+export async function ensureCa(deps: CaDeps): Promise<CaHandle> {
+  const policy = deps.policy ?? loadCaPolicy();
+  await deps.db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [CA_INIT_LOCK]);
+    const existing = await tx.query(`SELECT 1 FROM ca_authorities WHERE ca_id = 'root'`);
+    const vault = deps.vault.withQueryable(tx);
+    if (existing.rows.length === 0) await runCeremony(tx, vault, policy, deps.config.publicUrl, deps.clock.now());
+    else await renewServiceSigners(tx, vault, policy, deps.config.publicUrl, deps.clock.now());
+  });
+  return CaHandle.load(deps, policy);
+}
+
+/** Advisory lock number for one department CA (stable, from its id). */
+const lockFor = (caId: string): number => createHash('sha256').update(caId).digest().readInt32BE(0);
+
+export class CaHandle {
+  readonly #cas = new Map<string, LoadedCa>();
+  #lastRefresh = 0;
+
+  private constructor(
+    private readonly deps: CaDeps,
+    readonly policy: CaPolicy,
+    private readonly ocspSigner: { keyId: string; certificate: Buffer; keyHash: Buffer; algorithm: LoadedCa['algorithm'] },
+    private readonly tsaSigner: { keyId: string; certificate: Buffer; algorithm: LoadedCa['algorithm'] },
+  ) {}
+
+  static async load(deps: CaDeps, policy: CaPolicy): Promise<CaHandle> {
+    const signers = await deps.db.query<{ role: string; key_id: string; certificate: Uint8Array }>(
+      'SELECT role, key_id, certificate FROM ca_service_signers',
+    );
+    const get = (role: string) => {
+      const r = signers.rows.find((x) => x.role === role);
+      if (!r) throw new Error(`the CA has no ${role} signer: run \`seal ca init\``);
+      return { keyId: r.key_id, certificate: Buffer.from(r.certificate) };
+    };
+    const ocsp = get('ocsp');
+    const tsa = get('tsa');
+    const handle = new CaHandle(
+      deps,
+      policy,
+      { ...ocsp, keyHash: keyIdentifier(certParts(ocsp.certificate).publicKeyBits), algorithm: await deps.vault.algorithm(ocsp.keyId) },
+      { ...tsa, algorithm: await deps.vault.algorithm(tsa.keyId) },
+    );
+    await handle.#refresh();
+    if (!handle.#cas.has('root') || !handle.#cas.has('issuing')) throw new Error('the CA is incomplete: run `seal ca init`');
+    return handle;
+  }
+
+  // ---- CA certificates ----------------------------------------------------------------------
+
+  get rootCertificate(): Buffer {
+    return this.#cas.get('root')!.info.certificate;
+  }
+  get issuingCertificate(): Buffer {
+    return this.#cas.get('issuing')!.info.certificate;
+  }
+  get tsaCertificate(): Buffer {
+    return this.tsaSigner.certificate;
+  }
+  get ocspCertificate(): Buffer {
+    return this.ocspSigner.certificate;
+  }
+  rootPem(): string {
+    return toPem(this.rootCertificate);
+  }
+
+  /** 404 `unknown-ca` for an id we do not have. */
+  async getCa(caId: string): Promise<CaInfo> {
+    return (await this.#ca(caId)).info;
+  }
+
+  /** The CA certificates from `caId` up to and including the root, DER. */
+  async chain(caId = 'issuing', q: Queryable = this.deps.db): Promise<Buffer[]> {
+    const out: Buffer[] = [];
+    for (let id: string | null = caId; id; ) {
+      const ca = await this.#ca(id, q);
+      out.push(ca.info.certificate);
+      id = ca.info.parentCaId;
+    }
+    return out;
+  }
+
+  async chainPem(caId = 'issuing'): Promise<string> {
+    return (await this.chain(caId)).map((c) => toPem(c)).join('');
+  }
+
+  /** An issuer (certificate + vault signer + constraints), for ceremonies and tests. */
+  async issuerOf(caId: string, vault: KeyVault = this.deps.vault, q: Queryable = this.deps.db): Promise<Issuer> {
+    const ca = await this.#ca(caId, q);
+    return { certificate: ca.info.certificate, signer: this.#signerOf(ca, vault), ...(ca.permittedSubtrees ? { permittedSubtrees: ca.permittedSubtrees } : {}) };
+  }
+
+  // ---- issuing ------------------------------------------------------------------------------
+
+  /**
+   * 电子印章证书 a seal certificate, under the seal-issuing CA or a unit's department sub-CA.
+   * With `tx`, everything (reads, the record) happens in the caller's transaction.
+   */
+  async issueSealCertificate(req: SealCertificateRequest, tx?: Queryable): Promise<IssuedCertificate> {
+    assertCreditCode(req.unitCode);
+    const q = tx ?? this.deps.db;
+    const vault = tx ? this.deps.vault.withQueryable(tx) : this.deps.vault;
+    const issuerCaId = req.issuerCaId ?? 'issuing';
+    const ca = await this.#ca(issuerCaId, q);
+    if (ca.info.kind === 'root') throw new AppError(422, 'invalid-issuer', 'The root CA does not issue seal certificates.');
+    const profileName: ProfileName = ca.info.kind === 'department' ? 'department-seal' : 'seal';
+    const profile = this.policy.profiles[profileName];
+    const hashAlg = req.imageHashAlg ?? 'SHA-256';
+    if (!isHashAlgorithm(hashAlg) || req.imageHash.length !== HASH_LENGTHS[hashAlg]) {
+      throw new AppError(422, 'invalid-image-hash', 'The seal image hash has the wrong length for its algorithm.');
+    }
+    const sealImage: SealImageBinding = {
+      hashAlg,
+      hash: req.imageHash,
+      ...(req.widthMm !== undefined ? { widthMm: req.widthMm } : {}),
+      ...(req.heightMm !== undefined ? { heightMm: req.heightMm } : {}),
+    };
+    const subject = fillName(profile.subject, { unitName: req.unitName, unitCode: req.unitCode, sealName: req.sealName });
+    const { der, serial } = await issueAndRecord(q, {
+      policy: this.policy,
+      profile,
+      profileName,
+      issuerCaId,
+      issuer: await this.issuerOf(issuerCaId, vault, q),
+      subject,
+      subjectPublicKeySpki: req.publicKeySpki,
+      now: this.deps.clock.now(),
+      urls: publicationUrls(this.deps.config.publicUrl, issuerCaId),
+      sealImage,
+    });
+    const p = certParts(der);
+    return { serial, certificate: der, issuerCaId, notBefore: readTime(p.notBefore), notAfter: readTime(p.notAfter), chain: await this.chain(issuerCaId, q) };
+  }
+
+  /**
+   * The unit's department sub-CA (Art. 17(4)), created on first use: pathLen 0, name constraints
+   * permitting only C=CN, O=<unit name>, organizationIdentifier=<code>. Needs the root key in the
+   * vault (see ca/README.md: with an offline root this is a ceremony step). A renamed unit gets a
+   * new sub-CA, because the old one's constraints name the old name.
+   */
+  async ensureDepartmentCa(unit: { unitName: string; unitCode: string }, tx?: Queryable): Promise<CaInfo> {
+    assertCreditCode(unit.unitCode);
+    const caId = 'dept-' + createHash('sha256').update(`${unit.unitCode}\n${unit.unitName}`).digest('hex').slice(0, 20);
+    const q = tx ?? this.deps.db;
+    const existing = await this.#ca(caId, q).catch((e: unknown) => {
+      if (e instanceof AppError && e.type === 'unknown-ca') return null;
+      throw e;
+    });
+    if (existing) return existing.info;
+    const create = async (t: Queryable) => {
+      await t.query('SELECT pg_advisory_xact_lock($1)', [lockFor(caId)]);
+      if ((await t.query('SELECT 1 FROM ca_authorities WHERE ca_id = $1', [caId])).rows.length) return;
+      await this.#createDepartmentCa(t, caId, unit);
+    };
+    if (tx) await create(tx);
+    else await this.deps.db.transaction(create);
+    return (await this.#ca(caId, q)).info;
+  }
+
+  async #createDepartmentCa(tx: Queryable, caId: string, unit: { unitName: string; unitCode: string }): Promise<void> {
+    const profile = this.policy.profiles['department-ca'];
+    const values = { unitName: unit.unitName, unitCode: unit.unitCode };
+    const vault = this.deps.vault.withQueryable(tx);
+    const root = await this.issuerOf('root', vault, tx);
+    const key = await vault.generate(profile.keyAlgorithm, { purpose: `ca:department:${unit.unitCode}` });
+    const { der, serial } = await issueAndRecord(tx, {
+      policy: this.policy,
+      profile,
+      profileName: 'department-ca',
+      // An offline root (its wrapped key kept off this database, ca/README.md) cannot sign here.
+      onSignError: (e) =>
+        e instanceof AppError && (e.type === 'key-destroyed' || e.type === 'key-not-found')
+          ? new AppError(503, 'root-key-offline', 'Department sub-CAs are signed by the root key, which is offline here: create it at a root ceremony (`seal ca department`).')
+          : e,
+      issuerCaId: 'root',
+      issuer: root,
+      subject: fillName(profile.subject, values),
+      subjectPublicKeySpki: key.publicKeySpki,
+      now: this.deps.clock.now(),
+      urls: publicationUrls(this.deps.config.publicUrl, 'root'),
+      nameConstraints: [fillName(profile.nameConstraints!.permitted, values)],
+    });
+    await tx.query(
+      `INSERT INTO ca_authorities (ca_id, kind, parent_ca_id, key_id, cert_serial, certificate, unit_name, unit_code)
+       VALUES ($1, 'department', 'root', $2, $3, $4, $5, $6)`,
+      [caId, key.keyId, serial, der, unit.unitName, unit.unitCode],
+    );
+  }
+
+  // ---- revocation ---------------------------------------------------------------------------
+
+  /**
+   * Revokes a certificate (idempotent: revoking again keeps the first time and reason), then
+   * invalidates cached OCSP answers and rebuilds the issuer's CRL, so both tell at once.
+   */
+  async revoke(serial: string, reason: RevocationReason = 'unspecified', time?: Date): Promise<void> {
+    const hex = normaliseSerial(serial);
+    const changed = await this.deps.db.transaction((tx) => this.revokeWithin(tx, hex, reason, time));
+    if (changed) await this.revocationsCommitted([hex]);
+  }
+
+  /**
+   * The database half of revoke(), inside the caller's transaction. Returns the issuing CA's id when
+   * this call revoked it (null when it was already revoked). Call revocationsCommitted() after commit.
+   */
+  async revokeWithin(tx: Queryable, serial: string, reason: RevocationReason = 'unspecified', time?: Date): Promise<string | null> {
+    if (!isRevocationReason(reason)) throw new AppError(422, 'invalid-revocation-reason', `Unknown revocation reason ${String(reason)}.`);
+    const hex = normaliseSerial(serial);
+    const revokedAt = time ?? this.deps.clock.now();
+    const cur = await tx.query<{ issuer_ca_id: string; revoked_at: Date | null }>(
+      'SELECT issuer_ca_id, revoked_at FROM ca_certificates WHERE serial = $1 FOR UPDATE',
+      [hex],
+    );
+    const row = cur.rows[0];
+    if (!row) throw new AppError(404, 'certificate-not-found', `No certificate with serial ${hex}.`, { serial: hex });
+    if (row.revoked_at) return null;
+    await tx.query('UPDATE ca_certificates SET revoked_at = $2, revocation_reason = $3 WHERE serial = $1', [hex, revokedAt, reason]);
+    await tx.query('UPDATE ca_authorities SET revision = revision + 1 WHERE ca_id = $1', [row.issuer_ca_id]);
+    return row.issuer_ca_id;
+  }
+
+  /** After the revoking transaction committed: drop cached OCSP answers, rebuild the CRLs. */
+  async revocationsCommitted(serials: string[]): Promise<void> {
+    const cas = new Set<string>();
+    for (const serial of serials) {
+      const st = await this.certificateStatus(serial);
+      if (!st.issuerCaId) continue;
+      cas.add(st.issuerCaId);
+      await this.#invalidateOcsp(st.issuerCaId, normaliseSerial(serial));
+    }
+    // Eager rebuild; if it fails (an offline root key), GET /ca/crl/... still answers with the last CRL.
+    for (const caId of cas) await this.crl(caId).catch(() => undefined);
+  }
+
+  /**
+   * Revocation data for embedding (PAdES B-LT): a fresh OCSP response and the issuer's CRL, as far
+   * as we can make them. {} for a certificate we did not issue or a root.
+   */
+  async revocationDataFor(cert: Buffer): Promise<{ ocsp?: Buffer; crl?: Buffer }> {
+    let parts: CertParts;
+    try {
+      parts = certParts(cert);
+    } catch {
+      return {};
+    }
+    if (parts.issuer.equals(parts.subject)) return {};
+    if (this.#findBySubject(parts.issuer) === undefined) await this.#refresh();
+    const issuer = this.#findBySubject(parts.issuer);
+    if (!issuer) return {};
+    const out: { ocsp?: Buffer; crl?: Buffer } = {};
+    const sha1 = (b: Buffer) => createHash('sha1').update(b).digest();
+    const request: OcspCertRequest = {
+      certIdDer: seq(seq(oid(SHA1_OID)), octets(sha1(issuer.parts.subject)), octets(sha1(issuer.parts.publicKeyBits)), integer(parts.serial)),
+      hashAlgOid: SHA1_OID,
+      hashAlgHasParams: false,
+      issuerNameHash: sha1(issuer.parts.subject),
+      issuerKeyHash: sha1(issuer.parts.publicKeyBits),
+      serialHex: serialHex(parts.serial),
+    };
+    try {
+      out.ocsp = await this.#answerOcsp([request], undefined);
+    } catch {
+      // e.g. the root key is offline: the CRL has to do
+    }
+    try {
+      out.crl = await this.crl(issuer.info.caId);
+    } catch {
+      // no CRL available now
+    }
+    return out;
+  }
+
+  #findBySubject(name: Buffer): LoadedCa | undefined {
+    return [...this.#cas.values()].find((ca) => ca.parts.subject.equals(name));
+  }
+
+  async certificateStatus(serial: string): Promise<CertificateStatus> {
+    const r = await this.deps.db.query<{ issuer_ca_id: string; revoked_at: Date | null; revocation_reason: string | null }>(
+      'SELECT issuer_ca_id, revoked_at, revocation_reason FROM ca_certificates WHERE serial = $1',
+      [normaliseSerial(serial)],
+    );
+    const row = r.rows[0];
+    if (!row) return { status: 'unknown' };
+    if (!row.revoked_at) return { status: 'good', issuerCaId: row.issuer_ca_id };
+    const reason = isRevocationReason(row.revocation_reason) ? row.revocation_reason : 'unspecified';
+    return { status: 'revoked', issuerCaId: row.issuer_ca_id, revokedAt: new Date(row.revoked_at), reason };
+  }
+
+  // ---- CRL ----------------------------------------------------------------------------------
+
+  /**
+   * The CA's current CRL (DER). Rebuilt when a revocation happened since the last one or it is half
+   * way to nextUpdate; numbers come from the database so every instance agrees and they only grow.
+   */
+  async crl(caId: string): Promise<Buffer> {
+    const ca = await this.#ca(caId);
+    const now = this.deps.clock.now();
+    const cur = await this.deps.db.query<{ crl: Uint8Array | null; built_revision: string; this_update: Date | null; revision: string }>(
+      `SELECT c.crl, c.built_revision, c.this_update, a.revision
+       FROM ca_authorities a LEFT JOIN ca_crls c ON c.ca_id = a.ca_id WHERE a.ca_id = $1`,
+      [caId],
+    );
+    const row = cur.rows[0]!;
+    const fresh =
+      row.crl &&
+      String(row.built_revision) === String(row.revision) &&
+      row.this_update &&
+      now.getTime() - new Date(row.this_update).getTime() < this.#rebuildAfterMs(ca) &&
+      now.getTime() >= new Date(row.this_update).getTime();
+    if (fresh) return Buffer.from(row.crl!);
+    try {
+      return await this.#buildCrl(ca, now);
+    } catch (e) {
+      // The CA key is offline or destroyed: the last CRL made (e.g. at a ceremony) is all we have.
+      if (row.crl) return Buffer.from(row.crl);
+      if (e instanceof AppError) throw new AppError(503, 'crl-unavailable', `No CRL can be made for CA ${caId} right now.`, { caId });
+      throw e;
+    }
+  }
+
+  #rebuildAfterMs(ca: LoadedCa): number {
+    return ca.info.kind === 'root' ? (this.policy.crl.rootValidityDays * 86_400_000) / 2 : this.policy.crl.rebuildAfterHours * 3_600_000;
+  }
+
+  async #buildCrl(ca: LoadedCa, now: Date): Promise<Buffer> {
+    const db = this.deps.db;
+    const caId = ca.info.caId;
+    const rev = await db.query<{ revision: string }>('SELECT revision FROM ca_authorities WHERE ca_id = $1', [caId]);
+    const number = await db.query<{ crl_number: string }>(
+      `INSERT INTO ca_crls (ca_id, crl_number) VALUES ($1, 1)
+       ON CONFLICT (ca_id) DO UPDATE SET crl_number = ca_crls.crl_number + 1 RETURNING crl_number`,
+      [caId],
+    );
+    const crlNumber = BigInt(number.rows[0]!.crl_number);
+    const revoked = await db.query<{ serial: string; revoked_at: Date; revocation_reason: string | null }>(
+      'SELECT serial, revoked_at, revocation_reason FROM ca_certificates WHERE issuer_ca_id = $1 AND revoked_at IS NOT NULL ORDER BY revoked_at, serial',
+      [caId],
+    );
+    const thisUpdate = now;
+    const validityMs = ca.info.kind === 'root' ? this.policy.crl.rootValidityDays * 86_400_000 : this.policy.crl.validityHours * 3_600_000;
+    const nextUpdate = new Date(now.getTime() + validityMs);
+    const der = await buildCrl(
+      {
+        issuerName: ca.parts.subject,
+        issuerKeyId: keyIdentifier(ca.parts.publicKeyBits),
+        crlNumber,
+        thisUpdate,
+        nextUpdate,
+        revoked: revoked.rows.map((r) => ({
+          serialHex: r.serial,
+          revokedAt: new Date(r.revoked_at),
+          reason: isRevocationReason(r.revocation_reason) ? r.revocation_reason : 'unspecified',
+        })),
+      },
+      this.#signerOf(ca),
+    );
+    await db.query(
+      `UPDATE ca_crls SET crl = $2, stored_number = $3, built_revision = $4, this_update = $5, next_update = $6
+       WHERE ca_id = $1 AND (stored_number IS NULL OR stored_number < $3)`,
+      [caId, der, crlNumber.toString(), rev.rows[0]!.revision, thisUpdate, nextUpdate],
+    );
+    return der;
+  }
+
+  // ---- OCSP ---------------------------------------------------------------------------------
+
+  /**
+   * RFC 6960 responder: always returns an OCSPResponse (malformedRequest for bad input, never an
+   * exception). Answers without a nonce are cached per (issuer, serial, CertID hash) until the
+   * next revocation of that serial or the cache TTL; answers with a nonce are signed afresh.
+   */
+  async ocsp(requestDer: Buffer): Promise<Buffer> {
+    let req;
+    try {
+      req = parseOcspRequest(requestDer);
+    } catch (e) {
+      if (e instanceof DerError) return ocspErrorResponse(OCSP_STATUS.malformedRequest);
+      throw e;
+    }
+    try {
+      return await this.#answerOcsp(req.requests, req.nonce);
+    } catch (e) {
+      if (e instanceof AppError && (e.type === 'key-destroyed' || e.type === 'key-not-found')) return ocspErrorResponse(OCSP_STATUS.unauthorized);
+      return ocspErrorResponse(OCSP_STATUS.internalError);
+    }
+  }
+
+  async #answerOcsp(requests: OcspCertRequest[], nonce: Buffer | undefined): Promise<Buffer> {
+    const issuers = await Promise.all(requests.map((r) => this.#issuerForCertId(r)));
+    const cacheKey = requests.length === 1 && !nonce && issuers[0] ? ocspCacheKey(issuers[0].info.caId, requests[0]!) : null;
+    const state = this.deps.state;
+    if (cacheKey && state) {
+      const hit = await state.get(cacheKey).catch(() => null);
+      if (hit) return hit;
+    }
+    // One signer per response: the delegated responder for the seal-issuing CA, else the CA itself.
+    const lead = issuers.find((i) => i) ?? this.#cas.get('issuing')!;
+    const delegated = lead.info.caId === 'issuing';
+    const signer: Signer = delegated
+      ? { vault: this.deps.vault, keyId: this.ocspSigner.keyId, algorithm: this.ocspSigner.algorithm, hash: this.policy.profiles['ocsp-responder'].signingHash }
+      : this.#signerOf(lead);
+    const statuses: CertStatus[] = await Promise.all(
+      requests.map(async (r, i) => {
+        const ca = issuers[i];
+        if (!ca || ca.info.caId !== lead.info.caId || r.serialHex.length > 64) return { kind: 'unknown' } as const;
+        const st = await this.certificateStatus(r.serialHex);
+        if (st.status === 'unknown' || st.issuerCaId !== ca.info.caId) return { kind: 'unknown' } as const;
+        if (st.status === 'revoked') return { kind: 'revoked', revokedAt: st.revokedAt!, reason: st.reason! } as const;
+        return { kind: 'good' } as const;
+      }),
+    );
+    const now = this.deps.clock.now();
+    const der = await buildOcspResponse(
+      {
+        responderKeyHash: delegated ? this.ocspSigner.keyHash : keyIdentifier(lead.parts.publicKeyBits),
+        producedAt: now,
+        thisUpdate: now,
+        nextUpdate: new Date(now.getTime() + this.policy.ocsp.validityMinutes * 60_000),
+        responses: requests.map((r, i) => ({ certIdDer: r.certIdDer, status: statuses[i]! })),
+        ...(nonce ? { nonce } : {}),
+        certs: [delegated ? this.ocspSigner.certificate : lead.info.certificate],
+      },
+      signer,
+    );
+    if (cacheKey && state && statuses[0]!.kind !== 'unknown') {
+      await state.set(cacheKey, der, this.policy.ocsp.cacheSeconds * 1000).catch(() => undefined);
+    }
+    return der;
+  }
+
+  async #invalidateOcsp(caId: string, serial: string): Promise<void> {
+    const state = this.deps.state;
+    if (!state) return;
+    const keys = Object.keys(HASH_NODE).flatMap((oid) => [false, true].map((p) => ocspCacheKey(caId, { serialHex: serial, hashAlgOid: oid, hashAlgHasParams: p })));
+    await Promise.all(keys.map((k) => state.delete(k)));
+  }
+
+  async #issuerForCertId(r: OcspCertRequest): Promise<LoadedCa | undefined> {
+    const node = HASH_NODE[r.hashAlgOid];
+    if (!node) return undefined;
+    const name = r.issuerNameHash.toString('hex');
+    const key = r.issuerKeyHash.toString('hex');
+    const find = () => [...this.#cas.values()].find((ca) => {
+      let h = ca.certIdHashes.get(r.hashAlgOid);
+      if (!h) {
+        h = {
+          name: createHash(node).update(ca.parts.subject).digest('hex'),
+          key: createHash(node).update(ca.parts.publicKeyBits).digest('hex'),
+        };
+        ca.certIdHashes.set(r.hashAlgOid, h);
+      }
+      return h.name === name && h.key === key;
+    });
+    let found = find();
+    // A department CA made by another instance: look again, at most once a second.
+    if (!found && Date.now() - this.#lastRefresh > 1000) {
+      await this.#refresh();
+      found = find();
+    }
+    return found;
+  }
+
+  // ---- TSA ----------------------------------------------------------------------------------
+
+  /**
+   * RFC 3161 over HTTP: always a TimeStampResp, a rejection (badRequest, badAlg, badDataFormat,
+   * unacceptedPolicy, unacceptedExtension) for anything we cannot stamp.
+   */
+  async tsaRespond(requestDer: Buffer): Promise<Buffer> {
+    let req;
+    try {
+      req = parseTimeStampReq(requestDer);
+    } catch (e) {
+      if (e instanceof DerError) return timeStampRejection('badRequest', 'The request is not a DER TimeStampReq.');
+      throw e;
+    }
+    const reject = (f: FailureInfo, text: string) => timeStampRejection(f, text);
+    if (req.version !== 1) return reject('badRequest', 'Only version 1 requests are supported.');
+    const hashAlg = hashByOid(req.hashAlgOid);
+    if (!hashAlg) return reject('badAlg', 'The message imprint hash must be SHA-256, SHA-384 or SHA-512.');
+    if (req.hashedMessage.length !== HASH_LENGTHS[hashAlg]) return reject('badDataFormat', 'The message imprint has the wrong length for its hash.');
+    if (req.reqPolicy && req.reqPolicy !== this.policy.policies.timeStamping) return reject('unacceptedPolicy', 'This TSA stamps under its own policy only.');
+    if (req.hasExtensions) return reject('unacceptedExtension', 'No request extensions are supported.');
+    try {
+      return timeStampResponse(await this.#stamp(hashAlg, req.hashedMessage, req.nonce, req.certReq));
+    } catch {
+      return reject('systemFailure', 'The time-stamp could not be made.');
+    }
+  }
+
+  /**
+   * The in-process TSA (the PDF sealer calls this for B-T): a TimeStampToken (ContentInfo DER) over
+   * `messageImprint`. `nonce` is a positive integer's big-endian bytes.
+   */
+  async timestamp(messageImprint: Buffer, hashAlg: HashAlgorithm, nonce?: Buffer, certReq = true): Promise<Buffer> {
+    if (!isHashAlgorithm(hashAlg)) throw new AppError(422, 'unsupported-hash', `Hash ${String(hashAlg)} is not supported by the TSA.`);
+    if (messageImprint.length !== HASH_LENGTHS[hashAlg]) throw new AppError(422, 'invalid-message-imprint', `The imprint must be ${HASH_LENGTHS[hashAlg]} bytes for ${hashAlg}.`);
+    if (nonce && (nonce.length === 0 || nonce.length > 32)) throw new AppError(422, 'invalid-nonce', 'A nonce is 1 to 32 bytes.');
+    // a positive INTEGER: a leading zero octet when the high bit is set
+    const nonceContent = nonce ? Buffer.from(nonce[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), nonce]) : nonce) : undefined;
+    return this.#stamp(hashAlg, messageImprint, nonceContent, certReq);
+  }
+
+  async #stamp(hashAlg: HashAlgorithm, imprint: Buffer, nonce: Buffer | undefined, certReq: boolean): Promise<Buffer> {
+    // One statement hands out the serial and a genTime that never goes backwards, shared by all instances.
+    const r = await this.deps.db.query<{ last_gen_time: Date; serial: string }>(
+      `INSERT INTO ca_tsa_clock (id, last_gen_time, serial) VALUES (1, $1, 1)
+       ON CONFLICT (id) DO UPDATE SET last_gen_time = GREATEST(ca_tsa_clock.last_gen_time, EXCLUDED.last_gen_time),
+                                      serial = ca_tsa_clock.serial + 1
+       RETURNING last_gen_time, serial`,
+      [this.deps.clock.now()],
+    );
+    const genTime = new Date(r.rows[0]!.last_gen_time);
+    const tst = encodeTstInfo({
+      policyOid: this.policy.policies.timeStamping!,
+      hashAlg,
+      hashedMessage: imprint,
+      serial: BigInt(r.rows[0]!.serial),
+      genTime,
+      accuracySeconds: this.policy.tsa.accuracySeconds,
+      ...(nonce ? { nonce } : {}),
+    });
+    const signer: Signer = { vault: this.deps.vault, keyId: this.tsaSigner.keyId, algorithm: this.tsaSigner.algorithm, hash: this.policy.tsa.hash };
+    return buildTimeStampToken(tst, signer, this.tsaSigner.certificate, certReq ? [this.tsaSigner.certificate, this.issuingCertificate] : [], genTime);
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  #signerOf(ca: LoadedCa, vault: KeyVault = this.deps.vault): Signer {
+    return { vault, keyId: ca.keyId, algorithm: ca.algorithm, hash: ca.hash };
+  }
+
+  /**
+   * A CA by id. Read through a caller's transaction it is not cached: that transaction may have
+   * just created it and may still roll back.
+   */
+  async #ca(caId: string, q: Queryable = this.deps.db): Promise<LoadedCa> {
+    const hit = this.#cas.get(caId);
+    if (hit) return hit;
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(caId)) throw new AppError(404, 'unknown-ca', `No CA ${caId}.`, { caId });
+    const r = await q.query<AuthorityRow>(
+      'SELECT ca_id, kind, parent_ca_id, key_id, certificate, unit_name, unit_code FROM ca_authorities WHERE ca_id = $1',
+      [caId],
+    );
+    if (!r.rows[0]) throw new AppError(404, 'unknown-ca', `No CA ${caId}.`, { caId });
+    return this.#load(r.rows[0], q === this.deps.db, q);
+  }
+
+  async #refresh(): Promise<void> {
+    this.#lastRefresh = Date.now();
+    const r = await this.deps.db.query<AuthorityRow>('SELECT ca_id, kind, parent_ca_id, key_id, certificate, unit_name, unit_code FROM ca_authorities');
+    for (const row of r.rows) if (!this.#cas.has(row.ca_id)) await this.#load(row, true, this.deps.db);
+  }
+
+  async #load(row: AuthorityRow, remember: boolean, q: Queryable): Promise<LoadedCa> {
+    const certificate = Buffer.from(row.certificate);
+    const profile = this.policy.profiles[CA_PROFILE[row.kind]];
+    const loaded: LoadedCa = {
+      info: { caId: row.ca_id, kind: row.kind, parentCaId: row.parent_ca_id, certificate, unitName: row.unit_name, unitCode: row.unit_code },
+      keyId: row.key_id,
+      parts: certParts(certificate),
+      algorithm: await (q === this.deps.db ? this.deps.vault : this.deps.vault.withQueryable(q)).algorithm(row.key_id),
+      hash: profile.signingHash,
+      certIdHashes: new Map(),
+      ...(row.kind === 'department' && profile.nameConstraints
+        ? { permittedSubtrees: [fillName(profile.nameConstraints.permitted, { unitName: row.unit_name ?? '', unitCode: row.unit_code ?? '' })] }
+        : {}),
+    };
+    if (remember) this.#cas.set(row.ca_id, loaded);
+    return loaded;
+  }
+}
+
+const ocspCacheKey = (caId: string, r: Pick<OcspCertRequest, 'serialHex' | 'hashAlgOid' | 'hashAlgHasParams'>) =>
+  `ocsp:${caId}:${r.serialHex}:${r.hashAlgOid}:${r.hashAlgHasParams ? 1 : 0}`;
+
+export { publicationUrls };
+
+/** Accepts hex with or without colons/0x and leading zeros; returns our canonical form. */
+export function normaliseSerial(serial: string): string {
+  const hex = serial.trim().toLowerCase().replace(/^0x/, '').replace(/:/g, '');
+  if (!/^[0-9a-f]{1,64}$/.test(hex)) throw new AppError(422, 'invalid-serial', 'A certificate serial is hexadecimal.');
+  // canonical form = serialHex(): even length, no leading zero octets
+  const even = hex.length % 2 ? '0' + hex : hex;
+  return even.replace(/^(00)+(?=..)/, '');
+}

@@ -1,0 +1,150 @@
+import type { KeyVault } from '../crypto/key-vault.js';
+import type { Queryable } from '../store/db.js';
+import { randomSerial, type Signer } from './cert.js';
+import { certParts, readTime, serialHex } from './der-read.js';
+import { issueCertificate, type PublicationUrls } from './issue.js';
+import { fillName, nameToString, type NameSpec } from './names.js';
+import type { CaPolicy, ProfileName } from './profiles.js';
+
+/**
+ * The CA's setup: the key ceremony (root, issuing CA, OCSP responder, TSA), renewal of the service
+ * signers, and the one way every certificate is issued and recorded.
+ */
+
+type CaKind = 'root' | 'issuing' | 'department';
+
+const isUniqueViolation = (e: unknown) => (e as { code?: string })?.code === '23505' || /duplicate key/.test(String((e as Error)?.message));
+
+async function insertCertificate(
+  q: Queryable,
+  row: { serial: string; issuerCaId: string; profile: ProfileName; subject: NameSpec; der: Buffer },
+): Promise<void> {
+  const p = certParts(row.der);
+  await q.query(
+    `INSERT INTO ca_certificates (serial, issuer_ca_id, profile, subject, certificate, not_before, not_after)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [row.serial, row.issuerCaId, row.profile, nameToString(row.subject), row.der, readTime(p.notBefore), readTime(p.notAfter)],
+  );
+}
+
+/**
+ * Issues under a fresh random serial and records it; a serial collision (the primary key) just
+ * means another draw. Signing happens before the insert, so nothing half-made is stored.
+ */
+export async function issueAndRecord(
+  q: Queryable,
+  args: Omit<Parameters<typeof issueCertificate>[0], 'serial'> & { profileName: ProfileName; issuerCaId: string; onSignError?: (e: unknown) => unknown },
+): Promise<{ der: Buffer; serial: string }> {
+  for (let attempt = 0; ; attempt++) {
+    const serial = randomSerial();
+    let der: Buffer;
+    try {
+      der = await issueCertificate({ ...args, serial });
+    } catch (e) {
+      throw args.onSignError ? args.onSignError(e) : e;
+    }
+    const hex = serialHex(serial);
+    try {
+      await insertCertificate(q, { serial: hex, issuerCaId: args.issuerCaId, profile: args.profileName, subject: args.subject, der });
+      return { der, serial: hex };
+    } catch (e) {
+      if (!isUniqueViolation(e) || attempt >= 3) throw e;
+    }
+  }
+}
+
+export function publicationUrls(publicUrl: string, issuerCaId: string): PublicationUrls {
+  const base = publicUrl.replace(/\/+$/, '');
+  return { ocsp: `${base}/ocsp`, caIssuers: `${base}/ca/certs/${issuerCaId}.cer`, crl: `${base}/ca/crl/${issuerCaId}.crl` };
+}
+
+/**
+ * 密钥生成仪式 key ceremony: root CA, seal-issuing CA, OCSP responder and TSA, all in the caller's
+ * transaction (so a failure leaves nothing behind).
+ */
+export async function runCeremony(tx: Queryable, vault: KeyVault, policy: CaPolicy, publicUrl: string, now: Date): Promise<void> {
+  const profiles = policy.profiles;
+  const make = async (
+    profileName: ProfileName,
+    issuer: { caId: string; certificate: Buffer | null; keyId: string } | null,
+    selfCaId?: string,
+  ) => {
+    const profile = profiles[profileName];
+    const key = await vault.generate(profile.keyAlgorithm, { purpose: `ca:${profileName}` });
+    const subject = fillName(profile.subject, {});
+    const issuerCaId = issuer?.caId ?? selfCaId!;
+    const signerKeyId = issuer?.keyId ?? key.keyId;
+    const signerProfile = issuer ? profiles[issuer.caId === 'root' ? 'root' : 'issuing-ca'] : profile;
+    const signer: Signer = { vault, keyId: signerKeyId, algorithm: signerProfile.keyAlgorithm, hash: signerProfile.signingHash };
+    const { der, serial } = await issueAndRecord(tx, {
+      policy,
+      profile,
+      profileName,
+      issuerCaId,
+      issuer: { certificate: issuer?.certificate ?? null, signer },
+      subject,
+      subjectPublicKeySpki: key.publicKeySpki,
+      now,
+      urls: publicationUrls(publicUrl, issuerCaId),
+    });
+    return { keyId: key.keyId, der, serial };
+  };
+  const addCa = (caId: string, kind: CaKind, parent: string | null, c: { keyId: string; der: Buffer; serial: string }) =>
+    tx.query(
+      `INSERT INTO ca_authorities (ca_id, kind, parent_ca_id, key_id, cert_serial, certificate) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [caId, kind, parent, c.keyId, c.serial, c.der],
+    );
+  const root = await make('root', null, 'root');
+  await addCa('root', 'root', null, root);
+  const issuing = await make('issuing-ca', { caId: 'root', certificate: root.der, keyId: root.keyId });
+  await addCa('issuing', 'issuing', 'root', issuing);
+  for (const role of ['ocsp', 'tsa'] as const) {
+    const c = await make(SERVICE_PROFILE[role], { caId: 'issuing', certificate: issuing.der, keyId: issuing.keyId });
+    await tx.query(`INSERT INTO ca_service_signers (role, ca_id, key_id, cert_serial, certificate) VALUES ($1, 'issuing', $2, $3, $4)`, [
+      role,
+      c.keyId,
+      c.serial,
+      c.der,
+    ]);
+  }
+}
+
+const SERVICE_PROFILE = { ocsp: 'ocsp-responder', tsa: 'tsa' } as const;
+/** Renew the OCSP responder or TSA certificate when less than this is left (checked at every start). */
+const RENEW_BEFORE_MS = 30 * 86_400_000;
+
+/**
+ * The OCSP responder (1 year) and TSA certificates outlive no restart by much: at start, one that
+ * expires within 30 days is replaced by a new key and certificate from the issuing CA. Old TSA
+ * tokens stay verifiable: they carry their own certificate.
+ */
+export async function renewServiceSigners(tx: Queryable, vault: KeyVault, policy: CaPolicy, publicUrl: string, now: Date): Promise<void> {
+  const rows = await tx.query<{ role: 'ocsp' | 'tsa'; certificate: Uint8Array }>('SELECT role, certificate FROM ca_service_signers');
+  const issuing = (await tx.query<{ key_id: string; certificate: Uint8Array }>("SELECT key_id, certificate FROM ca_authorities WHERE ca_id = 'issuing'"))
+    .rows[0];
+  if (!issuing) return;
+  for (const row of rows.rows) {
+    const notAfter = readTime(certParts(Buffer.from(row.certificate)).notAfter);
+    if (notAfter.getTime() - now.getTime() > RENEW_BEFORE_MS) continue;
+    const profileName = SERVICE_PROFILE[row.role];
+    const profile = policy.profiles[profileName];
+    const issuingProfile = policy.profiles['issuing-ca'];
+    const key = await vault.generate(profile.keyAlgorithm, { purpose: `ca:${profileName}` });
+    const { der, serial } = await issueAndRecord(tx, {
+      policy,
+      profile,
+      profileName,
+      issuerCaId: 'issuing',
+      issuer: {
+        certificate: Buffer.from(issuing.certificate),
+        signer: { vault, keyId: issuing.key_id, algorithm: issuingProfile.keyAlgorithm, hash: issuingProfile.signingHash },
+      },
+      subject: fillName(profile.subject, {}),
+      subjectPublicKeySpki: key.publicKeySpki,
+      now,
+      urls: publicationUrls(publicUrl, 'issuing'),
+    });
+    await tx.query('UPDATE ca_service_signers SET key_id = $2, cert_serial = $3, certificate = $4 WHERE role = $1', [row.role, key.keyId, serial, der]);
+  }
+}
+

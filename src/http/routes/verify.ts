@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import { Router } from 'express';
+import type { ServiceContext } from '../../context.js';
+import { inProcessCaFetch } from '../../ca/in-process-fetch.js';
+import { badRequest } from '../../errors.js';
+import { appendAudit } from '../../seals/audit.js';
+import { auditActor } from '../../seals/actor.js';
+import { verifyPdf } from '../../verify/index.js';
+import { actorOf } from '../actor.js';
+import { requireRole } from '../auth.js';
+
+/**
+ * POST /v1/verify: the verification report for an incoming PDF, against our root. Revocation comes
+ * from the document's DSS first; for our own certificates the verifier then asks our CA in-process,
+ * never the network. Every verification is written to the register.
+ */
+export function verifyRoutes(ctx: ServiceContext): Router {
+  const r = Router();
+  const fetch = inProcessCaFetch(ctx.ca, ctx.config.publicUrl);
+  r.post('/v1/verify', requireRole(), async (req, res) => {
+    if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw badRequest('missing-document', 'The body must be the PDF (application/pdf).', { field: 'body' });
+    const actor = actorOf(req, res);
+    const report = await verifyPdf(req.body, { trustAnchors: [ctx.ca.rootCertificate], now: ctx.clock.now(), online: { fetch } });
+    await ctx.db.transaction((tx) =>
+      appendAudit(tx, ctx.clock, {
+        ...auditActor(actor),
+        action: 'document.verified',
+        details: {
+          documentSha256: createHash('sha256').update(req.body as Buffer).digest('hex'),
+          valid: report.valid,
+          signatures: report.signatures.map((s) => ({ field: s.field, status: s.status, serial: s.signer?.certificateSerial ?? null })),
+        },
+      }),
+    );
+    res.json(report);
+  });
+  return r;
+}

@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Db, Queryable } from '../store/db.js';
+
+/**
+ * 用印登记 the seal usage register: every state change, every sealing and every refused attempt.
+ * Append-only and hash-chained: each entry's hash covers its own fields and the previous entry's
+ * hash, and seq has no gaps, so an edited, inserted or deleted row breaks the chain (verifyAuditChain).
+ */
+export interface AuditInput {
+  action: string;
+  outcome?: 'ok' | 'refused';
+  actorId?: string | null;
+  actorRole?: string | null;
+  /** The operator a platform acts for (header Seal-Operator). */
+  onBehalfOf?: string | null;
+  unitId?: string | null;
+  sealId?: string | null;
+  requestId?: string | null;
+  client?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEntry {
+  seq: string;
+  at: string;
+  action: string;
+  outcome: 'ok' | 'refused';
+  actorId: string | null;
+  actorRole: string | null;
+  onBehalfOf: string | null;
+  unitId: string | null;
+  sealId: string | null;
+  requestId: string | null;
+  client: string | null;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+const AUDIT_LOCK = 724_113_910;
+const GENESIS = Buffer.alloc(32);
+
+/** JSON with object keys sorted at every depth: the same entry always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    return `{${Object.keys(obj)
+      .filter((k) => obj[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+function entryHash(e: Omit<AuditEntry, 'hash'>): Buffer {
+  const { prevHash, ...fields } = e;
+  return createHash('sha256').update(Buffer.from(prevHash, 'hex')).update(canonicalJson(fields)).digest();
+}
+
+interface AuditRow {
+  seq: string;
+  at: Date;
+  action: string;
+  outcome: 'ok' | 'refused';
+  actor_id: string | null;
+  actor_role: string | null;
+  on_behalf_of: string | null;
+  unit_id: string | null;
+  seal_id: string | null;
+  request_id: string | null;
+  client: string | null;
+  details: Record<string, unknown>;
+  prev_hash: Uint8Array;
+  hash: Uint8Array;
+}
+
+const fromRow = (r: AuditRow): AuditEntry => ({
+  seq: String(r.seq),
+  at: new Date(r.at).toISOString(),
+  action: r.action,
+  outcome: r.outcome,
+  actorId: r.actor_id,
+  actorRole: r.actor_role,
+  onBehalfOf: r.on_behalf_of,
+  unitId: r.unit_id,
+  sealId: r.seal_id,
+  requestId: r.request_id,
+  client: r.client,
+  details: r.details,
+  prevHash: Buffer.from(r.prev_hash).toString('hex'),
+  hash: Buffer.from(r.hash).toString('hex'),
+});
+
+/** Appends one entry. Call inside the transaction whose change it records, as its last step (it holds the log's lock until commit). */
+export async function appendAudit(tx: Queryable, clock: Clock, input: AuditInput): Promise<AuditEntry> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
+  const last = (await tx.query<{ seq: string; hash: Uint8Array }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')).rows[0];
+  const unsigned: Omit<AuditEntry, 'hash'> = {
+    seq: last ? (BigInt(last.seq) + 1n).toString() : '1',
+    at: clock.now().toISOString(),
+    action: input.action,
+    outcome: input.outcome ?? 'ok',
+    actorId: input.actorId ?? null,
+    actorRole: input.actorRole ?? null,
+    onBehalfOf: input.onBehalfOf ?? null,
+    unitId: input.unitId ?? null,
+    sealId: input.sealId ?? null,
+    requestId: input.requestId ?? null,
+    client: input.client ?? null,
+    // through JSON once, so what is hashed is exactly what jsonb will give back
+    details: JSON.parse(JSON.stringify(input.details ?? {})) as Record<string, unknown>,
+    prevHash: (last ? Buffer.from(last.hash) : GENESIS).toString('hex'),
+  };
+  const hash = entryHash(unsigned);
+  await tx.query(
+    `INSERT INTO audit_log (seq, at, action, outcome, actor_id, actor_role, on_behalf_of, unit_id, seal_id, request_id, client, details, prev_hash, hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+    [
+      unsigned.seq,
+      unsigned.at,
+      unsigned.action,
+      unsigned.outcome,
+      unsigned.actorId,
+      unsigned.actorRole,
+      unsigned.onBehalfOf,
+      unsigned.unitId,
+      unsigned.sealId,
+      unsigned.requestId,
+      unsigned.client,
+      JSON.stringify(unsigned.details),
+      Buffer.from(unsigned.prevHash, 'hex'),
+      hash,
+    ],
+  );
+  return { ...unsigned, hash: hash.toString('hex') };
+}
+
+export interface AuditFilter {
+  unitId?: string;
+  sealId?: string;
+  from?: Date;
+  to?: Date;
+  /** Entries with seq greater than this (paging). */
+  afterSeq?: string;
+  limit?: number;
+}
+
+function where(f: AuditFilter): { sql: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, v: unknown) => {
+    params.push(v);
+    clauses.push(sql.replace('?', `$${params.length}`));
+  };
+  if (f.unitId) add('unit_id = ?', f.unitId);
+  if (f.sealId) add('seal_id = ?', f.sealId);
+  if (f.from) add('at >= ?', f.from.toISOString());
+  if (f.to) add('at < ?', f.to.toISOString());
+  if (f.afterSeq) add('seq > ?', f.afterSeq);
+  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+export async function listAudit(db: Queryable, filter: AuditFilter): Promise<AuditEntry[]> {
+  const w = where(filter);
+  const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
+  const { rows } = await db.query<AuditRow>(`SELECT * FROM audit_log ${w.sql} ORDER BY seq LIMIT ${limit}`, w.params);
+  return rows.map(fromRow);
+}
+
+/** Every matching entry, in pages, for the NDJSON export (memory stays bounded). */
+export async function* exportAudit(db: Queryable, filter: Omit<AuditFilter, 'limit' | 'afterSeq'>): AsyncGenerator<AuditEntry> {
+  let afterSeq: string | undefined;
+  for (;;) {
+    const page = await listAudit(db, { ...filter, afterSeq, limit: 1000 });
+    yield* page;
+    if (page.length < 1000) return;
+    afterSeq = page[page.length - 1]!.seq;
+  }
+}
+
+export interface AuditChainReport {
+  valid: boolean;
+  entries: number;
+  /** The last entry's hash: record it elsewhere to detect a later truncation of the log's tail. */
+  headHash: string | null;
+  /** The first entry that does not hold, and why. */
+  firstBadSeq?: string;
+  problem?: string;
+}
+
+export async function verifyAuditChain(db: Db | Queryable): Promise<AuditChainReport> {
+  let prev = GENESIS.toString('hex');
+  let expectedSeq = 1n;
+  let count = 0;
+  let afterSeq: string | undefined;
+  for (;;) {
+    const { rows } = await db.query<AuditRow>(
+      `SELECT * FROM audit_log ${afterSeq ? 'WHERE seq > $1' : ''} ORDER BY seq LIMIT 1000`,
+      afterSeq ? [afterSeq] : [],
+    );
+    for (const row of rows) {
+      const e = fromRow(row);
+      const bad = (problem: string): AuditChainReport => ({ valid: false, entries: count, headHash: prev, firstBadSeq: e.seq, problem });
+      if (BigInt(e.seq) !== expectedSeq) return bad(`entry ${expectedSeq} is missing (next is ${e.seq})`);
+      if (e.prevHash !== prev) return bad(`entry ${e.seq} does not link to the entry before it`);
+      const { hash, ...unsigned } = e;
+      if (entryHash(unsigned).toString('hex') !== hash) return bad(`entry ${e.seq} was changed after it was written`);
+      prev = hash;
+      expectedSeq += 1n;
+      count += 1;
+    }
+    if (rows.length < 1000) break;
+    afterSeq = String(rows[rows.length - 1]!.seq);
+  }
+  return { valid: true, entries: count, headHash: count ? prev : null };
+}

@@ -1,0 +1,52 @@
+import type { Queryable } from '../store/db.js';
+
+/** RFC 5280 CRLReason names the lifecycle uses when it revokes a seal certificate. */
+export type RevocationReason = 'unspecified' | 'keyCompromise' | 'affiliationChanged' | 'superseded' | 'cessationOfOperation' | 'privilegeWithdrawn';
+
+export interface SealIssuerUnit {
+  id: string;
+  name: string;
+  code: string;
+}
+
+export interface MadeSeal {
+  keyId: string;
+  serial: string;
+  certificate: Buffer;
+  issuerCaId: string;
+}
+
+/**
+ * What the seal register needs from the CA and the key vault. The lifecycle never touches keys or
+ * certificates itself: it asks for them here, inside its own transaction, so a seal is made whole or not at all.
+ */
+export interface SealMaker {
+  /** Generates the seal's key in the vault and issues its certificate with the image bound. */
+  makeSeal(
+    tx: Queryable,
+    req: {
+      unit: SealIssuerUnit;
+      /** The municipal seal-issuing CA, or the unit's own department sub-CA (Art. 17(4)). */
+      issuer: 'municipal' | 'department';
+      sealName: string;
+      imageHash: Buffer;
+      imageSizeMm: { width: number; height: number };
+    },
+  ): Promise<MadeSeal>;
+  revoke(tx: Queryable, serial: string, reason: RevocationReason, time: Date): Promise<void>;
+  /** After the revoking transaction committed: drop cached OCSP answers on every instance. */
+  revocationsCommitted(serials: string[]): Promise<void>;
+  /** Crypto-shredding: the private key is gone for good. */
+  destroyKey(tx: Queryable, keyId: string): Promise<void>;
+}
+
+export interface RenderedSealImage {
+  png: Buffer;
+  imageHash: Buffer;
+  widthMm: number;
+  heightMm: number;
+}
+
+export interface SealImageRenderer {
+  render(req: { template: string; text: string; bottomText?: string }): Promise<RenderedSealImage>;
+}

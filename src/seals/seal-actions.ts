@@ -1,0 +1,325 @@
+import { randomUUID } from 'node:crypto';
+import { forbidden, notFound, unprocessable } from '../errors.js';
+import type { Queryable } from '../store/db.js';
+import { assertUnitScope, auditActor, type Actor } from './actor.js';
+import { appendAudit } from './audit.js';
+import type { RegisterDeps } from './deps.js';
+import type { RevocationReason } from './ports.js';
+import { findActiveUnit, findSeal, wrongState, type SealRow } from './records.js';
+
+/**
+ * The life of a made seal (Art. 17(3), 18): active → returned → destroyed, its operators, and the
+ * department seals a unit makes for itself (Art. 17(4)).
+ */
+
+/** Within a transaction: active → returned, certificate revoked. Returns the revoked serial. */
+export async function returnSealIn(
+  deps: RegisterDeps,
+  tx: Queryable,
+  actor: Actor,
+  sealId: string,
+  input: { reason: string; revocationReason: RevocationReason },
+): Promise<string> {
+  const now = deps.clock.now();
+  // The conditional UPDATE is the lock: of two concurrent returns exactly one finds the seal active.
+  const { rows } = await tx.query<{ cert_serial: string; unit_id: string }>(
+    `UPDATE seals SET status = 'returned', returned_at = $2, return_reason = $3
+      WHERE id = $1 AND status = 'active' RETURNING cert_serial, unit_id`,
+    [sealId, now, input.reason],
+  );
+  const row = rows[0];
+  if (!row) {
+    const seal = await findSeal(tx, sealId);
+    throw wrongState('seal', seal.status, 'active');
+  }
+  await tx.query('UPDATE seal_operators SET revoked_at = $2 WHERE seal_id = $1 AND revoked_at IS NULL', [sealId, now]);
+  await deps.maker.revoke(tx, row.cert_serial, input.revocationReason, now);
+  await appendAudit(tx, deps.clock, {
+    ...auditActor(actor),
+    action: 'seal.returned',
+    unitId: row.unit_id,
+    sealId,
+    details: { reason: input.reason, revocationReason: input.revocationReason, certificateSerial: row.cert_serial },
+  });
+  return row.cert_serial;
+}
+
+/** Within a transaction: returned → destroyed, the private key shredded. */
+export async function destroySealIn(deps: RegisterDeps, tx: Queryable, actor: Actor, sealId: string, input: { reason: string }): Promise<void> {
+  const { rows } = await tx.query<{ key_id: string; unit_id: string }>(
+    `UPDATE seals SET status = 'destroyed', destroyed_at = $2, destroy_reason = $3
+      WHERE id = $1 AND status = 'returned' RETURNING key_id, unit_id`,
+    [sealId, deps.clock.now(), input.reason],
+  );
+  const row = rows[0];
+  if (!row) {
+    const seal = await findSeal(tx, sealId);
+    throw wrongState('seal', seal.status, 'returned');
+  }
+  await deps.maker.destroyKey(tx, row.key_id);
+  await appendAudit(tx, deps.clock, { ...auditActor(actor), action: 'seal.destroyed', unitId: row.unit_id, sealId, details: { reason: input.reason } });
+}
+
+export async function returnSeal(
+  deps: RegisterDeps,
+  actor: Actor,
+  sealId: string,
+  input: { reason: string; revocationReason?: RevocationReason },
+) {
+  const seal = await findSeal(deps.db, sealId);
+  assertUnitScope(actor, seal.unit_id);
+  const serial = await deps.db.transaction((tx) =>
+    returnSealIn(deps, tx, actor, sealId, { reason: input.reason, revocationReason: input.revocationReason ?? 'cessationOfOperation' }),
+  );
+  await deps.maker.revocationsCommitted([serial]);
+  return { id: sealId, status: 'returned' as const };
+}
+
+export async function destroySeal(deps: RegisterDeps, actor: Actor, sealId: string, input: { reason: string }) {
+  await deps.db.transaction((tx) => destroySealIn(deps, tx, actor, sealId, input));
+  return { id: sealId, status: 'destroyed' as const };
+}
+
+export interface SealView {
+  id: string;
+  unitId: string;
+  kind: 'unit' | 'department';
+  name: string;
+  template: string;
+  text: string;
+  bottomText: string | null;
+  status: string;
+  applicationId: string | null;
+  certificateSerial: string;
+  issuerCaId: string;
+  certificatePem: string;
+  imageSha256: string;
+  imageUrl: string;
+  sizeMm: { width: number; height: number };
+  createdAt: string;
+  returnedAt: string | null;
+  returnReason: string | null;
+  destroyedAt: string | null;
+  destroyReason: string | null;
+  operators: string[];
+}
+
+export function toPem(der: Uint8Array, label = 'CERTIFICATE'): string {
+  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
+}
+
+async function activeOperators(q: Queryable, sealId: string): Promise<string[]> {
+  const { rows } = await q.query<{ user_id: string }>('SELECT user_id FROM seal_operators WHERE seal_id = $1 AND revoked_at IS NULL ORDER BY granted_at', [sealId]);
+  return rows.map((r) => r.user_id);
+}
+
+/** Visible to the municipal office, auditors, its unit's administrator and its own operators. */
+export async function getSeal(deps: RegisterDeps, actor: Actor, sealId: string): Promise<SealView> {
+  const seal = await findSeal(deps.db, sealId);
+  const operators = await activeOperators(deps.db, sealId);
+  const p = actor.principal;
+  const allowed =
+    p.role === 'municipal-admin' ||
+    p.role === 'auditor' ||
+    (p.role === 'unit-admin' && p.unitId === seal.unit_id) ||
+    (p.role === 'operator' && operators.includes(p.userId));
+  if (!allowed) throw forbidden('This seal is not yours to see.');
+  return sealView(seal, operators);
+}
+
+export function sealView(seal: SealRow, operators: string[]): SealView {
+  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+  return {
+    id: seal.id,
+    unitId: seal.unit_id,
+    kind: seal.kind,
+    name: seal.name,
+    template: seal.template,
+    text: seal.text,
+    bottomText: seal.bottom_text,
+    status: seal.status,
+    applicationId: seal.application_id,
+    certificateSerial: seal.cert_serial,
+    issuerCaId: seal.issuer_ca_id,
+    certificatePem: toPem(seal.certificate),
+    imageSha256: Buffer.from(seal.image_hash).toString('hex'),
+    imageUrl: `/v1/seals/${seal.id}/image.png`,
+    sizeMm: { width: seal.width_mm, height: seal.height_mm },
+    createdAt: new Date(seal.created_at).toISOString(),
+    returnedAt: iso(seal.returned_at),
+    returnReason: seal.return_reason,
+    destroyedAt: iso(seal.destroyed_at),
+    destroyReason: seal.destroy_reason,
+    operators,
+  };
+}
+
+export async function sealImagePng(deps: RegisterDeps, sealId: string): Promise<Buffer> {
+  const { rows } = await deps.db.query<{ image_png: Uint8Array }>('SELECT image_png FROM seals WHERE id = $1', [sealId]);
+  if (!rows[0]) throw notFound('seal-not-found', 'No such seal.', { field: 'id' });
+  return Buffer.from(rows[0].image_png);
+}
+
+/** A unit administrator authorises one of its own unit's operators to use one of its unit's seals. */
+export async function addOperator(deps: RegisterDeps, actor: Actor, sealId: string, userId: string) {
+  return deps.db.transaction(async (tx) => {
+    const seal = await findSeal(tx, sealId, { forUpdate: true });
+    assertUnitScope(actor, seal.unit_id, false);
+    if (seal.status !== 'active') throw wrongState('seal', seal.status, 'active');
+    const { rows } = await tx.query<{ role: string; unit_id: string | null; disabled_at: Date | null }>(
+      'SELECT role, unit_id, disabled_at FROM users WHERE id = $1',
+      [userId],
+    );
+    const user = rows[0];
+    if (!user || user.unit_id !== seal.unit_id) throw unprocessable('user-not-in-unit', 'The user is not one of this unit’s users.', { field: 'userId' });
+    if (user.disabled_at) throw unprocessable('user-disabled', 'The user is disabled.', { field: 'userId' });
+    if (user.role !== 'operator') throw unprocessable('not-an-operator', 'Only users with the operator role can be authorised to use a seal.', { field: 'userId' });
+    await tx.query(
+      `INSERT INTO seal_operators (seal_id, user_id, granted_by, granted_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (seal_id, user_id) DO UPDATE SET revoked_at = NULL, granted_by = $3, granted_at = $4`,
+      [sealId, userId, actor.principal.userId, deps.clock.now()],
+    );
+    await appendAudit(tx, deps.clock, { ...auditActor(actor), action: 'seal.operator-authorised', unitId: seal.unit_id, sealId, details: { userId } });
+    return { sealId, operators: await activeOperators(tx, sealId) };
+  });
+}
+
+export async function removeOperator(deps: RegisterDeps, actor: Actor, sealId: string, userId: string) {
+  return deps.db.transaction(async (tx) => {
+    const seal = await findSeal(tx, sealId, { forUpdate: true });
+    assertUnitScope(actor, seal.unit_id, false);
+    const { rowCount } = await tx.query('UPDATE seal_operators SET revoked_at = $3 WHERE seal_id = $1 AND user_id = $2 AND revoked_at IS NULL', [
+      sealId,
+      userId,
+      deps.clock.now(),
+    ]);
+    if (rowCount === 0) throw notFound('operator-not-found', 'That user is not authorised for this seal.', { field: 'userId' });
+    await appendAudit(tx, deps.clock, { ...auditActor(actor), action: 'seal.operator-withdrawn', unitId: seal.unit_id, sealId, details: { userId } });
+    return { sealId, operators: await activeOperators(tx, sealId) };
+  });
+}
+
+/** A seal's record as sealing needs it: its key, certificate, issuer and image. */
+export interface SealForSigning {
+  seal: SealRow;
+  /** The operator the sealing is done by (the caller, or the one a platform names). */
+  operatorId: string;
+}
+
+/**
+ * Who may use a seal: an operator authorised for it, or the exchange platform acting for such an
+ * operator (Seal-Operator header). The seal must be active. Anything else is refused (403 / 409).
+ */
+export async function authorizeSealing(deps: RegisterDeps, actor: Actor, sealId: string, onBehalfOf: string | undefined): Promise<SealForSigning> {
+  const p = actor.principal;
+  let operatorId: string;
+  if (p.role === 'operator') {
+    if (onBehalfOf && onBehalfOf !== p.userId) throw forbidden('An operator seals only for itself.');
+    operatorId = p.userId;
+  } else if (p.role === 'platform') {
+    if (!onBehalfOf) throw forbidden('The platform must name the operator it acts for in the Seal-Operator header.', { field: 'Seal-Operator' });
+    operatorId = onBehalfOf;
+  } else {
+    throw forbidden('Only an operator, or the platform acting for one, may use a seal.');
+  }
+  const seal = await findSeal(deps.db, sealId);
+  const { rows } = await deps.db.query(
+    `SELECT 1 FROM seal_operators o JOIN users u ON u.id = o.user_id
+      WHERE o.seal_id = $1 AND o.user_id = $2 AND o.revoked_at IS NULL AND u.disabled_at IS NULL AND u.unit_id = $3`,
+    [sealId, operatorId, seal.unit_id],
+  );
+  if (rows.length === 0) throw forbidden('This operator is not authorised to use this seal.');
+  if (seal.status !== 'active') throw wrongState('seal', seal.status, 'active');
+  return { seal, operatorId };
+}
+
+/** Art. 17(4): a unit makes its internal department seals itself, under its own sub-CA, with no municipal approval. */
+export async function issueDepartmentSeal(
+  deps: RegisterDeps,
+  actor: Actor,
+  unitId: string,
+  input: { template?: string; text: string; bottomText?: string; purpose: string },
+) {
+  assertUnitScope(actor, unitId, false);
+  const template = input.template ?? 'round-department';
+  const image = await deps.renderer.render({ template, text: input.text, bottomText: input.bottomText });
+  const seal = await deps.db.transaction(async (tx) => {
+    const unit = await findActiveUnit(tx, unitId);
+    const made = await deps.maker.makeSeal(tx, {
+      unit: { id: unit.id, name: unit.name, code: unit.code },
+      issuer: 'department',
+      sealName: input.text,
+      imageHash: image.imageHash,
+      imageSizeMm: { width: image.widthMm, height: image.heightMm },
+    });
+    const id = randomUUID();
+    await insertSeal(tx, {
+      id,
+      unitId,
+      kind: 'department',
+      applicationId: null,
+      name: input.text,
+      template,
+      text: input.text,
+      bottomText: input.bottomText ?? null,
+      made,
+      image,
+      createdBy: actor.principal.userId,
+      createdAt: deps.clock.now(),
+    });
+    await appendAudit(tx, deps.clock, {
+      ...auditActor(actor),
+      action: 'seal.department-issued',
+      unitId,
+      sealId: id,
+      details: { name: input.text, template, purpose: input.purpose, certificateSerial: made.serial, issuerCaId: made.issuerCaId },
+    });
+    return { sealId: id };
+  });
+  return seal;
+}
+
+export async function insertSeal(
+  tx: Queryable,
+  s: {
+    id: string;
+    unitId: string;
+    kind: 'unit' | 'department';
+    applicationId: string | null;
+    name: string;
+    template: string;
+    text: string;
+    bottomText: string | null;
+    made: { keyId: string; serial: string; certificate: Buffer; issuerCaId: string };
+    image: { png: Buffer; imageHash: Buffer; widthMm: number; heightMm: number };
+    createdBy: string;
+    createdAt: Date;
+  },
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO seals (id, unit_id, kind, application_id, name, template, text, bottom_text, status, key_id, cert_serial, certificate,
+                        issuer_ca_id, image_png, image_hash, width_mm, height_mm, created_by, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+    [
+      s.id,
+      s.unitId,
+      s.kind,
+      s.applicationId,
+      s.name,
+      s.template,
+      s.text,
+      s.bottomText,
+      s.made.keyId,
+      s.made.serial,
+      s.made.certificate,
+      s.made.issuerCaId,
+      s.image.png,
+      s.image.imageHash,
+      s.image.widthMm,
+      s.image.heightMm,
+      s.createdBy,
+      s.createdAt,
+    ],
+  );
+}

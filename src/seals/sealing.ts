@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import type { CaHandle } from '../ca/authority.js';
+import type { Config } from '../config.js';
+import type { KeyVault } from '../crypto/key-vault.js';
+import { unprocessable } from '../errors.js';
+import { httpTimestamper, type CmsSigner, type Timestamper } from '../pdf/cms.js';
+import { sealPdf, type PadesLevel, type SealAppearance } from '../pdf/seal.js';
+import { canonicalPixels } from '../render/index.js';
+import { auditActor, type Actor } from './actor.js';
+import { appendAudit } from './audit.js';
+import type { RegisterDeps } from './deps.js';
+import { authorizeSealing, sealImagePng } from './seal-actions.js';
+
+/** 用印 using a seal on a document: authorised, sealed as PAdES, written to the usage register. */
+export interface SealingDeps {
+  register: RegisterDeps;
+  ca: CaHandle;
+  vault: KeyVault;
+  config: Pick<Config, 'tsaUrl'>;
+}
+
+export interface SealingRequest {
+  page: number;
+  xMm: number;
+  yMm: number;
+  level: PadesLevel;
+  reason?: string;
+  /** Art. 6: the exchange carries no classified documents; only `none` is accepted. */
+  classification: string;
+  title?: string;
+  certify?: 1 | 2 | 3;
+  /** The operator a platform acts for (header Seal-Operator). */
+  onBehalfOf?: string;
+}
+
+/**
+ * The seal's appearance does not depend on the document: decoded once per seal and kept. A seal's
+ * image never changes after it is made, so the cache needs no invalidation; it is bounded.
+ */
+const appearances = new Map<string, Promise<SealAppearance>>();
+function appearanceOf(deps: SealingDeps, seal: { id: string; width_mm: number; height_mm: number }): Promise<SealAppearance> {
+  let a = appearances.get(seal.id);
+  if (!a) {
+    a = sealImagePng(deps.register, seal.id).then(async (png) => {
+      const { width, height, rgba } = await canonicalPixels(png);
+      return { rgba: Buffer.from(rgba), width, height, widthMm: seal.width_mm, heightMm: seal.height_mm };
+    });
+    a.catch(() => appearances.delete(seal.id));
+    if (appearances.size >= 256) appearances.delete(appearances.keys().next().value!);
+    appearances.set(seal.id, a);
+  }
+  return a;
+}
+
+function timestamperOf(deps: SealingDeps): Timestamper {
+  if (deps.config.tsaUrl) return httpTimestamper(deps.config.tsaUrl);
+  return (imprint, hash) => deps.ca.timestamp(imprint, hash);
+}
+
+export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: string, pdf: Buffer, req: SealingRequest): Promise<Buffer> {
+  if (req.classification !== 'none') {
+    throw unprocessable('classified-document', 'The exchange carries no classified documents (Art. 6): classification must be "none".', {
+      field: 'classification',
+    });
+  }
+  const { seal, operatorId } = await authorizeSealing(deps.register, actor, sealId, req.onBehalfOf);
+  const keyId = seal.key_id;
+  const signer: CmsSigner = {
+    certificates: [Buffer.from(seal.certificate), ...(await deps.ca.chain(seal.issuer_ca_id))],
+    keyAlgorithm: await deps.vault.algorithm(keyId),
+    digest: 'SHA-256',
+    sign: (data) => deps.vault.sign(keyId, data, 'SHA-256'),
+  };
+  const signingTime = deps.register.clock.now();
+  const sealed = await sealPdf(pdf, {
+    page: req.page,
+    xMm: req.xMm,
+    yMm: req.yMm,
+    appearance: await appearanceOf(deps, seal),
+    signer,
+    level: req.level,
+    signingTime,
+    reason: req.reason,
+    fieldName: undefined,
+    timestamper: req.level === 'B-B' ? undefined : timestamperOf(deps),
+    revocation: (cert) => deps.ca.revocationDataFor(cert),
+    certify: req.certify,
+    extraCertificates: [deps.ca.rootCertificate, deps.ca.tsaCertificate],
+  });
+  // The document is handed back only once its sealing is in the register.
+  await deps.register.db.transaction((tx) =>
+    appendAudit(tx, deps.register.clock, {
+      ...auditActor(actor),
+      action: 'seal.used',
+      unitId: seal.unit_id,
+      sealId,
+      onBehalfOf: actor.principal.role === 'platform' ? operatorId : null,
+      details: {
+        documentSha256: createHash('sha256').update(pdf).digest('hex'),
+        sealedSha256: createHash('sha256').update(sealed).digest('hex'),
+        title: req.title ?? null,
+        bytes: pdf.length,
+        page: req.page,
+        xMm: req.xMm,
+        yMm: req.yMm,
+        level: req.level,
+        reason: req.reason ?? null,
+        certificateSerial: seal.cert_serial,
+      },
+    }),
+  );
+  return sealed;
+}
