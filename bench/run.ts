@@ -1,27 +1,39 @@
 /**
- * `npm run bench`: one run, the same files, three ways (see bench/README.md).
+ * `npm run bench`: one run, the same files (see bench/README.md).
  *   (a) ours      sealPdf, PAdES B-T, visible seal on page 1 (in-process TSA)
  *   (b) baseline  @signpdf/signpdf + @signpdf/placeholder-pdf-lib + @signpdf/signer-p12
  *   (c) floor     SHA-256 of the file + two ECDSA P-256 signatures (node:crypto)
  *   (and, for reference, poppler `pdfsig -add-signature` timed as a whole process)
- * then the peak RSS of sealing the 50 MB file, each way in a child process.
+ *   (d) verify    verifyPdf over the document (a) produced, the bench PKI's root as trust anchor
+ * then the imprint extraction (bench/imprint.ts, a 12 MP photo) and the peak RSS of sealing the 50 MB file,
+ * each way in a child process.
  *
  * Options (environment): BENCH_RUNS=n caps the timed runs per cell; BENCH_SIZES=size-40k,size-1m picks files;
- * BENCH_SKIP_BASELINE=1 leaves the (slow) baseline out.
+ * BENCH_SKIP_BASELINE=1 leaves the (slow) baseline out; BENCH_SKIP_IMPRINT=1 leaves the imprint rows out.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ensureFixtures, SIZE_FIXTURES } from '../test/fixtures/make-fixtures.js';
-import { BENCH_DIR, baselineRun, benchContext, floorRun, loadSealPdf, OUT_DIR, oursRun, pdfsigRun } from './setup.js';
+import {
+  BENCH_DIR, baselineRun, benchContext, floorRun, loadSealPdf, loadVerifyPdf, OUT_DIR, oursRun, pdfsigRun, verifyRun,
+} from './setup.js';
 
-/** One row of the table. More rows (e.g. the verifier's verifyPdf over our sealed output) plug in here. */
+/** One row of the timing tables: a column of the table(s) it belongs to. */
 export interface BenchRow {
   name: string;
+  /** the tables this row is printed in (the floor appears in both, next to what it bounds) */
+  tables: ('seal' | 'verify')[];
   /** prepare per file (not timed): may return undefined to skip the cell with a note */
   prepare(pdf: Buffer): Promise<((pdf: Buffer) => Promise<unknown>) | undefined>;
 }
+
+const OURS = 'ours (B-T, visible)';
+const BASELINE = 'baseline (@signpdf)';
+const FLOOR = 'floor (sha256 + 2 ECDSA)';
+const VERIFY = 'verify (ours, B-T)';
 
 const RUNS: Record<string, number> = { 'size-40k': 21, 'size-1m': 15, 'size-8m': 15, 'size-50m': 5 };
 const cap = Number(process.env.BENCH_RUNS ?? Infinity);
@@ -61,15 +73,23 @@ async function main(): Promise<void> {
   const files = await ensureFixtures(sizes);
   const ctx = await benchContext();
   const sealPdf = await loadSealPdf();
+  const verifyPdf = await loadVerifyPdf();
   const notes: string[] = [];
-  if (!sealPdf) notes.push('ours: src/pdf/seal.ts does not export sealPdf yet: row skipped.');
+  if (!sealPdf) notes.push('ours: src/pdf/seal.ts does not export sealPdf yet: row skipped (and the verify row, which needs its output).');
+  if (!verifyPdf) notes.push('verify: src/verify/index.ts does not load or export verifyPdf: row skipped.');
+  const loadAtStart = loadavg();
+  console.log(`load average at start: ${loadAtStart.map((l) => l.toFixed(2)).join(', ')}`);
 
   const rows: BenchRow[] = [
-    { name: 'ours (B-T, visible)', prepare: async () => (sealPdf ? oursRun(ctx, sealPdf) : undefined) },
-    { name: 'baseline (@signpdf)', prepare: async () => (process.env.BENCH_SKIP_BASELINE ? undefined : baselineRun(ctx)) },
-    { name: 'floor (sha256 + 2 ECDSA)', prepare: async () => floorRun(ctx) },
+    { name: OURS, tables: ['seal'], prepare: async () => (sealPdf ? oursRun(ctx, sealPdf) : undefined) },
+    { name: BASELINE, tables: ['seal'], prepare: async () => (process.env.BENCH_SKIP_BASELINE ? undefined : baselineRun(ctx)) },
+    { name: FLOOR, tables: ['seal', 'verify'], prepare: async () => floorRun(ctx) },
     // For reference: poppler's C++ signer as a whole process (start-up included), RSA key in an NSS database.
-    { name: 'pdfsig -add-signature (process)', prepare: async () => (process.env.BENCH_SKIP_BASELINE ? undefined : pdfsigRun(ctx)) },
+    { name: 'pdfsig -add-signature (process)', tables: ['seal'],
+      prepare: async () => (process.env.BENCH_SKIP_BASELINE ? undefined : pdfsigRun(ctx)) },
+    // The sealed document is made in prepare (not timed); the timed run ignores the original it is handed.
+    { name: VERIFY, tables: ['verify'],
+      prepare: async (pdf) => (sealPdf && verifyPdf ? verifyRun(ctx, sealPdf, verifyPdf, pdf) : undefined) },
   ];
 
   const results: Record<string, Record<string, number | undefined>> = {};
@@ -80,7 +100,7 @@ async function main(): Promise<void> {
       const fn = await row.prepare(pdf);
       if (!fn) continue;
       const runs = Math.max(1, Math.min(cap, RUNS[size] ?? 5));
-      process.stdout.write(`  ${size.padEnd(9)} ${row.name.padEnd(26)} ${runs} runs… `);
+      process.stdout.write(`  ${size.padEnd(9)} ${row.name.padEnd(31)} ${runs} runs… `);
       try {
         const ms = await median(fn, pdf, runs);
         results[size]![row.name] = ms;
@@ -92,21 +112,40 @@ async function main(): Promise<void> {
     }
   }
 
-  const [ours, baseline, floor] = rows.map((r) => r.name) as [string, string, string];
-  console.log('\nMedian wall time per document (ms), this machine:\n');
-  const header = ['file', 'size', ...rows.map((r) => r.name), 'baseline/ours', 'ours/floor'];
-  const lines = [header];
+  const sizeLabel: Record<string, string> = {};
   for (const size of sizes) {
-    const r = results[size]!;
     const bytes = (await readFile(files[size]!)).length;
-    const o = r[ours];
-    const b = r[baseline];
-    const f = r[floor];
-    lines.push([size, bytes < 1048576 ? `${(bytes / 1024).toFixed(0)} KB` : mb(bytes), ...rows.map((row) => fmt(r[row.name])),
-      o && b ? `${(b / o).toFixed(1)}×` : '—', o && f ? `${(o / f).toFixed(1)}×` : '—']);
+    sizeLabel[size] = bytes < 1048576 ? `${(bytes / 1024).toFixed(0)} KB` : mb(bytes);
   }
-  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
-  for (const l of lines) console.log('  ' + l.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+  const ratio = (num: number | undefined, den: number | undefined) => (num && den ? `${(num / den).toFixed(1)}×` : '—');
+  const table = (which: 'seal' | 'verify', ratios: [string, (r: Record<string, number | undefined>) => string][]) => {
+    const cols = rows.filter((row) => row.tables.includes(which)).map((row) => row.name);
+    const header = ['file', 'size', ...cols, ...ratios.map(([name]) => name)];
+    const lines = [header, ...sizes.map((size) => {
+      const r = results[size]!;
+      return [size, sizeLabel[size]!, ...cols.map((c) => fmt(r[c])), ...ratios.map(([, f]) => f(r))];
+    })];
+    const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
+    for (const l of lines) console.log('  ' + l.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+  };
+  console.log('\nSealing: median wall time per document (ms), this machine:\n');
+  table('seal', [['baseline/ours', (r) => ratio(r[BASELINE], r[OURS])], ['ours/floor', (r) => ratio(r[OURS], r[FLOOR])]]);
+  console.log('\nVerification of our sealed output: median wall time per document (ms), this machine:\n');
+  table('verify', [['verify/floor', (r) => ratio(r[VERIFY], r[FLOOR])]]);
+
+  let imprint: { name: string; ms: number }[] | undefined;
+  if (!process.env.BENCH_SKIP_IMPRINT) {
+    console.log('\nImprint extraction (bench/imprint.ts), median wall time (ms):\n');
+    try {
+      // Loaded here, not at the top, so a missing or broken src/imprint/ costs only these rows.
+      const { benchImprint } = await import('./imprint.js');
+      imprint = await benchImprint();
+      for (const row of imprint) console.log(`  ${fmt(row.ms).padStart(6)}  ${row.name}`);
+    } catch (e) {
+      console.log('  failed');
+      notes.push(`imprint: ${(e as Error).message}`);
+    }
+  }
 
   const memory: Record<string, Record<string, unknown>> = {};
   if (sizes.includes('size-50m')) {
@@ -128,10 +167,16 @@ async function main(): Promise<void> {
     }
   }
 
+  const loadAtEnd = loadavg();
+  console.log(`\nload average (1, 5, 15 min): at start ${loadAtStart.map((l) => l.toFixed(2)).join(', ')}; ` +
+    `at end ${loadAtEnd.map((l) => l.toFixed(2)).join(', ')} (2 cores)`);
   for (const n of notes) console.log(`\nnote: ${n}`);
   await mkdir(OUT_DIR, { recursive: true });
   const out = join(OUT_DIR, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  await writeFile(out, JSON.stringify({ when: new Date().toISOString(), node: process.version, results, memory, notes }, null, 2));
+  await writeFile(out, JSON.stringify({
+    when: new Date().toISOString(), node: process.version, loadavg: { start: loadAtStart, end: loadAtEnd },
+    results, imprint, memory, notes,
+  }, null, 2));
   console.log(`\nraw figures: ${out}`);
 }
 

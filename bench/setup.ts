@@ -13,6 +13,7 @@ import { P12Signer } from '@signpdf/signer-p12';
 import { SignPdf } from '@signpdf/signpdf';
 import { PDFDocument } from 'pdf-lib';
 import type { CmsSigner, Timestamper } from '../src/pdf/cms.js';
+import type { VerificationReport, VerifyOptions } from '../src/verify/index.js';
 import { makeTestPki, nssDbWithSigner, runTool, signerFor, type TestPki } from '../test/helpers/openssl-pki.js';
 import { inProcessTimestamper } from './inprocess-tsa.js';
 
@@ -101,6 +102,18 @@ export async function loadSealPdf(): Promise<SealFn | undefined> {
   }
 }
 
+export type VerifyFn = (pdf: Uint8Array, opts: VerifyOptions) => Promise<VerificationReport>;
+
+/** The verifier's verifyPdf (src/verify/), or undefined while it cannot be loaded; loaded lazily so the memory child does not carry it. */
+export async function loadVerifyPdf(): Promise<VerifyFn | undefined> {
+  try {
+    const m = (await import('../src/verify/index.js')) as unknown as { verifyPdf?: VerifyFn };
+    return m.verifyPdf;
+  } catch {
+    return undefined;
+  }
+}
+
 /** (a) ours: B-T with a visible seal on page 1. */
 export function oursRun(ctx: BenchContext, sealPdf: SealFn) {
   return (pdf: Buffer) => sealPdf(pdf, {
@@ -127,6 +140,24 @@ export function floorRun(ctx: BenchContext) {
   return async (pdf: Buffer) => {
     const digest = createHash('sha256').update(pdf).digest();
     return [nodeSign('sha256', digest, key), nodeSign('sha256', digest, tsaKey)];
+  };
+}
+
+/**
+ * (d) verification: `verifyPdf` over the document our sealing produced (B-T, visible seal), the bench PKI's root as
+ * the only trust anchor, offline. The document is sealed once per file (not timed). A report that is not valid
+ * throws, so a verifier that gives up early is reported as failed rather than timed as fast.
+ */
+export async function verifyRun(ctx: BenchContext, sealPdf: SealFn, verifyPdf: VerifyFn, pdf: Buffer) {
+  const sealed = await oursRun(ctx, sealPdf)(pdf);
+  const trustAnchors = [ctx.pki.root.certDer];
+  return async () => {
+    const report = await verifyPdf(sealed, { trustAnchors });
+    if (!report.valid) {
+      const s = report.signatures.find((x) => x.status !== 'VALID');
+      throw new Error(`verifyPdf did not find our sealed document valid: ${s ? `${s.status} ${s.reason}` : 'no signature found'}`);
+    }
+    return report;
   };
 }
 

@@ -32,7 +32,6 @@ export async function returnSealIn(
     const seal = await findSeal(tx, sealId);
     throw wrongState('seal', seal.status, 'active');
   }
-  await tx.query('UPDATE seal_operators SET revoked_at = $2 WHERE seal_id = $1 AND revoked_at IS NULL', [sealId, now]);
   await deps.maker.revoke(tx, row.cert_serial, input.revocationReason, now);
   await appendAudit(tx, deps.clock, {
     ...auditActor(actor),
