@@ -3,6 +3,7 @@
  * `seal` — the command line of the e-seal service (package.json bin).
  * Each subcommand lives in src/cli/commands/ and returns its exit code.
  */
+import { auditCommand } from './commands/audit.js';
 import { caCommand } from './commands/ca.js';
 import { renderCommand } from './commands/render.js';
 import { renderImprintCommand } from './commands/render-imprint.js';
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   sign: signCommand,
   render: (args) => (args.includes('--imprint') ? renderImprintCommand(args) : renderCommand(args)),
   ca: caCommand,
+  audit: auditCommand,
   verify: verifyCommand,
 };
 
@@ -37,6 +39,7 @@ commands:
                                          a seal image from a template (no database needed)
   verify FILE.pdf --trust ROOT.pem [--json] [--online]
                                          offline verification for auditors (exit 0 only when every signature is VALID)
+  audit verify                           check the hash chain of the seal usage register (exit 1 when broken)
   sign IN.pdf --key K --cert C [--chain P] --page N --x MM --y MM --image PNG [--size-mm W[xH]]
        [--level B-B|B-T] [--tsa URL] -o OUT.pdf
                                          seal a PDF with a local key file (no service needed)

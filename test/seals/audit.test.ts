@@ -61,3 +61,35 @@ describe.each(storageAdapters())('the audit log on $name', (adapter) => {
     expect(await verifyAuditChain(db2)).toMatchObject({ valid: false, firstBadSeq: '4' });
   });
 });
+
+describe('seal audit verify', () => {
+  it('exits 0 on an intact chain and 1 after a row is edited', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { openPglite } = await import('../../src/store/pglite.js');
+    const { migrate } = await import('../../src/store/migrate.js');
+    const dir = mkdtempSync(`${tmpdir()}/seal-audit-cli-`);
+    const db = await openPglite(`${dir}/db`);
+    await migrate(db);
+    const clock = new FixedClock(new Date('2026-11-25T08:00:00Z'));
+    for (let i = 0; i < 3; i++) await db.transaction((tx) => appendAudit(tx, clock, { action: 'test.event', details: { i } }));
+    await db.close();
+    const run = () =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify'], {
+        env: { ...process.env, SEAL_DATA_DIR: dir, DATABASE_URL: '', REDIS_URL: '' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    const ok = run();
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ valid: true, entries: 3 });
+    const db2 = await openPglite(`${dir}/db`);
+    await db2.exec('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update');
+    await db2.exec(`UPDATE audit_log SET details = '{"i": 7}' WHERE seq = 2`);
+    await db2.close();
+    const bad = run();
+    expect(bad.status).toBe(1);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ valid: false, firstBadSeq: '2' });
+  });
+});
