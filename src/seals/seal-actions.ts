@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { toPem } from '../ca/der.js';
 import { forbidden, notFound, unprocessable } from '../errors.js';
 import type { Queryable } from '../store/db.js';
 import { assertUnitScope, auditActor, type Actor } from './actor.js';
@@ -101,11 +102,6 @@ export interface SealView {
   destroyedAt: string | null;
   destroyReason: string | null;
   operators: string[];
-}
-
-export function toPem(der: Uint8Array, label = 'CERTIFICATE'): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
 }
 
 async function activeOperators(q: Queryable, sealId: string): Promise<string[]> {

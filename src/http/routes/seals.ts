@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import type { ServiceContext } from '../../context.js';
 import { applyForReplacement } from '../../seals/applications.js';
-import { addOperator, destroySeal, getSeal, removeOperator, returnSeal, sealImagePng, toPem } from '../../seals/seal-actions.js';
+import { toPem } from '../../ca/der.js';
+import { addOperator, destroySeal, getSeal, removeOperator, returnSeal, sealImagePng } from '../../seals/seal-actions.js';
 import { findSeal } from '../../seals/records.js';
 import { actorOf } from '../actor.js';
 import { requireRole } from '../auth.js';
