@@ -6,6 +6,7 @@ import type { ServiceContext } from '../context.js';
 import { notFound } from '../errors.js';
 import { fromRoot } from '../paths.js';
 import { authenticate } from './auth.js';
+import { documentBody } from './document-body.js';
 import { idempotency } from './idempotency.js';
 import { problemHandler } from './problem.js';
 import { rateLimit } from './rate-limit.js';
@@ -26,7 +27,8 @@ export const OPENAPI_PATH = fromRoot('openapi.yaml');
 
 /** Binary request bodies the API accepts, parsed to a Buffer before validation. */
 // (OCSP and TSA requests are read by their own router with a small limit.)
-const RAW_TYPES = ['application/pdf', 'image/png', 'image/jpeg', 'image/tiff'];
+// (PDFs are read by documentBody, into room to seal them in place.)
+const RAW_TYPES = ['image/png', 'image/jpeg', 'image/tiff'];
 
 /** One router factory per resource; each adds its own paths (all described in openapi.yaml). */
 export type RouteFactory = (ctx: ServiceContext) => Router;
@@ -62,6 +64,7 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
   );
   app.use(helmet());
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  app.use(documentBody(ctx.config.maxBodyBytes));
   app.use(express.raw({ limit: ctx.config.maxBodyBytes, type: RAW_TYPES }));
   app.use(refusalAudit(ctx));
   app.use(authenticate(ctx.db));

@@ -48,6 +48,20 @@ const ascii = (s: string) => Buffer.from(s, 'latin1');
  */
 const owned = new WeakMap<ArrayBufferLike, number>();
 
+/**
+ * Room for a received document plus `reserve` spare bytes after it, registered as owned so that sealing
+ * appends its update in place instead of copying the document (memory grows with the update, not the
+ * document). The caller fills the returned buffer (exactly `length` bytes) and hands it to nobody else.
+ */
+export function documentBuffer(length: number, reserve: number): Buffer {
+  const buf = Buffer.allocUnsafeSlow(length + reserve).subarray(0, length);
+  owned.set(buf.buffer, length);
+  return buf;
+}
+
+/** Spare room a received document gets: the seal's update (appearance image, signature, DSS) fits in it. */
+export const DOCUMENT_RESERVE = 2 * 1024 * 1024;
+
 export class IncrementalUpdate {
   private readonly objects = new Map<number, { ref: PDFRef; object: PDFObject }>();
   private nextNumber: number;

@@ -124,7 +124,8 @@ export async function sealPdf(input: Uint8Array, opts: SealPdfOptions): Promise<
     // B-LT/B-LTA: leave room after the signed revision so the DSS and time-stamp revisions are appended in
     // place rather than copying the document twice more.
     const reserve = needsRevocation ? LATER_REVISIONS_RESERVE : 0;
-    return writeSignedRevision(u, sigRef, opts.signer.digest, (digest) => buildPadesCms(digest, opts.signer, counted), { reserve });
+    // In place when the input is a documentBuffer with room to spare (the HTTP body): no copy of the document.
+    return writeSignedRevision(u, sigRef, opts.signer.digest, (digest) => buildPadesCms(digest, opts.signer, counted), { reserve, inPlace: true });
   });
 
   let out = signed.bytes;
