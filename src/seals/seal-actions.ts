@@ -3,7 +3,7 @@ import { toPem } from '../ca/der.js';
 import { forbidden, notFound, unprocessable } from '../errors.js';
 import type { Queryable } from '../store/db.js';
 import { assertUnitScope, auditActor, type Actor } from './actor.js';
-import { appendAudit } from './audit.js';
+import { appendAudit, listAudit } from './audit.js';
 import type { RegisterDeps } from './deps.js';
 import type { RevocationReason } from './ports.js';
 import { findActiveUnit, findSeal, wrongState, type SealRow } from './records.js';
@@ -102,6 +102,8 @@ export interface SealView {
   destroyedAt: string | null;
   destroyReason: string | null;
   operators: string[];
+  /** The seal's entries in the usage register: every state change, every use, every refused attempt. */
+  history: { seq: string; at: string; action: string; outcome: string; actorId: string | null; onBehalfOf: string | null }[];
 }
 
 async function activeOperators(q: Queryable, sealId: string): Promise<string[]> {
@@ -120,10 +122,18 @@ export async function getSeal(deps: RegisterDeps, actor: Actor, sealId: string):
     (p.role === 'unit-admin' && p.unitId === seal.unit_id) ||
     (p.role === 'operator' && operators.includes(p.userId));
   if (!allowed) throw forbidden('This seal is not yours to see.');
-  return sealView(seal, operators);
+  const history = (await listAudit(deps.db, { sealId, limit: 1000 })).map((e) => ({
+    seq: e.seq,
+    at: e.at,
+    action: e.action,
+    outcome: e.outcome,
+    actorId: e.actorId,
+    onBehalfOf: e.onBehalfOf,
+  }));
+  return sealView(seal, operators, history);
 }
 
-export function sealView(seal: SealRow, operators: string[]): SealView {
+export function sealView(seal: SealRow, operators: string[], history: SealView['history']): SealView {
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   return {
     id: seal.id,
@@ -147,6 +157,7 @@ export function sealView(seal: SealRow, operators: string[]): SealView {
     destroyedAt: iso(seal.destroyed_at),
     destroyReason: seal.destroy_reason,
     operators,
+    history,
   };
 }
 

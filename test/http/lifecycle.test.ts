@@ -84,6 +84,9 @@ describe.each(storageAdapters())('the seal lifecycle through HTTP on $name', (ad
     expect(await svc.keyDestroyed(sealId)).toBe(true);
     const final = await api().get(`/v1/seals/${sealId}`).set(bearer(muni.token)).expect(200);
     expect(final.body.status).toBe('destroyed');
+    expect(final.body.history.map((h: { action: string }) => h.action)).toEqual(
+      expect.arrayContaining(['application.approved', 'seal.operator-authorised', 'seal.returned', 'seal.destroyed']),
+    );
 
     const verify = await api().get('/v1/audit/verify').set(bearer(auditor.token)).expect(200);
     expect(verify.body.valid).toBe(true);
