@@ -1,6 +1,7 @@
 /**
  * Seal image from the scanned imprint (印模 / 印章印迹) of the unit's physical seal: the public shapes.
  */
+import type { RenderedSeal } from '../render/index.js';
 
 export interface ImprintOptions {
   /** Diameter of a round seal in millimetres (sets width and height). */
@@ -35,16 +36,11 @@ export interface ImprintReport {
   warnings: string[];
 }
 
-export interface ExtractedSeal {
-  /** RGBA PNG at `dpi`: the seal red with per-pixel alpha from the ink's strength; transparent elsewhere. */
-  png: Buffer;
-  width: number;
-  height: number;
-  widthMm: number;
-  heightMm: number;
-  dpi: number;
-  /** canonicalImageHash of the pixels (src/render/canonical.ts), 32 bytes. */
-  imageHash: Buffer;
+/**
+ * The same seal image a template gives (RGBA PNG at `dpi`, canonical pixels and their hash): the seal
+ * red with per-pixel alpha from the ink's strength, transparent elsewhere; plus the quality report.
+ */
+export interface ExtractedSeal extends RenderedSeal {
   report: ImprintReport;
 }
 
