@@ -133,7 +133,7 @@ export async function getSeal(deps: RegisterDeps, actor: Actor, sealId: string):
   return sealView(seal, operators, history);
 }
 
-export function sealView(seal: SealRow, operators: string[], history: SealView['history']): SealView {
+function sealView(seal: SealRow, operators: string[], history: SealView['history']): SealView {
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   return {
     id: seal.id,

@@ -81,7 +81,6 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
     level: req.level,
     signingTime,
     reason: req.reason,
-    fieldName: undefined,
     timestamper: req.level === 'B-B' ? undefined : timestamperOf(deps),
     revocation: (cert) => deps.ca.revocationDataFor(cert),
     certify: req.certify,

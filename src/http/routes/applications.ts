@@ -8,29 +8,28 @@ import { requireRole } from '../auth.js';
 export function applicationRoutes(ctx: ServiceContext): Router {
   const r = Router();
   const deps = ctx.register;
-  const id = (p: Record<string, unknown>) => p.id as string;
 
   r.post('/v1/seal-applications', requireRole('unit-admin'), async (req, res) => {
     res.status(201).json(await applyForSeal(deps, actorOf(req, res), req.body));
   });
   r.get('/v1/seal-applications/:id', requireRole('municipal-admin', 'unit-admin', 'auditor'), async (req, res) => {
-    res.json(await getApplication(deps, actorOf(req, res), id(req.params)));
+    res.json(await getApplication(deps, actorOf(req, res), req.params.id as string));
   });
   r.post('/v1/seal-applications/:id/approve', requireRole('municipal-admin'), async (req, res) => {
-    res.status(201).json(await approveApplication(deps, actorOf(req, res), id(req.params)));
+    res.status(201).json(await approveApplication(deps, actorOf(req, res), req.params.id as string));
   });
   r.post('/v1/seal-applications/:id/reject', requireRole('municipal-admin'), async (req, res) => {
-    res.json(await rejectApplication(deps, actorOf(req, res), id(req.params), (req.body as { reason: string }).reason));
+    res.json(await rejectApplication(deps, actorOf(req, res), req.params.id as string, (req.body as { reason: string }).reason));
   });
   r.get('/v1/seal-applications/:id/image.png', requireRole('municipal-admin', 'unit-admin', 'auditor'), async (req, res) => {
-    res.type('image/png').send(await applicationImagePng(deps, actorOf(req, res), id(req.params)));
+    res.type('image/png').send(await applicationImagePng(deps, actorOf(req, res), req.params.id as string));
   });
   r.post('/v1/seal-applications/:id/imprint', requireRole('unit-admin'), async (req, res) => {
     if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw badRequest('missing-imprint', 'The body must be the scan (PNG, JPEG or TIFF).', { field: 'body' });
     const q = req.query as Record<string, string | undefined>;
     const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
     res.json(
-      await attachImprint(deps, actorOf(req, res), id(req.params), req.body, {
+      await attachImprint(deps, actorOf(req, res), req.params.id as string, req.body, {
         diameterMm: num(q.diameterMm),
         widthMm: num(q.widthMm),
         heightMm: num(q.heightMm),

@@ -10,32 +10,31 @@ import { requireRole } from '../auth.js';
 export function sealRoutes(ctx: ServiceContext): Router {
   const r = Router();
   const deps = ctx.register;
-  const id = (p: Record<string, unknown>) => p.id as string;
 
   r.get('/v1/seals/:id', requireRole(), async (req, res) => {
-    res.json(await getSeal(deps, actorOf(req, res), id(req.params)));
+    res.json(await getSeal(deps, actorOf(req, res), req.params.id as string));
   });
   r.get('/v1/seals/:id/image.png', requireRole(), async (req, res) => {
-    res.type('image/png').send(await sealImagePng(deps, id(req.params)));
+    res.type('image/png').send(await sealImagePng(deps, req.params.id as string));
   });
   r.get('/v1/seals/:id/certificate.pem', requireRole(), async (req, res) => {
-    const seal = await findSeal(deps.db, id(req.params));
+    const seal = await findSeal(deps.db, req.params.id as string);
     res.type('application/x-pem-file').send(toPem(seal.certificate));
   });
   r.post('/v1/seals/:id/operators', requireRole('unit-admin'), async (req, res) => {
-    res.status(201).json(await addOperator(deps, actorOf(req, res), id(req.params), (req.body as { userId: string }).userId));
+    res.status(201).json(await addOperator(deps, actorOf(req, res), req.params.id as string, (req.body as { userId: string }).userId));
   });
   r.delete('/v1/seals/:id/operators/:userId', requireRole('unit-admin'), async (req, res) => {
-    res.json(await removeOperator(deps, actorOf(req, res), id(req.params), req.params.userId as string));
+    res.json(await removeOperator(deps, actorOf(req, res), req.params.id as string, req.params.userId as string));
   });
   r.post('/v1/seals/:id/replace', requireRole('unit-admin'), async (req, res) => {
-    res.status(201).json(await applyForReplacement(deps, actorOf(req, res), id(req.params), req.body));
+    res.status(201).json(await applyForReplacement(deps, actorOf(req, res), req.params.id as string, req.body));
   });
   r.post('/v1/seals/:id/return', requireRole('unit-admin', 'municipal-admin'), async (req, res) => {
-    res.json(await returnSeal(deps, actorOf(req, res), id(req.params), req.body));
+    res.json(await returnSeal(deps, actorOf(req, res), req.params.id as string, req.body));
   });
   r.post('/v1/seals/:id/destroy', requireRole('municipal-admin'), async (req, res) => {
-    res.json(await destroySeal(deps, actorOf(req, res), id(req.params), req.body));
+    res.json(await destroySeal(deps, actorOf(req, res), req.params.id as string, req.body));
   });
   return r;
 }

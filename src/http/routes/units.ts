@@ -8,22 +8,21 @@ import { requireRole } from '../auth.js';
 export function unitRoutes(ctx: ServiceContext): Router {
   const r = Router();
   const deps = ctx.register;
-  const id = (p: Record<string, unknown>) => p.id as string;
 
   r.post('/v1/units', requireRole('municipal-admin'), async (req, res) => {
     res.status(201).json(await registerUnit(deps, actorOf(req, res), req.body));
   });
   r.get('/v1/units/:id', requireRole('municipal-admin', 'unit-admin', 'auditor'), async (req, res) => {
-    res.json(await getUnit(deps, actorOf(req, res), id(req.params)));
+    res.json(await getUnit(deps, actorOf(req, res), req.params.id as string));
   });
   r.post('/v1/units/:id/rename', requireRole('municipal-admin'), async (req, res) => {
-    res.json(await renameUnit(deps, actorOf(req, res), id(req.params), req.body));
+    res.json(await renameUnit(deps, actorOf(req, res), req.params.id as string, req.body));
   });
   r.post('/v1/units/:id/deregister', requireRole('municipal-admin'), async (req, res) => {
-    res.json(await deregisterUnit(deps, actorOf(req, res), id(req.params)));
+    res.json(await deregisterUnit(deps, actorOf(req, res), req.params.id as string));
   });
   r.post('/v1/units/:id/department-seals', requireRole('unit-admin'), async (req, res) => {
-    res.status(201).json(await issueDepartmentSeal(deps, actorOf(req, res), id(req.params), req.body));
+    res.status(201).json(await issueDepartmentSeal(deps, actorOf(req, res), req.params.id as string, req.body));
   });
   return r;
 }
