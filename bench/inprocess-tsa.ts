@@ -1,61 +1,38 @@
 /**
  * An RFC 3161 time-stamp authority inside the benchmark process (node:crypto, one ECDSA signature per token),
- * so the B-T timings measure our sealing and not the cost of spawning `openssl ts`. The service's own TSA does
- * the same work in process. Its tokens are checked by `openssl ts -verify` in test/pdf-cms/bench.test.ts.
+ * so the B-T timings measure our sealing and not the cost of spawning `openssl ts`. It builds tokens with the
+ * service's own TSA code (src/ca/tsa.ts) over a key file instead of a vault key. Its tokens are checked by
+ * `openssl ts -verify` in test/pdf-cms/bench.test.ts.
  */
-import { createHash, createPrivateKey, randomBytes, sign, X509Certificate } from 'node:crypto';
-import type { DigestName, Timestamper } from '../src/pdf/cms.js';
-import { DIGESTS, OID } from '../src/pdf/cms-oids.js';
-import { bytesOf, children, integer, octetString, oid, readTlv, seq, setOf, TAG, tlv } from '../src/pdf/cms-der.js';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
+import { signatureAlgorithmFor } from '../src/algorithms/table.js';
+import type { SigningKey } from '../src/ca/cert.js';
+import { buildTimeStampToken, encodeTstInfo } from '../src/ca/tsa.js';
+import { signWithKey } from '../src/crypto/sign.js';
+import type { Timestamper } from '../src/pdf/cms.js';
 
 const TST_POLICY = '1.2.3.4.5.1';
-
-function generalizedTime(d: Date): Buffer {
-  const s = d.toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z'); // YYYYMMDDHHMMSSZ
-  return tlv(TAG.GeneralizedTime, Buffer.from(s, 'latin1'));
-}
-
-/** issuer Name and serial INTEGER of a certificate, byte for byte */
-function issuerAndSerial(der: Buffer): { issuer: Buffer; serial: Buffer } {
-  const tbs = children(der, readTlv(der, 0))[0]!;
-  const f = children(der, tbs);
-  const i = f[0]!.tag === TAG.context(0) ? 1 : 0;
-  return { serial: Buffer.from(bytesOf(der, f[i]!)), issuer: Buffer.from(bytesOf(der, f[i + 2]!)) };
-}
 
 export interface InProcessTsaKeys { certPem: string; keyPem: string; chain: Buffer[] }
 
 export function inProcessTimestamper(keys: InProcessTsaKeys, now: () => Date = () => new Date()): Timestamper {
   const key = createPrivateKey(keys.keyPem);
   const cert = Buffer.from(new X509Certificate(keys.certPem).raw);
-  const { issuer, serial } = issuerAndSerial(cert);
-  const essCertIdV2 = seq(octetString(createHash('sha256').update(cert).digest()), seq(seq(tlv(TAG.context(4), issuer)), serial));
-  const sha256 = seq(oid(OID.sha256));
-  return async (imprint: Buffer, hash: DigestName) => {
-    const tstInfo = seq(
-      integer(1), oid(TST_POLICY),
-      seq(seq(oid(DIGESTS[hash].oid)), octetString(imprint)),
-      integer(randomBytes(8).readBigUInt64BE() >> 1n),
-      generalizedTime(now()),
-      seq(integer(1)), // accuracy 1 s
-    );
-    const attrs = setOf(
-      seq(oid(OID.contentType), setOf(oid(OID.tstInfo))),
-      seq(oid(OID.messageDigest), setOf(octetString(createHash('sha256').update(tstInfo).digest()))),
-      seq(oid(OID.signingCertificateV2), setOf(seq(seq(essCertIdV2)))),
-    );
-    const signature = sign('sha256', attrs, key);
-    const signerInfo = seq(
-      integer(1), seq(issuer, serial), sha256,
-      Buffer.concat([Buffer.from([TAG.context(0)]), attrs.subarray(1)]),
-      seq(oid(OID.ecdsaWithSha256)), octetString(signature),
-    );
-    const signedData = seq(
-      integer(3), setOf(sha256),
-      seq(oid(OID.tstInfo), tlv(TAG.context(0), octetString(tstInfo))),
-      tlv(TAG.context(0), ...[cert, ...keys.chain].sort(Buffer.compare)),
-      tlv(TAG.SET, signerInfo),
-    );
-    return seq(oid(OID.signedData), tlv(TAG.context(0), signedData));
+  const signer: SigningKey = {
+    algorithm: signatureAlgorithmFor('ecdsa', 'SHA-256')!,
+    hash: 'SHA-256',
+    sign: async (data) => signWithKey('ecdsa', 'SHA-256', key, data),
+  };
+  return async (imprint, hash) => {
+    const genTime = new Date(Math.floor(now().getTime() / 1000) * 1000);
+    const tstInfo = encodeTstInfo({
+      policyOid: TST_POLICY,
+      hashAlg: hash,
+      hashedMessage: imprint,
+      serial: randomBytes(8).readBigUInt64BE() >> 1n,
+      genTime,
+      accuracySeconds: 1,
+    });
+    return buildTimeStampToken(tstInfo, signer, cert, [cert, ...keys.chain], genTime);
   };
 }

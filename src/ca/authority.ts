@@ -1,20 +1,22 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { HASH_LENGTHS, HASH_OIDS, hashByOid, isHashAlgorithm, SHA1_OID, type HashAlgorithm } from '../crypto/algorithms.js';
+import { readCertificate, type CertificateFields } from '../asn1/certificate.js';
+import { Asn1Error } from '../asn1/der.js';
+import { OID } from '../asn1/oids.js';
+import { toPem } from '../asn1/pem.js';
+import { digestByOid, DIGESTS, isSha2Digest, SHA2_DIGESTS, type DigestName } from '../algorithms/table.js';
 import type { KeyVault } from '../crypto/key-vault.js';
 import { AppError } from '../errors.js';
 import type { Db, Queryable } from '../store/db.js';
 import type { SharedState } from '../store/shared-state.js';
-import type { Signer } from './cert.js';
+import { vaultKey, type Signer } from './cert.js';
 import { issueAndRecord, publicationUrls, renewServiceSigners, runCeremony } from './ceremony.js';
 import { assertCreditCode } from './credit-code.js';
-import { integer, octets, oid, seq, toPem } from './der.js';
-import { certParts, DerError, readTime, serialHex, type CertParts } from './der-read.js';
 import { buildCrl } from './crl.js';
 import { keyIdentifier } from './extensions.js';
 import type { Issuer } from './issue.js';
 import { fillName, type NameSpec } from './names.js';
-import { buildOcspResponse, ocspErrorResponse, OCSP_STATUS, parseOcspRequest, type CertStatus, type OcspCertRequest } from './ocsp.js';
+import { buildOcspResponse, certIdFor, ocspErrorResponse, OCSP_STATUS, parseOcspRequest, type CertStatus, type OcspCertRequest } from './ocsp.js';
 import { loadCaPolicy, type CaPolicy, type ProfileName } from './profiles.js';
 import { isRevocationReason, type RevocationReason } from './revocation-reasons.js';
 import type { SealImageBinding } from './seal-image-binding.js';
@@ -61,7 +63,7 @@ export interface SealCertificateRequest {
   sealName: string;
   /** Hash of the seal image's canonical pixels (see render/). */
   imageHash: Buffer;
-  imageHashAlg?: HashAlgorithm;
+  imageHashAlg?: DigestName;
   widthMm?: number;
   heightMm?: number;
   /** A department sub-CA id (from ensureDepartmentCa) for Art. 17(4) department seals; default: the seal-issuing CA. */
@@ -89,9 +91,9 @@ interface AuthorityRow {
 interface LoadedCa {
   info: CaInfo;
   keyId: string;
-  parts: CertParts;
+  parts: CertificateFields;
   algorithm: Awaited<ReturnType<KeyVault['algorithm']>>;
-  hash: HashAlgorithm;
+  hash: DigestName;
   permittedSubtrees?: NameSpec[];
   /** CertID hashes per hash OID: issuerNameHash and issuerKeyHash. */
   certIdHashes: Map<string, { name: string; key: string }>;
@@ -99,12 +101,10 @@ interface LoadedCa {
 
 const CA_INIT_LOCK = 724_113_903;
 const CA_PROFILE: Record<CaKind, ProfileName> = { root: 'root', issuing: 'issuing-ca', department: 'department-ca' };
-const HASH_NODE: Record<string, string> = {
-  [SHA1_OID]: 'sha1',
-  [HASH_OIDS['SHA-256']]: 'sha256',
-  [HASH_OIDS['SHA-384']]: 'sha384',
-  [HASH_OIDS['SHA-512']]: 'sha512',
-};
+/** CertID hash algorithms the responder matches (node:crypto names, by OID). */
+const HASH_NODE: Record<string, string> = Object.fromEntries(
+  (['SHA-1', ...SHA2_DIGESTS] as const).map((h) => [DIGESTS[h].oid, DIGESTS[h].node]),
+);
 
 /**
  * Creates the CA on first start (idempotent; several instances starting at once agree through an
@@ -150,7 +150,7 @@ export class CaHandle {
     const handle = new CaHandle(
       deps,
       policy,
-      { ...ocsp, keyHash: keyIdentifier(certParts(ocsp.certificate).publicKeyBits), algorithm: await deps.vault.algorithm(ocsp.keyId) },
+      { ...ocsp, keyHash: keyIdentifier(readCertificate(ocsp.certificate).publicKeyBits), algorithm: await deps.vault.algorithm(ocsp.keyId) },
       { ...tsa, algorithm: await deps.vault.algorithm(tsa.keyId) },
     );
     await handle.#refresh();
@@ -218,7 +218,7 @@ export class CaHandle {
     const profileName: ProfileName = ca.info.kind === 'department' ? 'department-seal' : 'seal';
     const profile = this.policy.profiles[profileName];
     const hashAlg = req.imageHashAlg ?? 'SHA-256';
-    if (!isHashAlgorithm(hashAlg) || req.imageHash.length !== HASH_LENGTHS[hashAlg]) {
+    if (!isSha2Digest(hashAlg) || req.imageHash.length !== DIGESTS[hashAlg].length) {
       throw new AppError(422, 'invalid-image-hash', 'The seal image hash has the wrong length for its algorithm.');
     }
     const sealImage: SealImageBinding = {
@@ -240,8 +240,8 @@ export class CaHandle {
       urls: publicationUrls(this.deps.config.publicUrl, issuerCaId),
       sealImage,
     });
-    const p = certParts(der);
-    return { serial, certificate: der, issuerCaId, notBefore: readTime(p.notBefore), notAfter: readTime(p.notAfter), chain: await this.chain(issuerCaId, q) };
+    const c = readCertificate(der);
+    return { serial, certificate: der, issuerCaId, notBefore: c.notBefore, notAfter: c.notAfter, chain: await this.chain(issuerCaId, q) };
   }
 
   /**
@@ -349,25 +349,25 @@ export class CaHandle {
    * as we can make them. {} for a certificate we did not issue or a root.
    */
   async revocationDataFor(cert: Buffer): Promise<{ ocsp?: Buffer; crl?: Buffer }> {
-    let parts: CertParts;
+    let parts: CertificateFields;
     try {
-      parts = certParts(cert);
+      parts = readCertificate(cert);
     } catch {
       return {};
     }
-    if (parts.issuer.equals(parts.subject)) return {};
-    if (this.#findBySubject(parts.issuer) === undefined) await this.#refresh();
-    const issuer = this.#findBySubject(parts.issuer);
+    if (parts.selfIssued) return {};
+    if (this.#findBySubject(parts.issuerDer) === undefined) await this.#refresh();
+    const issuer = this.#findBySubject(parts.issuerDer);
     if (!issuer) return {};
     const out: { ocsp?: Buffer; crl?: Buffer } = {};
     const sha1 = (b: Buffer) => createHash('sha1').update(b).digest();
+    const hashes = { issuerNameHash: sha1(issuer.parts.subjectDer), issuerKeyHash: sha1(issuer.parts.publicKeyBits) };
     const request: OcspCertRequest = {
-      certIdDer: seq(seq(oid(SHA1_OID)), octets(sha1(issuer.parts.subject)), octets(sha1(issuer.parts.publicKeyBits)), integer(parts.serial)),
-      hashAlgOid: SHA1_OID,
+      certId: certIdFor(hashes, parts.serial),
+      hashAlgOid: OID.sha1,
       hashAlgHasParams: false,
-      issuerNameHash: sha1(issuer.parts.subject),
-      issuerKeyHash: sha1(issuer.parts.publicKeyBits),
-      serialHex: serialHex(parts.serial),
+      ...hashes,
+      serialHex: parts.serialHex,
     };
     try {
       out.ocsp = await this.#answerOcsp([request], undefined);
@@ -383,7 +383,7 @@ export class CaHandle {
   }
 
   #findBySubject(name: Buffer): LoadedCa | undefined {
-    return [...this.#cas.values()].find((ca) => ca.parts.subject.equals(name));
+    return [...this.#cas.values()].find((ca) => ca.parts.subjectDer.equals(name));
   }
 
   async certificateStatus(serial: string): Promise<CertificateStatus> {
@@ -453,7 +453,7 @@ export class CaHandle {
     const nextUpdate = new Date(now.getTime() + validityMs);
     const der = await buildCrl(
       {
-        issuerName: ca.parts.subject,
+        issuerName: ca.parts.subjectDer,
         issuerKeyId: keyIdentifier(ca.parts.publicKeyBits),
         crlNumber,
         thisUpdate,
@@ -486,7 +486,7 @@ export class CaHandle {
     try {
       req = parseOcspRequest(requestDer);
     } catch (e) {
-      if (e instanceof DerError) return ocspErrorResponse(OCSP_STATUS.malformedRequest);
+      if (e instanceof Asn1Error) return ocspErrorResponse(OCSP_STATUS.malformedRequest);
       throw e;
     }
     try {
@@ -528,7 +528,7 @@ export class CaHandle {
         producedAt: now,
         thisUpdate: now,
         nextUpdate: new Date(now.getTime() + this.policy.ocsp.validityMinutes * 60_000),
-        responses: requests.map((r, i) => ({ certIdDer: r.certIdDer, status: statuses[i]! })),
+        responses: requests.map((r, i) => ({ certId: r.certId, status: statuses[i]! })),
         ...(nonce ? { nonce } : {}),
         certs: [delegated ? this.ocspSigner.certificate : lead.info.certificate],
       },
@@ -556,7 +556,7 @@ export class CaHandle {
       let h = ca.certIdHashes.get(r.hashAlgOid);
       if (!h) {
         h = {
-          name: createHash(node).update(ca.parts.subject).digest('hex'),
+          name: createHash(node).update(ca.parts.subjectDer).digest('hex'),
           key: createHash(node).update(ca.parts.publicKeyBits).digest('hex'),
         };
         ca.certIdHashes.set(r.hashAlgOid, h);
@@ -583,14 +583,14 @@ export class CaHandle {
     try {
       req = parseTimeStampReq(requestDer);
     } catch (e) {
-      if (e instanceof DerError) return timeStampRejection('badRequest', 'The request is not a DER TimeStampReq.');
+      if (e instanceof Asn1Error) return timeStampRejection('badRequest', 'The request is not a DER TimeStampReq.');
       throw e;
     }
     const reject = (f: FailureInfo, text: string) => timeStampRejection(f, text);
     if (req.version !== 1) return reject('badRequest', 'Only version 1 requests are supported.');
-    const hashAlg = hashByOid(req.hashAlgOid);
-    if (!hashAlg) return reject('badAlg', 'The message imprint hash must be SHA-256, SHA-384 or SHA-512.');
-    if (req.hashedMessage.length !== HASH_LENGTHS[hashAlg]) return reject('badDataFormat', 'The message imprint has the wrong length for its hash.');
+    const hashAlg = digestByOid(req.hashAlgOid);
+    if (!hashAlg || !isSha2Digest(hashAlg)) return reject('badAlg', 'The message imprint hash must be SHA-256, SHA-384 or SHA-512.');
+    if (req.hashedMessage.length !== DIGESTS[hashAlg].length) return reject('badDataFormat', 'The message imprint has the wrong length for its hash.');
     if (req.reqPolicy && req.reqPolicy !== this.policy.policies.timeStamping) return reject('unacceptedPolicy', 'This TSA stamps under its own policy only.');
     if (req.hasExtensions) return reject('unacceptedExtension', 'No request extensions are supported.');
     try {
@@ -604,16 +604,16 @@ export class CaHandle {
    * The in-process TSA (the PDF sealer calls this for B-T): a TimeStampToken (ContentInfo DER) over
    * `messageImprint`. `nonce` is a positive integer's big-endian bytes.
    */
-  async timestamp(messageImprint: Buffer, hashAlg: HashAlgorithm, nonce?: Buffer, certReq = true): Promise<Buffer> {
-    if (!isHashAlgorithm(hashAlg)) throw new AppError(422, 'unsupported-hash', `Hash ${String(hashAlg)} is not supported by the TSA.`);
-    if (messageImprint.length !== HASH_LENGTHS[hashAlg]) throw new AppError(422, 'invalid-message-imprint', `The imprint must be ${HASH_LENGTHS[hashAlg]} bytes for ${hashAlg}.`);
+  async timestamp(messageImprint: Buffer, hashAlg: DigestName, nonce?: Buffer, certReq = true): Promise<Buffer> {
+    if (!isSha2Digest(hashAlg)) throw new AppError(422, 'unsupported-hash', `Hash ${String(hashAlg)} is not supported by the TSA.`);
+    if (messageImprint.length !== DIGESTS[hashAlg].length) throw new AppError(422, 'invalid-message-imprint', `The imprint must be ${DIGESTS[hashAlg].length} bytes for ${hashAlg}.`);
     if (nonce && (nonce.length === 0 || nonce.length > 32)) throw new AppError(422, 'invalid-nonce', 'A nonce is 1 to 32 bytes.');
     // a positive INTEGER: a leading zero octet when the high bit is set
     const nonceContent = nonce ? Buffer.from(nonce[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), nonce]) : nonce) : undefined;
     return this.#stamp(hashAlg, messageImprint, nonceContent, certReq);
   }
 
-  async #stamp(hashAlg: HashAlgorithm, imprint: Buffer, nonce: Buffer | undefined, certReq: boolean): Promise<Buffer> {
+  async #stamp(hashAlg: DigestName, imprint: Buffer, nonce: Buffer | undefined, certReq: boolean): Promise<Buffer> {
     // One statement hands out the serial and a genTime that never goes backwards, shared by all instances.
     const r = await this.deps.db.query<{ last_gen_time: Date; serial: string }>(
       `INSERT INTO ca_tsa_clock (id, last_gen_time, serial) VALUES (1, $1, 1)
@@ -633,7 +633,7 @@ export class CaHandle {
       ...(nonce ? { nonce } : {}),
     });
     const signer: Signer = { vault: this.deps.vault, keyId: this.tsaSigner.keyId, algorithm: this.tsaSigner.algorithm, hash: this.policy.tsa.hash };
-    return buildTimeStampToken(tst, signer, this.tsaSigner.certificate, certReq ? [this.tsaSigner.certificate, this.issuingCertificate] : [], genTime);
+    return buildTimeStampToken(tst, vaultKey(signer), this.tsaSigner.certificate, certReq ? [this.tsaSigner.certificate, this.issuingCertificate] : [], genTime);
   }
 
   // ---- internals ----------------------------------------------------------------------------
@@ -670,7 +670,7 @@ export class CaHandle {
     const loaded: LoadedCa = {
       info: { caId: row.ca_id, kind: row.kind, parentCaId: row.parent_ca_id, certificate, unitName: row.unit_name, unitCode: row.unit_code },
       keyId: row.key_id,
-      parts: certParts(certificate),
+      parts: readCertificate(certificate),
       algorithm: await (q === this.deps.db ? this.deps.vault : this.deps.vault.withQueryable(q)).algorithm(row.key_id),
       hash: profile.signingHash,
       certIdHashes: new Map(),

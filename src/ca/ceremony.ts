@@ -1,7 +1,8 @@
 import type { KeyVault } from '../crypto/key-vault.js';
 import type { Queryable } from '../store/db.js';
+import { readCertificate } from '../asn1/certificate.js';
+import { serialHex } from '../asn1/values.js';
 import { randomSerial, type Signer } from './cert.js';
-import { certParts, readTime, serialHex } from './der-read.js';
 import { issueCertificate, type PublicationUrls } from './issue.js';
 import { fillName, nameToString, type NameSpec } from './names.js';
 import type { CaPolicy, ProfileName } from './profiles.js';
@@ -19,11 +20,11 @@ async function insertCertificate(
   q: Queryable,
   row: { serial: string; issuerCaId: string; profile: ProfileName; subject: NameSpec; der: Buffer },
 ): Promise<void> {
-  const p = certParts(row.der);
+  const c = readCertificate(row.der);
   await q.query(
     `INSERT INTO ca_certificates (serial, issuer_ca_id, profile, subject, certificate, not_before, not_after)
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [row.serial, row.issuerCaId, row.profile, nameToString(row.subject), row.der, readTime(p.notBefore), readTime(p.notAfter)],
+    [row.serial, row.issuerCaId, row.profile, nameToString(row.subject), row.der, c.notBefore, c.notAfter],
   );
 }
 
@@ -124,7 +125,7 @@ export async function renewServiceSigners(tx: Queryable, vault: KeyVault, policy
     .rows[0];
   if (!issuing) return;
   for (const row of rows.rows) {
-    const notAfter = readTime(certParts(Buffer.from(row.certificate)).notAfter);
+    const notAfter = readCertificate(row.certificate).notAfter;
     if (notAfter.getTime() - now.getTime() > RENEW_BEFORE_MS) continue;
     const profileName = SERVICE_PROFILE[row.role];
     const profile = policy.profiles[profileName];

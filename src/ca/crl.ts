@@ -1,7 +1,11 @@
-import { bitString, enumerated, explicit, integer, seq, wholeSeconds, x509Time } from './der.js';
-import { signatureAlgorithm, signWith, type Signer } from './cert.js';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { signatureAlgorithmId } from '../asn1/cms.js';
+import { nameFromDer } from '../asn1/name.js';
+import { OID } from '../asn1/oids.js';
+import { unsignedInteger, x509Time } from '../asn1/values.js';
+import { signatureAlgorithmOf, signTbs, type Signer } from './cert.js';
 import { authorityKeyIdentifier, extension } from './extensions.js';
-import { OID } from './oids.js';
 import { REVOCATION_REASONS, type RevocationReason } from './revocation-reasons.js';
 
 export interface RevokedEntry {
@@ -11,6 +15,7 @@ export interface RevokedEntry {
 }
 
 export interface CrlInput {
+  /** The issuer's subject Name as encoded in its certificate. */
   issuerName: Buffer;
   issuerKeyId: Buffer;
   crlNumber: bigint;
@@ -19,23 +24,28 @@ export interface CrlInput {
   revoked: RevokedEntry[];
 }
 
-/** A v2 CRL (RFC 5280 5.1) with cRLNumber and authorityKeyIdentifier, signed through the vault. */
+/** A v2 CRL (RFC 5280 5.1) with cRLNumber and authorityKeyIdentifier, built with pkijs and signed through the vault. */
 export async function buildCrl(input: CrlInput, signer: Signer): Promise<Buffer> {
-  const algId = signatureAlgorithm(signer);
-  const entries = input.revoked.map((r) => {
+  const revoked = input.revoked.map((r) => {
     const code = REVOCATION_REASONS[r.reason];
-    // RFC 5280 5.3.1: the reasonCode entry extension is left out rather than written as unspecified.
-    const exts = code === 0 ? [] : [seq(extension(OID.reasonCode, false, enumerated(code)))];
-    return seq(integer(Buffer.from(r.serialHex, 'hex')), x509Time(wholeSeconds(r.revokedAt)), ...exts);
+    return new pkijs.RevokedCertificate({
+      userCertificate: unsignedInteger(Buffer.from(r.serialHex, 'hex')),
+      revocationDate: x509Time(r.revokedAt),
+      // RFC 5280 5.3.1: the reasonCode entry extension is left out rather than written as unspecified.
+      ...(code === 0 ? {} : { crlEntryExtensions: new pkijs.Extensions({ extensions: [extension(OID.reasonCode, false, new asn1js.Enumerated({ value: code }))] }) }),
+    });
   });
-  const tbs = seq(
-    integer(1),
-    algId,
-    input.issuerName,
-    x509Time(wholeSeconds(input.thisUpdate)),
-    x509Time(wholeSeconds(input.nextUpdate)),
-    ...(entries.length ? [seq(...entries)] : []),
-    explicit(0, seq(authorityKeyIdentifier(input.issuerKeyId), extension(OID.cRLNumber, false, integer(input.crlNumber)))),
-  );
-  return seq(tbs, algId, bitString(await signWith(signer, tbs)));
+  const crl = new pkijs.CertificateRevocationList({
+    version: 1,
+    signature: signatureAlgorithmId(signatureAlgorithmOf(signer)),
+    issuer: nameFromDer(input.issuerName),
+    thisUpdate: x509Time(input.thisUpdate),
+    nextUpdate: x509Time(input.nextUpdate),
+    ...(revoked.length ? { revokedCertificates: revoked } : {}),
+    crlExtensions: new pkijs.Extensions({
+      extensions: [authorityKeyIdentifier(input.issuerKeyId), extension(OID.cRLNumber, false, unsignedInteger(input.crlNumber))],
+    }),
+  });
+  // toSchema(true) encodes the TBSCertList afresh (pkijs keeps encodeTBS protected); the vault signs that part.
+  return signTbs((crl.toSchema(true) as asn1js.Sequence).valueBlock.value[0]!, signer);
 }

@@ -1,49 +1,70 @@
 import { createHash } from 'node:crypto';
-import { bool, explicit, implicitConstructed, implicitPrimitive, integer, namedBits, nullDer, octets, oid, seq } from './der.js';
-import { KEY_PURPOSE_OIDS, KEY_USAGE_BITS, OID } from './oids.js';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { arrayBuffer, encode } from '../asn1/der.js';
+import { KEY_PURPOSE_OIDS, KEY_USAGE_BITS, OID } from '../asn1/oids.js';
+import { namedBits } from '../asn1/values.js';
 
-/** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING } */
-export function extension(extnId: string, critical: boolean, value: Buffer): Buffer {
-  return critical ? seq(oid(extnId), bool(true), octets(value)) : seq(oid(extnId), octets(value));
-}
+/** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING (DER of `value`) } */
+export const extension = (extnID: string, critical: boolean, value: Uint8Array | asn1js.BaseBlock | { toSchema(): asn1js.BaseBlock }): pkijs.Extension =>
+  new pkijs.Extension({ extnID, critical, extnValue: arrayBuffer(value instanceof Uint8Array ? value : encode(value)) });
 
-export const basicConstraints = (pathLen: number | null): Buffer =>
-  extension(OID.basicConstraints, true, pathLen === null ? seq() : seq(bool(true), integer(pathLen)));
+export const basicConstraints = (pathLen: number): pkijs.Extension =>
+  extension(OID.basicConstraints, true, new pkijs.BasicConstraints({ cA: true, pathLenConstraint: pathLen }));
 
-export const keyUsage = (usages: (keyof typeof KEY_USAGE_BITS)[]): Buffer =>
+export const keyUsage = (usages: (keyof typeof KEY_USAGE_BITS)[]): pkijs.Extension =>
   extension(OID.keyUsage, true, namedBits(usages.map((u) => KEY_USAGE_BITS[u])));
 
-export const extKeyUsage = (purposes: (keyof typeof KEY_PURPOSE_OIDS)[], critical: boolean): Buffer =>
-  extension(OID.extKeyUsage, critical, seq(...purposes.map((p) => oid(KEY_PURPOSE_OIDS[p]))));
+export const extKeyUsage = (purposes: (keyof typeof KEY_PURPOSE_OIDS)[], critical: boolean): pkijs.Extension =>
+  extension(OID.extKeyUsage, critical, new pkijs.ExtKeyUsage({ keyPurposes: purposes.map((p) => KEY_PURPOSE_OIDS[p]) }));
 
 /** Key identifier, RFC 5280 4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits. */
-export const keyIdentifier = (publicKeyBits: Buffer): Buffer => createHash('sha1').update(publicKeyBits).digest();
+export const keyIdentifier = (publicKeyBits: Uint8Array): Buffer => createHash('sha1').update(publicKeyBits).digest();
 
-export const subjectKeyIdentifier = (keyId: Buffer): Buffer => extension(OID.subjectKeyIdentifier, false, octets(keyId));
+export const subjectKeyIdentifier = (keyId: Buffer): pkijs.Extension =>
+  extension(OID.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: keyId }));
 
-export const authorityKeyIdentifier = (keyId: Buffer): Buffer =>
-  extension(OID.authorityKeyIdentifier, false, seq(implicitPrimitive(0, keyId)));
+export const authorityKeyIdentifier = (keyId: Buffer): pkijs.Extension =>
+  extension(OID.authorityKeyIdentifier, false, new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: keyId }) }));
 
-export const certificatePolicies = (policyOids: string[]): Buffer =>
-  extension(OID.certificatePolicies, false, seq(...policyOids.map((p) => seq(oid(p)))));
+export const certificatePolicies = (policyOids: string[]): pkijs.Extension =>
+  extension(
+    OID.certificatePolicies,
+    false,
+    new pkijs.CertificatePolicies({ certificatePolicies: policyOids.map((p) => new pkijs.PolicyInformation({ policyIdentifier: p })) }),
+  );
 
 /** GeneralName uniformResourceIdentifier [6] IA5String. */
-const uri = (u: string): Buffer => implicitPrimitive(6, Buffer.from(u, 'ascii'));
+const uri = (u: string) => new pkijs.GeneralName({ type: 6, value: u });
 
-export const authorityInfoAccess = (ocspUrl: string | null, caIssuersUrl: string | null): Buffer =>
+export const authorityInfoAccess = (ocspUrl: string | null, caIssuersUrl: string | null): pkijs.Extension =>
   extension(
     OID.authorityInfoAccess,
     false,
-    seq(...(ocspUrl ? [seq(oid(OID.adOcsp), uri(ocspUrl))] : []), ...(caIssuersUrl ? [seq(oid(OID.adCaIssuers), uri(caIssuersUrl))] : [])),
+    new pkijs.InfoAccess({
+      accessDescriptions: [
+        ...(ocspUrl ? [new pkijs.AccessDescription({ accessMethod: OID.adOcsp, accessLocation: uri(ocspUrl) })] : []),
+        ...(caIssuersUrl ? [new pkijs.AccessDescription({ accessMethod: OID.adCaIssuers, accessLocation: uri(caIssuersUrl) })] : []),
+      ],
+    }),
   );
 
 /** DistributionPoint { distributionPoint [0] { fullName [0] GeneralNames } } */
-export const crlDistributionPoints = (crlUrl: string): Buffer =>
-  extension(OID.cRLDistributionPoints, false, seq(seq(explicit(0, implicitConstructed(0, uri(crlUrl))))));
+export const crlDistributionPoints = (crlUrl: string): pkijs.Extension =>
+  extension(
+    OID.cRLDistributionPoints,
+    false,
+    new pkijs.CRLDistributionPoints({ distributionPoints: [new pkijs.DistributionPoint({ distributionPoint: [uri(crlUrl)] })] }),
+  );
 
 /** NameConstraints { permittedSubtrees [0] { GeneralSubtree { base directoryName [4] Name } } }, critical (RFC 5280 4.2.1.10). */
-export const nameConstraints = (permittedNames: Buffer[]): Buffer =>
-  extension(OID.nameConstraints, true, seq(implicitConstructed(0, Buffer.concat(permittedNames.map((n) => seq(explicit(4, n)))))));
+export const nameConstraints = (permittedNames: pkijs.RelativeDistinguishedNames[]): pkijs.Extension =>
+  extension(
+    OID.nameConstraints,
+    true,
+    new pkijs.NameConstraints({
+      permittedSubtrees: permittedNames.map((n) => new pkijs.GeneralSubtree({ base: new pkijs.GeneralName({ type: 4, value: n }) })),
+    }),
+  );
 
-export const ocspNoCheck = (): Buffer => extension(OID.ocspNoCheck, false, nullDer());
-
+export const ocspNoCheck = (): pkijs.Extension => extension(OID.ocspNoCheck, false, new asn1js.Null());

@@ -1,6 +1,9 @@
+import * as pkijs from 'pkijs';
+import { readCertificate } from '../asn1/certificate.js';
+import { buf, decodeAs } from '../asn1/der.js';
+import { nameFromDer } from '../asn1/name.js';
+import { wholeSeconds } from '../asn1/values.js';
 import { AppError } from '../errors.js';
-import { wholeSeconds } from './der.js';
-import { certParts, children, content, parseTop, readTime } from './der-read.js';
 import { signCertificate, checkSubjectPublicKey, type Signer } from './cert.js';
 import {
   authorityInfoAccess,
@@ -65,25 +68,22 @@ export async function issueCertificate(req: IssueRequest): Promise<Buffer> {
   }
   if (profile.nameConstraints && !req.nameConstraints?.length) throw new Error('this profile needs name constraints');
 
-  const subjectDer = encodeName(req.subject);
-  const subjectParts = { publicKeyBits: spkiBits(req.subjectPublicKeySpki) };
-  const issuerParts = issuer.certificate ? certParts(issuer.certificate) : null;
-  const issuerName = issuerParts ? issuerParts.subject : subjectDer;
-  const issuerKeyId = keyIdentifier(issuerParts ? issuerParts.publicKeyBits : subjectParts.publicKeyBits);
+  const subjectName = encodeName(req.subject);
+  const subjectKeyBits = spkiBits(req.subjectPublicKeySpki);
+  const issuerCert = issuer.certificate ? readCertificate(issuer.certificate) : null;
+  const issuerName = issuerCert ? nameFromDer(issuerCert.subjectDer) : subjectName;
+  const issuerKeyId = keyIdentifier(issuerCert ? issuerCert.publicKeyBits : subjectKeyBits);
 
   const notBefore = wholeSeconds(req.now);
   let notAfter = new Date(notBefore.getTime() + profile.validityDays * DAY_MS);
-  if (issuerParts) {
-    // never outlive the issuer (RFC 5280 6.1.3 would fail the chain after it expires anyway)
-    const issuerNotAfter = readTime(issuerParts.notAfter);
-    if (notAfter > issuerNotAfter) notAfter = issuerNotAfter;
-  }
+  // never outlive the issuer (RFC 5280 6.1.3 would fail the chain after it expires anyway)
+  if (issuerCert && notAfter > issuerCert.notAfter) notAfter = issuerCert.notAfter;
 
-  const ext: Buffer[] = [];
+  const ext: pkijs.Extension[] = [];
   if (profile.basicConstraints) ext.push(basicConstraints(profile.basicConstraints.pathLen));
   ext.push(keyUsage(profile.keyUsage));
   if (profile.extendedKeyUsage) ext.push(extKeyUsage(profile.extendedKeyUsage.purposes, profile.extendedKeyUsage.critical));
-  ext.push(subjectKeyIdentifier(keyIdentifier(subjectParts.publicKeyBits)));
+  ext.push(subjectKeyIdentifier(keyIdentifier(subjectKeyBits)));
   ext.push(authorityKeyIdentifier(issuerKeyId));
   if (profile.policies.length) ext.push(certificatePolicies(profile.policies.map((p) => policy.policies[p]!)));
   if (profile.aia) ext.push(authorityInfoAccess(profile.ocspNoCheck ? null : req.urls.ocsp, req.urls.caIssuers));
@@ -93,12 +93,10 @@ export async function issueCertificate(req: IssueRequest): Promise<Buffer> {
   if (req.sealImage) ext.push(sealImageBindingExtension(req.sealImage));
 
   return signCertificate(
-    { serial: req.serial, issuer: issuerName, subject: subjectDer, notBefore, notAfter, spki: req.subjectPublicKeySpki, extensions: ext },
+    { serial: req.serial, issuer: issuerName, subject: subjectName, notBefore, notAfter, spki: req.subjectPublicKeySpki, extensions: ext },
     issuer.signer,
   );
 }
 
-/** The subjectPublicKey bits of an SPKI (SEQUENCE { algorithm, BIT STRING }), already accepted by checkSubjectPublicKey. */
-function spkiBits(spki: Buffer): Buffer {
-  return content(children(parseTop(spki))[1]!).subarray(1);
-}
+/** The subjectPublicKey bits of an SPKI, already accepted by checkSubjectPublicKey. */
+const spkiBits = (spki: Buffer): Buffer => buf(decodeAs(pkijs.PublicKeyInfo, spki, 'SubjectPublicKeyInfo').subjectPublicKey.valueBlock.valueHexView);

@@ -1,6 +1,7 @@
+import type * as pkijs from 'pkijs';
+import { encodeName as encodeAttributes, type NameAttribute } from '../asn1/name.js';
+import { NAME_ATTRIBUTE_OIDS, type NameAttributeType } from '../asn1/oids.js';
 import { AppError } from '../errors.js';
-import { printable, seq, set, oid, utf8 } from './der.js';
-import { NAME_ATTRIBUTE_OIDS, type NameAttributeType } from './oids.js';
 
 /** A distinguished name as an ordered list of single-valued RDNs, most significant first. */
 export type NameSpec = readonly (readonly [NameAttributeType, string])[];
@@ -19,23 +20,24 @@ export function fillName(template: NameSpec, values: Record<string, string>): Na
 
 const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 
-function attributeValue(type: NameAttributeType, value: string): Buffer {
+function attributeOf(type: NameAttributeType, value: string): NameAttribute {
+  const oid = NAME_ATTRIBUTE_OIDS[type];
   // countryName and serialNumber are PrintableString (X.520); the rest DirectoryString as UTF8String (RFC 5280 4.1.2.4).
   if (type === 'C') {
     if (!/^[A-Z]{2}$/.test(value)) throw new AppError(422, 'invalid-name', 'countryName must be two capital letters.');
-    return printable(value);
+    return { oid, value, string: 'printable' };
   }
-  if (type === 'serialNumber' && PRINTABLE.test(value)) return printable(value);
-  return utf8(value);
+  if (type === 'serialNumber' && PRINTABLE.test(value)) return { oid, value, string: 'printable' };
+  return { oid, value, string: 'utf8' };
 }
 
-export function encodeName(name: NameSpec): Buffer {
+export function encodeName(name: NameSpec): pkijs.RelativeDistinguishedNames {
   for (const [type, value] of name) {
     if (value.trim() === '' || value.length > 256) {
       throw new AppError(422, 'invalid-name', `The ${type} of a certificate subject must be 1 to 256 characters.`);
     }
   }
-  return seq(...name.map(([type, value]) => set(seq(oid(NAME_ATTRIBUTE_OIDS[type]), attributeValue(type, value)))));
+  return encodeAttributes(name.map(([type, value]) => attributeOf(type, value)));
 }
 
 /** RFC 4514-style display string (most significant last is the convention there; we keep our order, like openssl -nameopt oneline). */

@@ -1,16 +1,18 @@
-import { bitString, enumerated, explicit, generalizedTime, implicitConstructed, implicitPrimitive, octets, oid, seq, wholeSeconds } from './der.js';
-import { children, content, DerError, expectTag, parseTop, readIntegerBytes, readOid, serialHex, whole, type Node } from './der-read.js';
-import { signatureAlgorithm, signWith, type Signer } from './cert.js';
-import { extension } from './extensions.js';
-import { OID } from './oids.js';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { embeddableCertificate } from '../asn1/cms.js';
+import { arrayBuffer, Asn1Error, decodeAs, encode, REQUEST_LIMITS } from '../asn1/der.js';
+import { OID } from '../asn1/oids.js';
+import { generalizedTime, integerBytes, serialHex, wholeSeconds } from '../asn1/values.js';
+import { signTbs, type Signer } from './cert.js';
 import { REVOCATION_REASONS, type RevocationReason } from './revocation-reasons.js';
 
 /** OCSPResponseStatus (RFC 6960 4.2.1). */
 export const OCSP_STATUS = { successful: 0, malformedRequest: 1, internalError: 2, tryLater: 3, sigRequired: 5, unauthorized: 6 } as const;
 
 export interface OcspCertRequest {
-  /** The CertID exactly as received: echoed in the response, so hash algorithm and encoding match. */
-  certIdDer: Buffer;
+  /** The CertID as received (re-encoded from a DER request it is the same bytes): echoed in the response. */
+  certId: pkijs.CertID;
   hashAlgOid: string;
   /** true when the hash AlgorithmIdentifier carried (NULL) parameters. */
   hashAlgHasParams: boolean;
@@ -28,51 +30,45 @@ export interface OcspRequestInfo {
 const MAX_REQUESTS = 20;
 const MAX_NONCE = 128;
 
-/** Parses an OCSPRequest (RFC 6960 4.1.1); throws DerError on anything malformed. Signatures on requests are ignored. */
+/** Parses an untrusted OCSPRequest (RFC 6960 4.1.1) with pkijs, within REQUEST_LIMITS; throws Asn1Error on anything malformed. Signatures on requests are ignored. */
 export function parseOcspRequest(der: Buffer): OcspRequestInfo {
-  const top = children(expectTag(parseTop(der), 0x30, 'OCSPRequest'));
-  const tbs = children(expectTag(top[0], 0x30, 'TBSRequest'));
-  let i = 0;
-  if (tbs[i]?.tag === 0xa0) i++; // version
-  if (tbs[i]?.tag === 0xa1) i++; // requestorName
-  const list = children(expectTag(tbs[i++], 0x30, 'requestList'));
-  if (list.length === 0 || list.length > MAX_REQUESTS) throw new DerError('requestList must hold 1 to 20 requests');
-  const requests = list.map((r) => {
-    const certIdNode = expectTag(children(expectTag(r, 0x30, 'Request'))[0], 0x30, 'CertID');
-    const f = children(certIdNode);
-    const alg = children(expectTag(f[0], 0x30, 'AlgorithmIdentifier'));
-    const hashAlgOid = readOid(alg[0]);
-    if (alg[1] && alg[1].tag !== 0x05) throw new DerError('unexpected hash parameters');
-    const serial = readIntegerBytes(f[3]);
-    if (serial[0]! & 0x80) throw new DerError('negative serial');
-    return {
-      certIdDer: Buffer.from(whole(certIdNode)),
-      hashAlgOid,
-      hashAlgHasParams: alg.length > 1,
-      issuerNameHash: Buffer.from(content(expectTag(f[1], 0x04, 'issuerNameHash'))),
-      issuerKeyHash: Buffer.from(content(expectTag(f[2], 0x04, 'issuerKeyHash'))),
-      serialHex: serialHex(serial),
-    };
-  });
-  let nonce: Buffer | undefined;
-  const extsNode: Node | undefined = tbs[i];
-  if (extsNode) {
-    expectTag(extsNode, 0xa2, 'requestExtensions');
-    for (const ext of children(expectTag(children(extsNode)[0], 0x30, 'Extensions'))) {
-      const parts = children(expectTag(ext, 0x30, 'Extension'));
-      if (readOid(parts[0]) === OID.ocspNonce) {
-        nonce = Buffer.from(content(expectTag(parts[parts.length - 1], 0x04, 'extnValue')));
-        if (nonce.length === 0 || nonce.length > MAX_NONCE) throw new DerError('nonce length out of range');
-      }
+  const req = decodeAs(pkijs.OCSPRequest, der, 'OCSPRequest', REQUEST_LIMITS);
+  try {
+    const list = req.tbsRequest.requestList;
+    if (list.length === 0 || list.length > MAX_REQUESTS) throw new Asn1Error('requestList must hold 1 to 20 requests');
+    const requests = list.map((r): OcspCertRequest => {
+      const id = r.reqCert;
+      const params = id.hashAlgorithm.algorithmParams as asn1js.BaseBlock | undefined;
+      const hasParams = params !== undefined && !(params instanceof asn1js.Any);
+      if (hasParams && !(params instanceof asn1js.Null)) throw new Asn1Error('unexpected hash parameters');
+      const serial = integerBytes(id.serialNumber);
+      if (serial.length === 0 || serial[0]! & 0x80) throw new Asn1Error('negative serial');
+      return {
+        certId: id,
+        hashAlgOid: id.hashAlgorithm.algorithmId,
+        hashAlgHasParams: hasParams,
+        issuerNameHash: Buffer.from(id.issuerNameHash.valueBlock.valueHexView),
+        issuerKeyHash: Buffer.from(id.issuerKeyHash.valueBlock.valueHexView),
+        serialHex: serialHex(serial),
+      };
+    });
+    let nonce: Buffer | undefined;
+    for (const ext of req.tbsRequest.requestExtensions ?? []) {
+      if (ext.extnID !== OID.ocspNonce) continue;
+      nonce = Buffer.from(ext.extnValue.valueBlock.valueHexView);
+      if (nonce.length === 0 || nonce.length > MAX_NONCE) throw new Asn1Error('nonce length out of range');
     }
+    return { requests, ...(nonce ? { nonce } : {}) };
+  } catch (e) {
+    if (e instanceof Asn1Error) throw e;
+    throw new Asn1Error(`OCSPRequest: ${(e as Error).message}`);
   }
-  return { requests, ...(nonce ? { nonce } : {}) };
 }
 
 export type CertStatus = { kind: 'good' } | { kind: 'unknown' } | { kind: 'revoked'; revokedAt: Date; reason: RevocationReason };
 
 export interface SingleStatus {
-  certIdDer: Buffer;
+  certId: pkijs.CertID;
   status: CertStatus;
 }
 
@@ -88,28 +84,57 @@ export interface BasicResponseInput {
   certs: Buffer[];
 }
 
-function certStatus(s: CertStatus): Buffer {
-  if (s.kind === 'good') return implicitPrimitive(0, Buffer.alloc(0));
-  if (s.kind === 'unknown') return implicitPrimitive(2, Buffer.alloc(0));
-  const code = REVOCATION_REASONS[s.reason];
-  return implicitConstructed(1, Buffer.concat([generalizedTime(wholeSeconds(s.revokedAt)), explicit(0, enumerated(code))]));
+/** CertStatus ::= CHOICE { good [0] IMPLICIT NULL, revoked [1] IMPLICIT RevokedInfo, unknown [2] IMPLICIT NULL } */
+function certStatus(s: CertStatus): asn1js.BaseBlock {
+  if (s.kind !== 'revoked') return new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: s.kind === 'good' ? 0 : 2 }, valueHex: new Uint8Array(0) });
+  return new asn1js.Constructed({
+    idBlock: { tagClass: 3, tagNumber: 1 },
+    value: [
+      generalizedTime(s.revokedAt),
+      new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.Enumerated({ value: REVOCATION_REASONS[s.reason] })] }),
+    ],
+  });
 }
 
-/** A successful OCSPResponse carrying a BasicOCSPResponse signed through the vault. */
+/** A successful OCSPResponse carrying a BasicOCSPResponse built with pkijs and signed through the vault. */
 export async function buildOcspResponse(input: BasicResponseInput, signer: Signer): Promise<Buffer> {
-  const singles = input.responses.map((r) =>
-    seq(r.certIdDer, certStatus(r.status), generalizedTime(wholeSeconds(input.thisUpdate)), explicit(0, generalizedTime(wholeSeconds(input.nextUpdate)))),
+  const data = new pkijs.ResponseData({
+    responderID: new asn1js.OctetString({ valueHex: input.responderKeyHash }),
+    producedAt: wholeSeconds(input.producedAt),
+    responses: input.responses.map(
+      (r) =>
+        new pkijs.SingleResponse({
+          certID: r.certId,
+          certStatus: certStatus(r.status),
+          thisUpdate: wholeSeconds(input.thisUpdate),
+          nextUpdate: wholeSeconds(input.nextUpdate),
+        }),
+    ),
+    ...(input.nonce ? { responseExtensions: [new pkijs.Extension({ extnID: OID.ocspNonce, extnValue: arrayBuffer(input.nonce) })] } : {}),
+  });
+  const certs = input.certs.length
+    ? [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.Sequence({ value: input.certs.map((c) => embeddableCertificate(c).toSchema()) })] })]
+    : [];
+  const basic = await signTbs(data.toSchema(true), signer, certs);
+  return encode(
+    new pkijs.OCSPResponse({
+      responseStatus: new asn1js.Enumerated({ value: OCSP_STATUS.successful }),
+      responseBytes: new pkijs.ResponseBytes({ responseType: OID.ocspBasic, response: new asn1js.OctetString({ valueHex: basic }) }),
+    }),
   );
-  const tbs = seq(
-    explicit(2, octets(input.responderKeyHash)),
-    generalizedTime(wholeSeconds(input.producedAt)),
-    seq(...singles),
-    ...(input.nonce ? [explicit(1, seq(extension(OID.ocspNonce, false, input.nonce)))] : []),
-  );
-  const algId = signatureAlgorithm(signer);
-  const basic = seq(tbs, algId, bitString(await signWith(signer, tbs)), ...(input.certs.length ? [explicit(0, seq(...input.certs))] : []));
-  return seq(enumerated(OCSP_STATUS.successful), explicit(0, seq(oid(OID.ocspBasic), octets(basic))));
 }
 
 /** An unsuccessful OCSPResponse: status only, no responseBytes. */
-export const ocspErrorResponse = (status: Exclude<(typeof OCSP_STATUS)[keyof typeof OCSP_STATUS], 0>): Buffer => seq(enumerated(status));
+export const ocspErrorResponse = (status: Exclude<(typeof OCSP_STATUS)[keyof typeof OCSP_STATUS], 0>): Buffer =>
+  encode(new pkijs.OCSPResponse({ responseStatus: new asn1js.Enumerated({ value: status }) }));
+
+/** A CertID for one of our certificates (SHA-1, parameters absent), as revocationDataFor asks itself. */
+export function certIdFor(hashes: { issuerNameHash: Buffer; issuerKeyHash: Buffer }, serial: asn1js.Integer): pkijs.CertID {
+  return new pkijs.CertID({
+    hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha1 }),
+    issuerNameHash: new asn1js.OctetString({ valueHex: hashes.issuerNameHash }),
+    issuerKeyHash: new asn1js.OctetString({ valueHex: hashes.issuerKeyHash }),
+    serialNumber: serial,
+  });
+}
+

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { HASH_ALGORITHMS, KEY_ALGORITHMS } from '../crypto/algorithms.js';
+import { DIGEST_NAMES, KEY_ALGORITHMS, KEY_ALGORITHM_INFO } from '../algorithms/table.js';
 import { fromRoot } from '../paths.js';
-import { KEY_PURPOSE_OIDS, KEY_USAGE_BITS, NAME_ATTRIBUTE_OIDS } from './oids.js';
+import { KEY_PURPOSE_OIDS, KEY_USAGE_BITS, NAME_ATTRIBUTE_OIDS } from '../asn1/oids.js';
 
 /**
  * Certificate profiles are data (ca/profiles.json), checked here once at start so a typo in a
@@ -18,7 +18,7 @@ const profileSchema = z
     subject: nameTemplate,
     keyAlgorithm: z.enum(KEY_ALGORITHMS as [string, ...string[]]),
     /** The hash this profile's key uses when it signs. */
-    signingHash: z.enum(HASH_ALGORITHMS as [string, ...string[]]),
+    signingHash: z.enum(DIGEST_NAMES as [string, ...string[]]),
     validityDays: z.number().int().positive().max(36600),
     basicConstraints: z.object({ ca: z.literal(true), pathLen: z.number().int().min(0).max(8) }).nullable(),
     keyUsage: z.array(z.enum(Object.keys(KEY_USAGE_BITS) as [keyof typeof KEY_USAGE_BITS])).min(1),
@@ -47,7 +47,7 @@ const caPolicySchema = z
       rootValidityDays: z.number().positive(),
     }),
     ocsp: z.object({ validityMinutes: z.number().positive(), cacheSeconds: z.number().int().positive() }),
-    tsa: z.object({ accuracySeconds: z.number().int().positive(), hash: z.enum(HASH_ALGORITHMS as [string, ...string[]]) }),
+    tsa: z.object({ accuracySeconds: z.number().int().positive(), hash: z.enum(DIGEST_NAMES as [string, ...string[]]) }),
     profiles: z.object({
       root: profileSchema,
       'issuing-ca': profileSchema,
@@ -64,6 +64,10 @@ const caPolicySchema = z
       for (const pol of prof.policies) {
         if (!(pol in p.policies)) ctx.addIssue({ code: 'custom', message: `profile ${name}: unknown policy ${pol}` });
       }
+      const info = KEY_ALGORITHM_INFO[prof.keyAlgorithm as keyof typeof KEY_ALGORITHM_INFO];
+      if (info && !info.digests.includes(prof.signingHash as (typeof DIGEST_NAMES)[number])) {
+        ctx.addIssue({ code: 'custom', message: `profile ${name}: a ${prof.keyAlgorithm} key does not sign with ${prof.signingHash}` });
+      }
       const isCa = prof.basicConstraints !== null;
       if (isCa !== prof.keyUsage.includes('keyCertSign')) {
         ctx.addIssue({ code: 'custom', message: `profile ${name}: keyCertSign exactly when basicConstraints makes it a CA` });
@@ -76,12 +80,12 @@ const caPolicySchema = z
 
 export type CertificateProfile = z.infer<typeof profileSchema> & {
   keyAlgorithm: (typeof KEY_ALGORITHMS)[number];
-  signingHash: (typeof HASH_ALGORITHMS)[number];
+  signingHash: (typeof DIGEST_NAMES)[number];
 };
 export type ProfileName = keyof z.infer<typeof caPolicySchema>['profiles'];
 export type CaPolicy = Omit<z.infer<typeof caPolicySchema>, 'profiles' | 'tsa'> & {
   profiles: Record<ProfileName, CertificateProfile>;
-  tsa: { accuracySeconds: number; hash: (typeof HASH_ALGORITHMS)[number] };
+  tsa: { accuracySeconds: number; hash: (typeof DIGEST_NAMES)[number] };
 };
 
 export function parseCaPolicy(json: unknown): CaPolicy {

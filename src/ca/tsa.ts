@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
-import { HASH_OIDS, nodeHash, type HashAlgorithm } from '../crypto/algorithms.js';
-import { explicit, generalizedTime, implicitConstructed, integer, namedBits, octets, oid, seq, set, setOf, tlv, utf8, x509Time } from './der.js';
-import { certParts, children, content, DerError, expectTag, parseTop, readBoolean, readIntegerBytes, readOid, readSmallInteger } from './der-read.js';
-import { signatureAlgorithm, signWith, type Signer } from './cert.js';
-import { OID } from './oids.js';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { readCertificate } from '../asn1/certificate.js';
+import { attribute, digestAlgorithmId, encodeSignedData, signedAttributes, signingCertificateV2 } from '../asn1/cms.js';
+import { Asn1Error, decodeAs, encode, REQUEST_LIMITS, verbatim } from '../asn1/der.js';
+import { OID } from '../asn1/oids.js';
+import { integerBytes, namedBits, unsignedInteger, x509Time } from '../asn1/values.js';
+import { DIGESTS, type DigestName } from '../algorithms/table.js';
+import type { SigningKey } from './cert.js';
 
 /** PKIStatus and PKIFailureInfo bits (RFC 3161 2.4.2). */
 export const PKI_STATUS = { granted: 0, grantedWithMods: 1, rejection: 2, waiting: 3 } as const;
@@ -31,99 +35,95 @@ export interface TimeStampRequest {
 
 const MAX_NONCE = 64;
 
-/** Parses a TimeStampReq (RFC 3161 2.4.1); throws DerError on malformed input. */
+/** Parses an untrusted TimeStampReq (RFC 3161 2.4.1) with pkijs, within REQUEST_LIMITS; throws Asn1Error on malformed input. */
 export function parseTimeStampReq(der: Buffer): TimeStampRequest {
-  const f = children(expectTag(parseTop(der), 0x30, 'TimeStampReq'));
-  const version = readSmallInteger(f[0]);
-  const mi = children(expectTag(f[1], 0x30, 'MessageImprint'));
-  const alg = children(expectTag(mi[0], 0x30, 'AlgorithmIdentifier'));
-  const hashAlgOid = readOid(alg[0]);
-  const hashedMessage = Buffer.from(content(expectTag(mi[1], 0x04, 'hashedMessage')));
-  const out: TimeStampRequest = { version, hashAlgOid, hashedMessage, certReq: false, hasExtensions: false };
-  let i = 2;
-  if (f[i]?.tag === 0x06) out.reqPolicy = readOid(f[i++]);
-  if (f[i]?.tag === 0x02) {
-    const n = readIntegerBytes(f[i++]);
-    if (n.length > MAX_NONCE) throw new DerError('nonce too long');
-    out.nonce = Buffer.from(n);
+  const req = decodeAs(pkijs.TimeStampReq, der, 'TimeStampReq', REQUEST_LIMITS);
+  try {
+    const out: TimeStampRequest = {
+      version: req.version,
+      hashAlgOid: req.messageImprint.hashAlgorithm.algorithmId,
+      hashedMessage: Buffer.from(req.messageImprint.hashedMessage.valueBlock.valueHexView),
+      certReq: req.certReq === true,
+      hasExtensions: (req.extensions?.length ?? 0) > 0,
+    };
+    if (req.reqPolicy !== undefined) out.reqPolicy = req.reqPolicy;
+    if (req.nonce) {
+      const n = integerBytes(req.nonce);
+      if (n.length === 0 || n.length > MAX_NONCE) throw new Asn1Error('nonce too long');
+      out.nonce = Buffer.from(n);
+    }
+    return out;
+  } catch (e) {
+    if (e instanceof Asn1Error) throw e;
+    throw new Asn1Error(`TimeStampReq: ${(e as Error).message}`);
   }
-  if (f[i]?.tag === 0x01) out.certReq = readBoolean(f[i++]);
-  if (f[i]?.tag === 0xa0) {
-    out.hasExtensions = true;
-    i++;
-  }
-  if (i !== f.length) throw new DerError('unexpected fields in TimeStampReq');
-  return out;
 }
 
 export interface TstInput {
   policyOid: string;
-  hashAlg: HashAlgorithm;
+  hashAlg: DigestName;
   hashedMessage: Buffer;
   serial: bigint;
   genTime: Date;
   accuracySeconds: number;
+  /** INTEGER content octets, echoed exactly as received. */
   nonce?: Buffer;
 }
 
 /** TSTInfo (RFC 3161 2.4.2); genTime with milliseconds, ordering false (left out as the DEFAULT). */
 export function encodeTstInfo(t: TstInput): Buffer {
-  return seq(
-    integer(1),
-    oid(t.policyOid),
-    seq(seq(oid(HASH_OIDS[t.hashAlg])), octets(t.hashedMessage)),
-    integer(t.serial),
-    generalizedTime(t.genTime, true),
-    seq(integer(t.accuracySeconds)),
-    ...(t.nonce ? [tlv(0x02, t.nonce)] : []), // the nonce's INTEGER content echoed exactly as received
+  return encode(
+    new pkijs.TSTInfo({
+      version: 1,
+      policy: t.policyOid,
+      messageImprint: new pkijs.MessageImprint({ hashAlgorithm: digestAlgorithmId(t.hashAlg), hashedMessage: new asn1js.OctetString({ valueHex: t.hashedMessage }) }),
+      serialNumber: unsignedInteger(t.serial),
+      genTime: t.genTime,
+      accuracy: new pkijs.Accuracy({ seconds: t.accuracySeconds }),
+      ...(t.nonce ? { nonce: new asn1js.Integer({ valueHex: t.nonce }) } : {}),
+    }),
   );
 }
 
-/** The TimeStampToken: CMS SignedData over TSTInfo with ESS signingCertificateV2 (RFC 5035), signed through the vault. */
-export async function buildTimeStampToken(tstInfo: Buffer, signer: Signer, tsaCert: Buffer, includeCerts: Buffer[], signingTime: Date): Promise<Buffer> {
-  const tsa = certParts(tsaCert);
-  const digestAlg = seq(oid(HASH_OIDS[signer.hash]));
-  const attr = (type: string, value: Buffer) => seq(oid(type), set(value));
-  const essCertIdV2 = seq(
-    // hashAlgorithm DEFAULT sha256 is left out (DER); any other hash is written
-    ...(signer.hash === 'SHA-256' ? [] : [seq(oid(HASH_OIDS[signer.hash]))]),
-    octets(createHash(nodeHash(signer.hash)).update(tsaCert).digest()),
-    seq(seq(explicit(4, tsa.issuer)), integer(tsa.serial)),
-  );
-  // SET OF in DER order, because verifiers (OpenSSL) re-encode signedAttrs before checking the signature.
-  const signedAttrs = setOf([
-    attr(OID.contentType, oid(OID.tstInfo)),
-    attr(OID.signingTime, x509Time(new Date(Math.floor(signingTime.getTime() / 1000) * 1000))),
-    attr(OID.messageDigest, octets(createHash(nodeHash(signer.hash)).update(tstInfo).digest())),
-    attr(OID.signingCertificateV2, seq(seq(essCertIdV2))),
+/**
+ * The TimeStampToken: CMS SignedData over TSTInfo with signing-time and ESS signingCertificateV2
+ * (RFC 5035), built by the shared CMS code and signed by `signer` (the TSA's vault key in the service).
+ */
+export async function buildTimeStampToken(tstInfo: Buffer, signer: SigningKey, tsaCert: Buffer, includeCerts: Buffer[], signingTime: Date): Promise<Buffer> {
+  const tsa = readCertificate(tsaCert);
+  const node = DIGESTS[signer.hash].node;
+  const attrs = signedAttributes([
+    attribute(OID.contentType, new asn1js.ObjectIdentifier({ value: OID.tstInfo })),
+    attribute(OID.signingTime, x509Time(signingTime).toSchema()),
+    attribute(OID.messageDigest, new asn1js.OctetString({ valueHex: createHash(node).update(tstInfo).digest() })),
+    signingCertificateV2(tsa, signer.hash, createHash(node).update(tsaCert).digest()),
   ]);
-  const signature = await signWith(signer, signedAttrs);
-  const signerInfo = seq(
-    integer(1),
-    seq(tsa.issuer, integer(tsa.serial)),
-    digestAlg,
-    implicitConstructed(0, content(parseTop(signedAttrs))),
-    signatureAlgorithm(signer),
-    octets(signature),
-  );
-  const signedData = seq(
-    integer(3),
-    set(digestAlg),
-    seq(oid(OID.tstInfo), explicit(0, octets(tstInfo))),
-    ...(includeCerts.length ? [implicitConstructed(0, setOfContent(includeCerts))] : []),
-    set(signerInfo),
-  );
-  return seq(oid(OID.signedData), explicit(0, signedData));
+  return encodeSignedData({
+    digest: signer.hash,
+    eContentType: OID.tstInfo,
+    eContent: tstInfo,
+    certificates: includeCerts,
+    signer: tsa,
+    signedAttributes: attrs.attributes,
+    signatureAlgorithm: signer.algorithm,
+    signature: await signer.sign(attrs.der),
+  });
 }
 
-const setOfContent = (items: Buffer[]): Buffer => Buffer.concat([...items].sort((a, b) => Buffer.compare(a, b)));
-
-/** TimeStampResp: granted with a token, or a rejection with one failure bit and a short text. */
+/** TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken OPTIONAL }: granted, with the token copied unchanged. */
 export function timeStampResponse(token: Buffer): Buffer {
-  return seq(seq(integer(PKI_STATUS.granted)), token);
+  return encode(new asn1js.Sequence({ value: [new pkijs.PKIStatusInfo({ status: PKI_STATUS.granted }).toSchema(), verbatim(token, 'TimeStampToken')] }));
 }
 
+/** A rejection with one failure bit and a short text. */
 export function timeStampRejection(failure: FailureInfo, text: string): Buffer {
-  return seq(seq(integer(PKI_STATUS.rejection), seq(utf8(text)), namedBits([FAILURE[failure]])));
+  return encode(
+    new pkijs.TimeStampResp({
+      status: new pkijs.PKIStatusInfo({
+        status: PKI_STATUS.rejection,
+        statusStrings: [new asn1js.Utf8String({ value: text })],
+        failInfo: namedBits([FAILURE[failure]]),
+      }),
+    }),
+  );
 }
-

@@ -1,9 +1,11 @@
-import { createCipheriv, createDecipheriv, createPrivateKey, generateKeyPair, randomBytes, randomUUID, sign as nodeSign } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPrivateKey, generateKeyPair, randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { AppError } from '../errors.js';
 import type { Queryable } from '../store/db.js';
-import { isKeyAlgorithm, KEY_ALGORITHM_INFO, nodeHash, type HashAlgorithm, type KeyAlgorithm } from './algorithms.js';
-import type { KeyVault } from './key-vault.js';
+import { describePublicKey } from '../algorithms/public-key.js';
+import { CURVES, isKeyAlgorithm, KEY_ALGORITHM_INFO, type KeyAlgorithm } from '../algorithms/table.js';
+import type { HashAlgorithm, KeyVault } from './key-vault.js';
+import { signWithKey } from './sign.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -42,7 +44,7 @@ export class DbKeyVault implements KeyVault {
 
   async generate(alg: KeyAlgorithm, opts?: { purpose: string }): Promise<{ keyId: string; publicKeySpki: Buffer }> {
     if (!isKeyAlgorithm(alg)) throw new AppError(422, 'unsupported-key-algorithm', `Key algorithm ${String(alg)} is not supported.`);
-    const { publicKey, privateKey } = await generateKeyPairAsync('ec', { namedCurve: KEY_ALGORITHM_INFO[alg].nodeCurve });
+    const { publicKey, privateKey } = await generateKeyPairAsync('ec', { namedCurve: CURVES[KEY_ALGORITHM_INFO[alg].curve].node });
     const keyId = `key_${randomUUID()}`;
     const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
     const spki = publicKey.export({ format: 'der', type: 'spki' });
@@ -61,10 +63,17 @@ export class DbKeyVault implements KeyVault {
     if (!row.wrapped_key || !row.wrap_iv) {
       throw new AppError(409, 'key-destroyed', `Key ${keyId} has been destroyed and can no longer sign.`, { keyId });
     }
+    const alg = this.#algorithmOf(keyId, row);
+    const info = KEY_ALGORITHM_INFO[alg];
+    if (!info.digests.includes(hash)) {
+      throw new AppError(422, 'unsupported-hash', `A ${alg} key does not sign with ${String(hash)}.`, { keyId });
+    }
+    // SM2 hashes Z_A, made from the public key, in front of the data.
+    const point = info.scheme === 'sm2' ? (describePublicKey(row.public_key_spki) as { point: Buffer }).point : undefined;
     const pkcs8 = this.#unwrap(keyId, Buffer.from(row.wrap_iv), Buffer.from(row.wrapped_key));
     try {
       const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
-      return nodeSign(nodeHash(hash), data, { key, dsaEncoding: 'der' });
+      return signWithKey(info.scheme, hash, key, data, point);
     } finally {
       pkcs8.fill(0);
     }
@@ -75,9 +84,12 @@ export class DbKeyVault implements KeyVault {
   }
 
   async algorithm(keyId: string): Promise<KeyAlgorithm> {
-    const alg = (await this.#row(keyId)).algorithm;
-    if (!isKeyAlgorithm(alg)) throw new AppError(500, 'unsupported-key-algorithm', `Key ${keyId} has an unknown algorithm.`);
-    return alg;
+    return this.#algorithmOf(keyId, await this.#row(keyId));
+  }
+
+  #algorithmOf(keyId: string, row: KeyRow): KeyAlgorithm {
+    if (!isKeyAlgorithm(row.algorithm)) throw new AppError(500, 'unsupported-key-algorithm', `Key ${keyId} has an unknown algorithm.`);
+    return row.algorithm;
   }
 
   async destroy(keyId: string): Promise<void> {

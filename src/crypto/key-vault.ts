@@ -1,7 +1,9 @@
 import type { Queryable } from '../store/db.js';
-import type { HashAlgorithm, KeyAlgorithm } from './algorithms.js';
+import type { DigestName, KeyAlgorithm } from '../algorithms/table.js';
 
-export type { HashAlgorithm, KeyAlgorithm } from './algorithms.js';
+export type { KeyAlgorithm } from '../algorithms/table.js';
+/** The digest a vault key signs with (the shared table's DigestName; SM2 keys sign with SM3 only). */
+export type HashAlgorithm = DigestName;
 
 /**
  * Where every private key lives (CA keys and seal keys alike). Nothing outside a vault ever sees
@@ -9,7 +11,11 @@ export type { HashAlgorithm, KeyAlgorithm } from './algorithms.js';
  */
 export interface KeyVault {
   generate(alg: KeyAlgorithm, opts?: { purpose: string }): Promise<{ keyId: string; publicKeySpki: Buffer }>;
-  /** Signs `data` (hashing it with `hash`). ECDSA signatures are DER-encoded ECDSA-Sig-Value, as X.509 and CMS want. */
+  /**
+   * Signs `data` (hashing it with `hash`). ECDSA and SM2 signatures are DER SEQUENCE { r, s }, as X.509
+   * and CMS want; SM2 hashes Z_A (user ID 1234567812345678) in front of `data`. A digest the key's
+   * algorithm does not sign with is refused (422 unsupported-hash).
+   */
   sign(keyId: string, data: Uint8Array, hash: HashAlgorithm): Promise<Buffer>;
   /** The public key as SubjectPublicKeyInfo DER. Still available after destroy(). */
   publicKey(keyId: string): Promise<Buffer>;

@@ -3,25 +3,30 @@
  * it returned really covers what we asked for (an external TSA is not trusted to get that right).
  */
 import { randomBytes } from 'node:crypto';
-import { TSTInfo } from 'pkijs';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { readSignedData } from '../asn1/cms.js';
+import { Asn1Error, buf, decode, decodeAs, DOCUMENT_OBJECT_LIMITS, encode } from '../asn1/der.js';
+import { OID } from '../asn1/oids.js';
+import { bitIsSet, unsignedInteger } from '../asn1/values.js';
+import { DIGESTS, digestByOid, type DigestName } from '../algorithms/table.js';
 import { AppError } from '../errors.js';
-import {
-  children, contentOf, DerError, derBoolean, integer, octetString, oid, oidToString, readTlv, seq, TAG, type Tlv,
-} from './cms-der.js';
-import { DIGESTS, digestByOid, OID, type DigestName } from './cms-oids.js';
 
 /** RFC 3161 request body for a TSA over HTTP: TimeStampReq v1, certReq TRUE (the token must carry the TSA certificate). */
 export function buildTimestampRequest(digest: Buffer, hash: string, nonce: bigint): Buffer {
   const info = DIGESTS[hash as DigestName];
-  if (!info) throw new AppError(400, 'unsupported-digest', `no time-stamp digest named ${hash}`);
+  if (!info || hash === 'SHA-1') throw new AppError(400, 'unsupported-digest', `no time-stamp digest named ${hash}`);
   if (digest.length !== info.length) {
     throw new AppError(400, 'digest-length-mismatch', `${hash} digest must be ${info.length} bytes, got ${digest.length}`);
   }
-  return seq(
-    integer(1),
-    seq(seq(oid(info.oid)), octetString(digest)), // MessageImprint; hash parameters absent
-    integer(nonce),
-    derBoolean(true),
+  return encode(
+    new pkijs.TimeStampReq({
+      version: 1,
+      // MessageImprint; hash parameters absent
+      messageImprint: new pkijs.MessageImprint({ hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: info.oid }), hashedMessage: new asn1js.OctetString({ valueHex: digest }) }),
+      nonce: unsignedInteger(nonce),
+      certReq: true,
+    }),
   );
 }
 
@@ -33,54 +38,34 @@ const FAILURE_INFO: Record<number, string> = {
 
 const badReply = (message: string) => new AppError(502, 'tsa-bad-reply', message);
 
-function integerValue(buf: Uint8Array, t: Tlv): bigint {
-  let v = 0n;
-  for (const b of contentOf(buf, t)) v = (v << 8n) | BigInt(b);
-  return v;
-}
-
 /** The TimeStampToken (ContentInfo DER, byte for byte as the TSA sent it) from a TimeStampResp. Throws AppError when not granted. */
 export function tokenFromTimestampReply(reply: Buffer): Buffer {
-  let resp: Tlv;
-  let fields: Tlv[];
+  let top: asn1js.AsnType;
   try {
-    resp = readTlv(reply, 0);
-    if (resp.tag !== TAG.SEQUENCE) throw new DerError('not a SEQUENCE');
-    fields = children(reply, resp);
+    top = decode(reply, 'TimeStampResp', DOCUMENT_OBJECT_LIMITS);
   } catch (e) {
     throw badReply(`the time-stamp reply is not DER: ${(e as Error).message}`);
   }
-  const statusInfo = fields[0];
-  if (!statusInfo || statusInfo.tag !== TAG.SEQUENCE) throw badReply('the time-stamp reply has no PKIStatusInfo');
-  const statusFields = children(reply, statusInfo);
-  const statusTlv = statusFields[0];
-  if (!statusTlv || statusTlv.tag !== TAG.INTEGER) throw badReply('the time-stamp reply has no status');
-  const status = Number(integerValue(reply, statusTlv));
+  const fields = top instanceof asn1js.Sequence ? top.valueBlock.value : [];
+  let statusInfo: pkijs.PKIStatusInfo;
+  try {
+    if (!(fields[0] instanceof asn1js.Sequence)) throw new Error('no PKIStatusInfo');
+    statusInfo = new pkijs.PKIStatusInfo({ schema: fields[0] });
+  } catch {
+    throw badReply('the time-stamp reply has no PKIStatusInfo');
+  }
+  const status = statusInfo.status;
   if (status !== 0 && status !== 1) {
-    const texts: string[] = [];
-    let failInfo: string[] = [];
-    for (const f of statusFields.slice(1)) {
-      if (f.tag === TAG.SEQUENCE) {
-        for (const s of children(reply, f)) texts.push(Buffer.from(contentOf(reply, s)).toString('utf8'));
-      } else if (f.tag === TAG.BIT_STRING) {
-        const bits = contentOf(reply, f);
-        failInfo = Object.entries(FAILURE_INFO)
-          .filter(([bit]) => {
-            const n = Number(bit);
-            const byte = bits[1 + (n >> 3)];
-            return byte !== undefined && (byte & (0x80 >> (n & 7))) !== 0;
-          })
-          .map(([, name]) => name);
-      }
-    }
+    const texts = (statusInfo.statusStrings ?? []).map((t) => String(t.valueBlock.value));
+    const failInfo = statusInfo.failInfo ? Object.entries(FAILURE_INFO).filter(([bit]) => bitIsSet(statusInfo.failInfo!, Number(bit))).map(([, name]) => name) : [];
     throw new AppError(502, 'tsa-refused',
       `the time-stamp authority answered ${PKI_STATUS[status] ?? `status ${status}`}` +
       (texts.length ? `: ${texts.join('; ')}` : '') + (failInfo.length ? ` (${failInfo.join(', ')})` : ''),
       { tsaStatus: status, failInfo });
   }
   const token = fields[1];
-  if (!token || token.tag !== TAG.SEQUENCE) throw badReply('the time-stamp reply was granted but holds no token');
-  return Buffer.from(reply.subarray(token.start, token.end));
+  if (!(token instanceof asn1js.Sequence)) throw badReply('the time-stamp reply was granted but holds no token');
+  return Buffer.from(token.valueBeforeDecodeView);
 }
 
 export interface TimestampTokenInfo {
@@ -100,34 +85,18 @@ export interface TimestampTokenInfo {
 export function parseTimestampToken(token: Uint8Array): TimestampTokenInfo {
   const malformed = (why: string) => new AppError(422, 'timestamp-token-malformed', `time-stamp token: ${why}`);
   let tstInfo: Buffer;
+  let info: pkijs.TSTInfo;
   try {
-    const ci = readTlv(token, 0);
-    const [type, explicit] = children(token, ci);
-    if (!type || type.tag !== TAG.OID || oidToString(contentOf(token, type)) !== OID.signedData || !explicit) {
-      throw malformed('not a SignedData ContentInfo');
-    }
-    const sd = children(token, explicit)[0];
-    const encap = sd && children(token, sd)[2];
-    const [eType, eExplicit] = encap ? children(token, encap) : [];
-    if (!eType || oidToString(contentOf(token, eType)) !== OID.tstInfo || !eExplicit) throw malformed('eContent is not TSTInfo');
-    const octets = children(token, eExplicit)[0];
-    if (!octets) throw malformed('no eContent');
-    if (octets.tag === TAG.OCTET_STRING) tstInfo = Buffer.from(contentOf(token, octets));
-    else if (octets.tag === 0x24) tstInfo = Buffer.concat(children(token, octets).map((c) => contentOf(token, c))); // BER constructed
-    else throw malformed('eContent is not an OCTET STRING');
+    const encap = readSignedData(token).signedData.encapContentInfo;
+    if (encap.eContentType !== OID.tstInfo || !encap.eContent) throw malformed('eContent is not TSTInfo');
+    tstInfo = buf(encap.eContent.getValue());
+    info = decodeAs(pkijs.TSTInfo, tstInfo, 'TSTInfo');
   } catch (e) {
     if (e instanceof AppError) throw e;
-    throw malformed((e as Error).message);
-  }
-  let info: TSTInfo;
-  try {
-    info = TSTInfo.fromBER(new Uint8Array(tstInfo));
-  } catch (e) {
-    throw malformed(`TSTInfo: ${(e as Error).message}`);
+    throw malformed(e instanceof Asn1Error ? e.message : `TSTInfo: ${(e as Error).message}`);
   }
   const hashOid = info.messageImprint.hashAlgorithm.algorithmId;
-  const big = (i: { valueBlock: { valueHexView: Uint8Array } }) =>
-    BigInt('0x' + (Buffer.from(i.valueBlock.valueHexView).toString('hex') || '0'));
+  const big = (i: asn1js.Integer) => BigInt('0x' + (buf(i.valueBlock.valueHexView).toString('hex') || '0'));
   return {
     genTime: info.genTime,
     digest: digestByOid(hashOid),

@@ -6,27 +6,37 @@
  *     certificates [0] (the signer's chain; a DER SET OF, so sorted by encoding, not leaf first),
  *     signerInfos { SignerInfo { version 1, sid issuerAndSerialNumber, H,
  *       signedAttrs [0] { content-type id-data, message-digest, signing-certificate-v2 },   -- no signing-time: the time is /M
- *       signatureAlgorithm (ecdsa-with-H | H-with-RSAEncryption), signature,
+ *       signatureAlgorithm (from the shared algorithm table), signature,
  *       unsignedAttrs [1] { signature-time-stamp (RFC 3161 token over the signature value) }? } } } }
  *
- * Built by concatenating DER (see cms-der.ts for why), so estimateCmsSize can compute the exact size of
- * everything except the parts that vary (the signature value: bounded by the key; the token: given).
+ * Built with pkijs through src/asn1/cms.ts. estimateCmsSize builds the same structure with the parts that
+ * vary replaced by stand-ins of their largest size (the signature value: bounded by the key; the token:
+ * given), so the PDF /Contents placeholder is sized from the real parts.
  */
-import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
-import { AppError } from '../errors.js';
+import { createHash } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import { readCertificate, type CertificateFields } from '../asn1/certificate.js';
 import {
-  bytesOf, children, contentOf, derNull, integer, octetString, oid, oidToString, readTlv, seq, setOf, TAG, tlv, tlvSize,
-  type Tlv,
-} from './cms-der.js';
+  attribute, attributeValues, encodeSignedData, placeholderOfSize, readSignedData, signedAttributes, signingCertificateV2,
+} from '../asn1/cms.js';
+import { buf, leadingElementLength, verbatim } from '../asn1/der.js';
+import { OID } from '../asn1/oids.js';
+import { describePublicKey } from '../algorithms/public-key.js';
+import {
+  DIGESTS, KEY_ALGORITHM_INFO, maxEcSignatureBytes, signatureAlgorithmFor, type KeyAlgorithm, type Sha2Digest, type SignatureAlgorithm,
+} from '../algorithms/table.js';
+import { AppError } from '../errors.js';
 import { checkTimestampToken } from './cms-tsp.js';
-import { DIGESTS, OID, type DigestName } from './cms-oids.js';
 
-export { DIGESTS, OID, type DigestName } from './cms-oids.js';
+export { DIGESTS } from '../algorithms/table.js';
+/** Digests of the CAdES signatures made here (SHA-2). */
+export type DigestName = Sha2Digest;
+export { OID } from '../asn1/oids.js';
 
 export interface CmsSigner {
   certificates: Buffer[];            // DER, leaf first, then intermediates (root may be included)
-  keyAlgorithm: 'ECDSA-P256' | 'ECDSA-P384' | 'RSA';
-  digest: 'SHA-256' | 'SHA-384' | 'SHA-512';
+  keyAlgorithm: KeyAlgorithm | 'RSA';
+  digest: DigestName;
   sign(data: Uint8Array): Promise<Buffer>;   // raw signature over `data` (DER-encoded ECDSA / PKCS#1 v1.5 for RSA)
 }
 export type Timestamper = (messageImprint: Buffer, hash: DigestName) => Promise<Buffer>; // TimeStampToken (ContentInfo) DER
@@ -38,130 +48,89 @@ export {
 } from './cms-tsp.js';
 
 /** Node's hash name for a digest name, e.g. for hashing the byte ranges. */
-export const nodeHashName = (digest: DigestName): 'sha256' | 'sha384' | 'sha512' => DIGESTS[digest].node;
-
-/** Digest AlgorithmIdentifier: parameters absent, as RFC 5754 asks for SHA-2. */
-const digestAlgorithm = (d: DigestName): Buffer => seq(oid(DIGESTS[d].oid));
-
-function signatureAlgorithm(signer: CmsSigner): Buffer {
-  if (signer.keyAlgorithm === 'RSA') {
-    const o = { 'SHA-256': OID.sha256WithRsa, 'SHA-384': OID.sha384WithRsa, 'SHA-512': OID.sha512WithRsa }[signer.digest];
-    return seq(oid(o), derNull()); // RFC 4055: NULL parameters for the PKCS#1 v1.5 algorithms
-  }
-  const o = { 'SHA-256': OID.ecdsaWithSha256, 'SHA-384': OID.ecdsaWithSha384, 'SHA-512': OID.ecdsaWithSha512 }[signer.digest];
-  return seq(oid(o)); // RFC 5758: parameters absent
-}
+export const nodeHashName = (digest: DigestName): string => DIGESTS[digest].node;
 
 const misconfigured = (message: string) => new AppError(500, 'signer-misconfigured', message);
 
-/** The parts of a certificate the SignerInfo needs, copied byte for byte. */
-interface CertParts { issuerName: Uint8Array; serialInteger: Uint8Array }
-function certParts(der: Buffer): CertParts {
+/** What a signer's certificate and key give the SignerInfo, worked out once per certificate buffer. */
+interface SignerProfile {
+  leaf: CertificateFields;
+  algorithm: SignatureAlgorithm;
+  /** Upper bound of the signature value in bytes, checked against the certificate's key. */
+  maxSignature: number;
+}
+// Reading a certificate costs about a millisecond; a signer's certificate buffer is reused for every seal it makes.
+const profiles = new WeakMap<Buffer, Map<string, SignerProfile>>();
+
+function signerProfile(signer: CmsSigner): SignerProfile {
+  const leafDer = signer.certificates[0];
+  if (!leafDer) throw misconfigured('the signer has no certificate');
+  const key = `${signer.keyAlgorithm}/${signer.digest}`;
+  let byKey = profiles.get(leafDer);
+  const hit = byKey?.get(key);
+  if (hit) return hit;
+  let leaf: CertificateFields;
   try {
-    const cert = readTlv(der, 0);
-    const tbs = children(der, cert)[0];
-    if (!tbs) throw new Error('no tbsCertificate');
-    const fields = children(der, tbs);
-    const i = fields[0]?.tag === TAG.context(0) ? 1 : 0; // skip the explicit [0] version
-    const serial = fields[i];
-    const issuer = fields[i + 2];
-    if (serial?.tag !== TAG.INTEGER || issuer?.tag !== TAG.SEQUENCE) throw new Error('unexpected tbsCertificate shape');
-    return { serialInteger: bytesOf(der, serial), issuerName: bytesOf(der, issuer) };
+    leaf = readCertificate(leafDer);
   } catch (e) {
     throw misconfigured(`the signer's certificate cannot be read: ${(e as Error).message}`);
   }
-}
-
-// Parsing a certificate costs about 0.7 ms; a signer's certificate buffer is reused for every seal it makes.
-const keyCache = new WeakMap<Buffer, KeyObject>();
-function leafKey(leaf: Buffer): KeyObject {
-  let key = keyCache.get(leaf);
-  if (!key) {
-    key = new X509Certificate(leaf).publicKey;
-    keyCache.set(leaf, key);
+  const d = describePublicKey(leaf.spki);
+  let maxSignature: number;
+  let algorithm: SignatureAlgorithm | undefined;
+  if (signer.keyAlgorithm === 'RSA') {
+    if (d.kind !== 'rsa') throw misconfigured('the certificate key is not RSA');
+    maxSignature = Math.ceil(d.modulusBits / 8);
+    algorithm = signatureAlgorithmFor('rsa-pkcs1', signer.digest);
+  } else {
+    const info = KEY_ALGORITHM_INFO[signer.keyAlgorithm];
+    if (d.kind !== 'ec' || d.curve !== info.curve) throw misconfigured(`the certificate key is not ${signer.keyAlgorithm}`);
+    maxSignature = maxEcSignatureBytes(info.curve);
+    algorithm = info.digests.includes(signer.digest) ? signatureAlgorithmFor(info.scheme, signer.digest) : undefined;
   }
-  return key;
+  if (!algorithm) throw misconfigured(`a ${signer.keyAlgorithm} key does not sign with ${signer.digest} here`);
+  const profile = { leaf, algorithm, maxSignature };
+  if (!byKey) profiles.set(leafDer, (byKey = new Map()));
+  byKey.set(key, profile);
+  return profile;
 }
 
-/** Upper bound of the DER signature value for the signer's key, checked against the certificate's key. */
-function maxSignatureSize(signer: CmsSigner): number {
-  const leaf = signer.certificates[0];
-  if (!leaf) throw misconfigured('the signer has no certificate');
-  const key = leafKey(leaf);
-  const details = key.asymmetricKeyDetails ?? {};
-  switch (signer.keyAlgorithm) {
-    case 'RSA':
-      if (key.asymmetricKeyType !== 'rsa' || !details.modulusLength) throw misconfigured('the certificate key is not RSA');
-      return Math.ceil(details.modulusLength / 8);
-    case 'ECDSA-P256':
-    case 'ECDSA-P384': {
-      const [curve, n] = signer.keyAlgorithm === 'ECDSA-P256' ? ['prime256v1', 32] : ['secp384r1', 48];
-      if (key.asymmetricKeyType !== 'ec' || details.namedCurve !== curve) {
-        throw misconfigured(`the certificate key is not ${signer.keyAlgorithm}`);
-      }
-      // Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }, each at most n bytes plus a leading zero.
-      return tlvSize(2 * tlvSize(n + 1));
-    }
-  }
-}
-
-function setOfTagged(tag: number, elements: Buffer[]): Buffer {
-  return tlv(tag, ...[...elements].sort(Buffer.compare));
-}
-
-function isDerEcdsaSignature(sig: Buffer): boolean {
+function isDerEcSignature(sig: Buffer): boolean {
   try {
-    const t = readTlv(sig, 0);
-    const parts = t.tag === TAG.SEQUENCE && t.end === sig.length ? children(sig, t) : [];
-    return parts.length === 2 && parts.every((p) => p.tag === TAG.INTEGER && p.length > 0);
+    const s = verbatim(sig, 'signature');
+    return s instanceof asn1js.Sequence && s.valueBlock.value.length === 2 && s.valueBlock.value.every((v) => v instanceof asn1js.Integer);
   } catch {
     return false;
   }
 }
 
-function attribute(type: string, ...values: Buffer[]): Buffer {
-  return seq(oid(type), setOf(...values));
+/** signed attributes content-type, message-digest, signing-certificate-v2, in DER order, and the DER the signer signs. */
+function padesSignedAttributes(documentDigest: Buffer, signer: CmsSigner, leaf: CertificateFields) {
+  return signedAttributes([
+    attribute(OID.contentType, new asn1js.ObjectIdentifier({ value: OID.data })),
+    attribute(OID.messageDigest, new asn1js.OctetString({ valueHex: documentDigest })),
+    // ESSCertIDv2 with the DEFAULT hash (SHA-256) over the leaf, as RFC 5035 and most verifiers expect.
+    signingCertificateV2(leaf, 'SHA-256', createHash('sha256').update(signer.certificates[0]!).digest()),
+  ]);
 }
 
-/** signed attributes as the SET OF that is signed (tag 0x31); in the SignerInfo the tag becomes [0]. */
-function signedAttributes(documentDigest: Buffer, signer: CmsSigner, leaf: CertParts): Buffer {
-  const leafDer = signer.certificates[0]!;
-  // RFC 5035 ESSCertIDv2 { hashAlgorithm DEFAULT sha256 (so omitted), certHash, issuerSerial { GeneralNames { [4] Name }, serial } }
-  const essCertIdV2 = seq(
-    octetString(createHash('sha256').update(leafDer).digest()),
-    seq(seq(tlv(TAG.context(4), leaf.issuerName)), leaf.serialInteger),
-  );
-  const signingCertificateV2 = seq(seq(essCertIdV2));
-  return setOf(
-    attribute(OID.contentType, oid(OID.data)),
-    attribute(OID.messageDigest, octetString(documentDigest)),
-    attribute(OID.signingCertificateV2, signingCertificateV2),
-  );
-}
-
-function assemble(signer: CmsSigner, leaf: CertParts, signedAttrsSet: Buffer, signature: Buffer, token?: Buffer): Buffer {
-  const unsigned = token
-    ? [tlv(TAG.context(1), attribute(OID.signatureTimeStampToken, token))]
-    : [];
-  const signerInfo = seq(
-    integer(1),
-    seq(leaf.issuerName, leaf.serialInteger),
-    digestAlgorithm(signer.digest),
-    Buffer.concat([Buffer.from([TAG.context(0)]), signedAttrsSet.subarray(1)]), // same length octets, IMPLICIT [0]
-    signatureAlgorithm(signer),
-    octetString(signature),
-    ...unsigned,
-  );
-  const signedData = seq(
-    integer(1),
-    setOf(digestAlgorithm(signer.digest)),
-    seq(oid(OID.data)),
-    // CertificateSet is a SET OF: DER order (as OpenSSL writes it), not the chain order. Verifiers find the
-    // signer's certificate by sid (issuer and serial), never by position.
-    setOfTagged(TAG.context(0), signer.certificates),
-    tlv(TAG.SET, signerInfo),
-  );
-  return seq(oid(OID.signedData), tlv(TAG.context(0), signedData));
+function assemble(
+  signer: CmsSigner,
+  p: SignerProfile,
+  attrs: ReturnType<typeof padesSignedAttributes>,
+  signature: Uint8Array | asn1js.OctetString,
+  token?: asn1js.BaseBlock,
+): Buffer {
+  return encodeSignedData({
+    digest: signer.digest,
+    eContentType: OID.data,
+    certificates: signer.certificates,
+    signer: p.leaf,
+    signedAttributes: attrs.attributes,
+    signatureAlgorithm: p.algorithm,
+    signature,
+    ...(token ? { unsignedAttributes: [attribute(OID.signatureTimeStampToken, token)] } : {}),
+  });
 }
 
 function checkDigest(documentDigest: Buffer, signer: CmsSigner): void {
@@ -175,25 +144,25 @@ function checkDigest(documentDigest: Buffer, signer: CmsSigner): void {
  *  When timestamper is given, adds the signature-time-stamp unsigned attribute (id-aa-signatureTimeStampToken) over the signature value. */
 export async function buildPadesCms(documentDigest: Buffer, signer: CmsSigner, timestamper?: Timestamper): Promise<Buffer> {
   checkDigest(documentDigest, signer);
-  const leaf = certParts(signer.certificates[0] ?? Buffer.alloc(0));
-  const maxSig = maxSignatureSize(signer);
-  const attrs = signedAttributes(documentDigest, signer, leaf);
-  const signature = await signer.sign(attrs);
-  if (signature.length === 0 || signature.length > maxSig) {
-    throw misconfigured(`the signer returned a ${signature.length}-byte signature; at most ${maxSig} expected for ${signer.keyAlgorithm}`);
+  const p = signerProfile(signer);
+  const attrs = padesSignedAttributes(documentDigest, signer, p.leaf);
+  const signature = await signer.sign(attrs.der);
+  if (signature.length === 0 || signature.length > p.maxSignature) {
+    throw misconfigured(`the signer returned a ${signature.length}-byte signature; at most ${p.maxSignature} expected for ${signer.keyAlgorithm}`);
   }
-  if (signer.keyAlgorithm !== 'RSA' && !isDerEcdsaSignature(signature)) {
+  if (signer.keyAlgorithm !== 'RSA' && !isDerEcSignature(signature)) {
     // WebCrypto and PKCS#11 give IEEE P1363 r||s; CMS needs the DER Ecdsa-Sig-Value.
     throw misconfigured('the signer returned an ECDSA signature that is not DER (r||s from WebCrypto or PKCS#11 must be converted)');
   }
-  let token: Buffer | undefined;
+  let token: asn1js.BaseBlock | undefined;
   if (timestamper) {
     // RFC 3161 over the signature value (the OCTET STRING's content), ETSI EN 319 122-1 5.3.
     const imprint = createHash(nodeHashName(signer.digest)).update(signature).digest();
-    token = await timestamper(imprint, signer.digest);
-    checkTimestampToken(token, imprint, signer.digest);
+    const der = await timestamper(imprint, signer.digest);
+    checkTimestampToken(der, imprint, signer.digest);
+    token = verbatim(der, 'time-stamp token');
   }
-  return assemble(signer, leaf, attrs, signature, token);
+  return assemble(signer, p, attrs, signature, token);
 }
 
 /** Upper bound of the DER length buildPadesCms will produce for this signer (computed from the real parts: cert sizes,
@@ -201,55 +170,37 @@ export async function buildPadesCms(documentDigest: Buffer, signer: CmsSigner, t
  *  `timestampTokenSize` must itself be an upper bound of the token the TSA will return (tokens vary by a few bytes:
  *  the TSA's own signature and serial number), e.g. a trial token's size plus a small margin. */
 export function estimateCmsSize(signer: CmsSigner, timestampTokenSize?: number): number {
-  const leaf = certParts(signer.certificates[0] ?? Buffer.alloc(0));
-  const maxSig = maxSignatureSize(signer);
-  const attrs = signedAttributes(Buffer.alloc(DIGESTS[signer.digest].length), signer, leaf);
+  const p = signerProfile(signer);
+  const attrs = padesSignedAttributes(Buffer.alloc(DIGESTS[signer.digest].length), signer, p.leaf);
   // The token's bytes do not change the sizes around it, only its length does.
-  const token = timestampTokenSize === undefined ? undefined : Buffer.alloc(timestampTokenSize);
-  return assemble(signer, leaf, attrs, Buffer.alloc(maxSig), token).length;
+  const token = timestampTokenSize === undefined ? undefined : placeholderOfSize(timestampTokenSize);
+  return assemble(signer, p, attrs, new Uint8Array(p.maxSignature), token).length;
 }
 
 /** The DER CMS inside a PDF /Contents is followed by zero padding; this is the CMS without it. */
 export function trimCmsPadding(contents: Uint8Array): Uint8Array {
-  const t = readTlv(contents, 0);
-  return contents.subarray(0, t.end);
+  const n = leadingElementLength(contents);
+  if (n === undefined) throw new AppError(422, 'cms-malformed', 'CMS: /Contents does not start with an ASN.1 element');
+  return contents.subarray(0, n);
 }
 
-function firstSignerInfo(cms: Uint8Array): { si: Tlv; fields: Tlv[] } {
-  const malformed = (why: string) => new AppError(422, 'cms-malformed', `CMS: ${why}`);
+function firstSignerInfo(cms: Uint8Array) {
   try {
-    const ci = readTlv(cms, 0);
-    const explicit = children(cms, ci)[1];
-    const sd = explicit && children(cms, explicit)[0];
-    if (!sd) throw malformed('no SignedData');
-    const sdFields = children(cms, sd);
-    const signerInfos = sdFields[sdFields.length - 1];
-    const si = signerInfos && children(cms, signerInfos)[0];
-    if (!si) throw malformed('no SignerInfo');
-    return { si, fields: children(cms, si) };
+    const si = readSignedData(cms).signedData.signerInfos[0];
+    if (!si) throw new Error('no SignerInfo');
+    return si;
   } catch (e) {
-    if (e instanceof AppError) throw e;
-    throw malformed((e as Error).message);
+    throw new AppError(422, 'cms-malformed', `CMS: ${(e as Error).message}`);
   }
 }
 
 /** The signature value of the (first) SignerInfo: what a signature time-stamp must cover. */
 export function signatureValueOf(cms: Uint8Array): Uint8Array {
-  const sig = firstSignerInfo(cms).fields.find((t) => t.tag === TAG.OCTET_STRING);
-  if (!sig) throw new AppError(422, 'cms-malformed', 'CMS: no signature value');
-  return contentOf(cms, sig);
+  return buf(firstSignerInfo(cms).signature.valueBlock.valueHexView);
 }
 
-/** The signature-time-stamp token (ContentInfo DER) in the first SignerInfo's unsigned attributes, if any. */
+/** The signature-time-stamp token (ContentInfo, as received) in the first SignerInfo's unsigned attributes, if any. */
 export function signatureTimestampTokenOf(cms: Uint8Array): Uint8Array | undefined {
-  const unsigned = firstSignerInfo(cms).fields.find((t) => t.tag === TAG.context(1));
-  if (!unsigned) return undefined;
-  for (const attr of children(cms, unsigned)) {
-    const [type, values] = children(cms, attr);
-    if (type && values && oidToString(contentOf(cms, type)) === OID.signatureTimeStampToken) {
-      const token = children(cms, values)[0];
-      return token && bytesOf(cms, token);
-    }
-  }
-  return undefined;
+  const token = attributeValues(firstSignerInfo(cms).unsignedAttrs, OID.signatureTimeStampToken)[0]?.[0];
+  return token ? Buffer.from(token.valueBeforeDecodeView) : undefined;
 }

@@ -5,9 +5,11 @@
  * time-stamps, and the certificates that sign the OCSP responses.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import * as asn1js from 'asn1js';
 import { PDFArray, PDFDict, PDFHexString, PDFName, PDFRawStream, PDFRef, PDFString } from 'pdf-lib';
-import { children, readTlv, TAG, type Tlv } from './cms-der.js';
+import { extensionOf, readCertificate } from '../asn1/certificate.js';
+import { readSignedData } from '../asn1/cms.js';
+import { OID } from '../asn1/oids.js';
+import { readOcspResponse } from '../asn1/ocsp.js';
 import type { RevocationSource } from './cms.js';
 import { signatureTimestampTokenOf, trimCmsPadding } from './cms.js';
 import { IncrementalUpdate, type WriteOptions } from './incremental-writer.js';
@@ -16,7 +18,7 @@ import { signatureFields } from './signature-field.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-/** The DER CMS (or time-stamp token) in every signed signature field, in field order. */
+/** The CMS (or time-stamp token) in every signed signature field, in field order, without the /Contents padding. */
 export function signatureContents(pdf: PdfFile): Buffer[] {
   const out: Buffer[] = [];
   for (const f of signatureFields(pdf)) {
@@ -26,55 +28,26 @@ export function signatureContents(pdf: PdfFile): Buffer[] {
       try {
         out.push(Buffer.from(trimCmsPadding(bytes)));
       } catch {
-        // Not DER (other tools write BER with indefinite lengths): kept whole, read by the BER path below.
-        out.push(bytes);
+        out.push(bytes); // not ASN.1 at all: kept whole; reading it below finds nothing
       }
     }
   }
   return out;
 }
 
-/** Certificates in a CMS SignedData (ContentInfo, DER or BER), byte for byte. */
+/** Certificates in a CMS SignedData (ContentInfo, DER or BER), byte for byte; none when it cannot be read. */
 export function certificatesOfSignedData(cms: Uint8Array): Buffer[] {
   try {
-    const ci = readTlv(cms, 0);
-    const explicit = children(cms, ci)[1];
-    const sd = explicit && children(cms, explicit)[0];
-    if (!sd) return [];
-    const certs = children(cms, sd).find((t) => t.tag === TAG.context(0));
-    return certs ? children(cms, certs).map((t) => Buffer.from(cms.subarray(t.start, t.end))) : [];
+    return readSignedData(cms).certificates;
   } catch {
-    return certificatesOfBerSignedData(cms);
+    return [];
   }
-}
-
-/** The BER path (indefinite lengths), through asn1js, keeping each certificate's original bytes. */
-function certificatesOfBerSignedData(cms: Uint8Array): Buffer[] {
-  const parsed = asn1js.fromBER(cms);
-  if (parsed.offset === -1) return [];
-  const ci = parsed.result;
-  const explicit = ci instanceof asn1js.Sequence ? ci.valueBlock.value[1] : undefined;
-  const sd = explicit instanceof asn1js.Constructed ? explicit.valueBlock.value[0] : undefined;
-  if (!(sd instanceof asn1js.Sequence)) return [];
-  const certs = sd.valueBlock.value.find((b) => b.idBlock.tagClass === 3 && b.idBlock.tagNumber === 0);
-  if (!(certs instanceof asn1js.Constructed)) return [];
-  return certs.valueBlock.value
-    .filter((b) => b instanceof asn1js.Sequence)
-    .map((b) => Buffer.from(b.valueBeforeDecodeView));
 }
 
 /** Certificates carried in an OCSPResponse's BasicOCSPResponse (the responder's chain). */
 export function certificatesOfOcspResponse(resp: Uint8Array): Buffer[] {
   try {
-    const top = children(resp, readTlv(resp, 0));
-    const rb = top.find((t) => t.tag === TAG.context(0));
-    const responseBytes = rb && children(resp, rb)[0];
-    const octets = responseBytes && children(resp, responseBytes)[1];
-    if (!octets) return [];
-    const basic = readTlv(resp, octets.start + octets.headerLength, octets.end);
-    const certsWrap = children(resp, basic).find((t: Tlv) => t.tag === TAG.context(0));
-    const seqOf = certsWrap && children(resp, certsWrap)[0];
-    return seqOf ? children(resp, seqOf).map((t) => Buffer.from(resp.subarray(t.start, t.end))) : [];
+    return readOcspResponse(resp).certificates;
   } catch {
     return [];
   }
@@ -117,7 +90,7 @@ export async function collectValidationData(pdf: PdfFile, revocation: Revocation
       if (x.checkIssued(x) && safeVerify(x, x)) continue; // a root: trusted as such, nothing to fetch
       const issuer = parsed.find((p) => p.der !== der && x.checkIssued(p.x) && safeVerify(x, p.x));
       if (!issuer) continue;
-      if (hasOcspNoCheck(x)) continue;
+      if (hasOcspNoCheck(der)) continue;
       const r = await revocation(der, issuer.der);
       if (r.ocsp) {
         ocsps.set(sha(r.ocsp), r.ocsp);
@@ -143,10 +116,13 @@ function safeVerify(subject: X509Certificate, issuer: X509Certificate): boolean 
   }
 }
 
-/** id-pkix-ocsp-nocheck (1.3.6.1.5.5.7.48.1.5) as DER, to spot responder certificates that need no status. */
-const OCSP_NOCHECK = Buffer.from('06092b0601050507300105', 'hex');
-function hasOcspNoCheck(x: X509Certificate): boolean {
-  return x.raw.indexOf(OCSP_NOCHECK) >= 0;
+/** Responder certificates with id-pkix-ocsp-nocheck need no status of their own. */
+function hasOcspNoCheck(der: Buffer): boolean {
+  try {
+    return extensionOf(readCertificate(der).cert, OID.ocspNoCheck) !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /**

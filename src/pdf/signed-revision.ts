@@ -6,14 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { PDFDict, PDFInvalidObject, PDFName, PDFRef } from 'pdf-lib';
+import { DIGESTS, type DigestName } from '../algorithms/table.js';
 import { AppError } from '../errors.js';
 import type { IncrementalUpdate, WriteOptions } from './incremental-writer.js';
 
 /** Room for offsets up to 10 digits (9.3 GB), written over by the real ranges padded with spaces. */
 const BYTE_RANGE_PLACEHOLDER = '[0 0000000000 0000000000 0000000000]';
 
-export type DigestName = 'SHA-256' | 'SHA-384' | 'SHA-512';
-const NODE_HASH: Record<DigestName, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
+export type { DigestName } from '../algorithms/table.js';
 
 /** Sets /ByteRange and /Contents placeholders on a signature dictionary (put them before other entries). */
 export function setPlaceholders(sig: PDFDict, contentsBytes: number): void {
@@ -62,7 +62,7 @@ export async function writeSignedRevision(
   const text = `[${byteRange.join(' ')}]`;
   out.write(text.padEnd(BYTE_RANGE_PLACEHOLDER.length, ' '), brStart, 'latin1');
 
-  const hash = createHash(NODE_HASH[digestName]);
+  const hash = createHash(DIGESTS[digestName].node);
   hash.update(out.subarray(0, contentsStart));
   hash.update(out.subarray(contentsEnd));
   const digest = hash.digest();

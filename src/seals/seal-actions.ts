@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { toPem } from '../ca/der.js';
+import { toPem } from '../asn1/pem.js';
 import { forbidden, notFound, unprocessable } from '../errors.js';
 import type { Queryable } from '../store/db.js';
 import { assertUnitScope, auditActor, type Actor } from './actor.js';

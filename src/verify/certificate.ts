@@ -4,7 +4,8 @@
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { childrenOf, readTlv, wholeOf } from './der.js';
+import { readCertificate } from '../asn1/certificate.js';
+import { NAME_ATTRIBUTE_SHORT, OID } from '../asn1/oids.js';
 import { Lru } from './lru.js';
 
 export type KeyUsageBit =
@@ -15,25 +16,25 @@ const KEY_USAGE_BITS: KeyUsageBit[] = [
   'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly',
 ];
 
-export const OID_EKU_TIMESTAMPING = '1.3.6.1.5.5.7.3.8';
-export const OID_EKU_OCSP_SIGNING = '1.3.6.1.5.5.7.3.9';
-const OID_BASIC_CONSTRAINTS = '2.5.29.19';
-const OID_KEY_USAGE = '2.5.29.15';
-const OID_EXT_KEY_USAGE = '2.5.29.37';
-const OID_NAME_CONSTRAINTS = '2.5.29.30';
-const OID_AIA = '1.3.6.1.5.5.7.1.1';
-const OID_CRL_DP = '2.5.29.31';
-const OID_AD_OCSP = '1.3.6.1.5.5.7.48.1';
+export const OID_EKU_TIMESTAMPING = OID.kpTimeStamping;
+export const OID_EKU_OCSP_SIGNING = OID.kpOcspSigning;
+const OID_BASIC_CONSTRAINTS = OID.basicConstraints;
+const OID_KEY_USAGE = OID.keyUsage;
+const OID_EXT_KEY_USAGE = OID.extKeyUsage;
+const OID_NAME_CONSTRAINTS = OID.nameConstraints;
+const OID_AIA = OID.authorityInfoAccess;
+const OID_CRL_DP = OID.cRLDistributionPoints;
+const OID_AD_OCSP = OID.adOcsp;
 
 /** Extensions whose meaning this verifier enforces or that carry no constraint; any other critical one fails the path. */
-const UNDERSTOOD_EXTENSIONS = new Set([
+const UNDERSTOOD_EXTENSIONS = new Set<string>([
   OID_BASIC_CONSTRAINTS, OID_KEY_USAGE, OID_EXT_KEY_USAGE, OID_NAME_CONSTRAINTS, OID_AIA, OID_CRL_DP,
-  '2.5.29.14', // subjectKeyIdentifier
-  '2.5.29.35', // authorityKeyIdentifier
-  '2.5.29.17', // subjectAltName
-  '2.5.29.18', // issuerAltName
-  '2.5.29.32', // certificatePolicies (no policy constraints are required by our trust model)
-  '1.3.6.1.5.5.7.48.1.5', // id-pkix-ocsp-nocheck
+  OID.subjectKeyIdentifier,
+  OID.authorityKeyIdentifier,
+  OID.subjectAltName,
+  OID.issuerAltName,
+  OID.certificatePolicies, // no policy constraints are required by our trust model
+  OID.ocspNoCheck,
 ]);
 /** Private extensions declared understood by other modules (e.g. the seal-image binding). */
 export function declareUnderstoodExtension(oid: string): void {
@@ -85,11 +86,7 @@ function dnFromRdn(rdn: pkijs.RelativeDistinguishedNames): DistinguishedName {
 }
 
 export function dnToText(dn: pkijs.RelativeDistinguishedNames): string {
-  const short: Record<string, string> = {
-    '2.5.4.3': 'CN', '2.5.4.10': 'O', '2.5.4.11': 'OU', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST',
-    '2.5.4.5': 'serialNumber', '2.5.4.97': 'organizationIdentifier',
-  };
-  return dn.typesAndValues.map((tv) => `${short[tv.type] ?? tv.type}=${String(tv.value.valueBlock.value)}`).join(', ');
+  return dn.typesAndValues.map((tv) => `${NAME_ATTRIBUTE_SHORT[tv.type] ?? tv.type}=${String(tv.value.valueBlock.value)}`).join(', ');
 }
 
 export function attributeOf(dn: pkijs.RelativeDistinguishedNames, oid: string): string | undefined {
@@ -127,39 +124,33 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
 }
 
 function parseCertificateUncached(der: Uint8Array): ParsedCertificate {
-  const buf = Buffer.from(der);
-  const asn = asn1js.fromBER(buf);
-  if (asn.offset === -1) throw new Error('certificate is not DER');
-  const cert = new pkijs.Certificate({ schema: asn.result });
-  // Names as encoded in the certificate (not re-encoded): signer identifiers and OCSP hashes use these bytes.
-  const tbsFields = childrenOf(childrenOf(readTlv(buf))[0]!);
-  const off = tbsFields[0]?.tag === 0xa0 ? 1 : 0;
-  const issuerDer = Buffer.from(wholeOf(tbsFields[off + 2]!));
-  const subjectDer = Buffer.from(wholeOf(tbsFields[off + 4]!));
+  // One reader for certificates everywhere (src/asn1/certificate.ts): bounded, and names as encoded in
+  // the certificate (not re-encoded), because signer identifiers and OCSP hashes use those bytes.
+  const f = readCertificate(der);
+  const cert = f.cert;
   const exts = cert.extensions ?? [];
   const parsed: ParsedCertificate = {
-    der: buf,
+    der: f.der,
     pkijs: cert,
-    subjectDer,
-    issuerDer,
+    subjectDer: f.subjectDer,
+    issuerDer: f.issuerDer,
     subject: dnFromRdn(cert.subject),
     issuer: dnFromRdn(cert.issuer),
     subjectText: dnToText(cert.subject),
     issuerText: dnToText(cert.issuer),
-    serialHex: toBuf(cert.serialNumber.valueBlock.valueHexView).toString('hex').replace(/^(00)+(?=.)/, '').toUpperCase(),
-    notBefore: cert.notBefore.value,
-    notAfter: cert.notAfter.value,
-    spki: toBuf(cert.subjectPublicKeyInfo.toSchema().toBER(false)),
-    publicKeyBits: toBuf(cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView),
-    tbs: toBuf(cert.tbsView),
+    serialHex: f.serialHex.toUpperCase(),
+    notBefore: f.notBefore,
+    notAfter: f.notAfter,
+    spki: f.spki,
+    publicKeyBits: f.publicKeyBits,
+    tbs: f.tbs,
     signatureAlgorithm: cert.signatureAlgorithm,
     signatureValue: toBuf(cert.signatureValue.valueBlock.valueHexView),
     ocspUrls: [],
     crlUrls: [],
     extensions: exts,
-    selfIssued: false,
+    selfIssued: f.selfIssued,
   };
-  parsed.selfIssued = subjectDer.equals(issuerDer);
   for (const ext of exts) {
     const p = ext.parsedValue as unknown;
     switch (ext.extnID) {
@@ -182,7 +173,7 @@ function parseCertificateUncached(der: Uint8Array): ParsedCertificate {
         parsed.keyUsage = set;
         break;
       }
-      case '2.5.29.14':
+      case OID.subjectKeyIdentifier:
         if (p instanceof asn1js.OctetString) parsed.subjectKeyId = toBuf(p.valueBlock.valueHexView);
         break;
       case OID_EXT_KEY_USAGE:

@@ -3,7 +3,7 @@
  * unsigned gap is exactly the signature dictionary's /Contents hex string (with its < >), and the
  * range ends where the revision that added the signature ends.
  */
-import * as asn1js from 'asn1js';
+import { leadingElementLength } from '../asn1/der.js';
 import { PDFArray, PDFDict, PDFHexString, PDFNumber, PDFObject, PDFRef } from 'pdf-lib';
 import type { PdfFile } from '../pdf/reader.js';
 import { dictValueSpan, LexError } from './pdf-lexer.js';
@@ -149,25 +149,11 @@ export function checkByteRange(pdf: PdfFile, s: FoundSignature): ByteRangeResult
   return { ok: true, ranges: [[b0, l0], [b1, l1]], revision, cms, coversWholeDocument: revision === last };
 }
 
-/** The leading DER TLV of `raw` (definite length), or undefined. */
+/** The ASN.1 element (DER, or BER as some signers write it, e.g. NSS via pdfsig) at the start of `raw`, or undefined. */
 function derPrefix(raw: Buffer): Buffer | undefined {
   if (raw.length < 2 || raw[0] !== 0x30) return undefined;
-  if (raw[1] === 0x80) {
-    // BER indefinite length (some signers, e.g. NSS via pdfsig): let the BER parser find the end.
-    const asn = asn1js.fromBER(raw);
-    return asn.offset > 0 && !asn.result.error ? raw.subarray(0, asn.offset) : undefined;
-  }
-  let len = raw[1]!;
-  let p = 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 4 || raw.length < 2 + n) return undefined;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + raw[2 + i]!;
-    p = 2 + n;
-  }
-  if (p + len > raw.length || len === 0) return undefined;
-  return raw.subarray(0, p + len);
+  const n = leadingElementLength(raw);
+  return n ? raw.subarray(0, n) : undefined;
 }
 
 export { dictOf };

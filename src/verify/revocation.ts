@@ -5,11 +5,12 @@
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { decodeAs, DOCUMENT_OBJECT_LIMITS } from '../asn1/der.js';
+import { readOcspResponse } from '../asn1/ocsp.js';
 import { OID_EKU_OCSP_SIGNING, parseCertificate, sameName, type ParsedCertificate } from './certificate.js';
 import { Lru } from './lru.js';
 import { certIdHashFromOid, digest, verifySignatureValue } from './signature-algorithms.js';
 
-const OID_OCSP_BASIC = '1.3.6.1.5.5.7.48.1.1';
 const OID_CRL_NUMBER = '2.5.29.20';
 const OID_CRL_REASON = '2.5.29.21';
 const OID_SHA1 = '1.3.14.3.2.26';
@@ -59,15 +60,14 @@ const crlCache = new Lru<string, { crl: pkijs.CertificateRevocationList; verifie
 function parseOcsp(der: Uint8Array): ParsedOcsp | null {
   return ocspCache.getOr(b(der).toString('latin1'), () => {
     try {
-      const resp = new pkijs.OCSPResponse({ schema: asn1js.fromBER(der).result });
-      if (resp.responseStatus.valueBlock.valueDec !== 0 || !resp.responseBytes) return null;
-      if (resp.responseBytes.responseType !== OID_OCSP_BASIC) return null;
-      const basic = new pkijs.BasicOCSPResponse({ schema: asn1js.fromBER(resp.responseBytes.response.valueBlock.valueHexView).result });
+      // Bounded, and the responder's certificates kept as received (src/asn1/ocsp.ts).
+      const resp = readOcspResponse(der);
+      if (resp.status !== 0 || !resp.basic) return null;
       const certs: ParsedCertificate[] = [];
-      for (const c of basic.certs ?? []) {
-        try { certs.push(parseCertificate(b(c.toSchema().toBER(false)))); } catch { /* ignore */ }
+      for (const c of resp.certificates) {
+        try { certs.push(parseCertificate(c)); } catch { /* ignore */ }
       }
-      return { basic, certs, authorised: new WeakMap() };
+      return { basic: resp.basic, certs, authorised: new WeakMap() };
     } catch {
       return null;
     }
@@ -131,7 +131,7 @@ export function ocspFinding(der: Uint8Array, cert: ParsedCertificate, issuer: Pa
 export function crlFinding(der: Uint8Array, cert: ParsedCertificate, issuer: ParsedCertificate, allowRsa?: boolean): (Finding & { number?: bigint }) | undefined {
   const entry = crlCache.getOr(b(der).toString('latin1'), () => {
     try {
-      return { crl: new pkijs.CertificateRevocationList({ schema: asn1js.fromBER(der).result }), verifiedBy: new WeakMap<ParsedCertificate, boolean>() };
+      return { crl: decodeAs(pkijs.CertificateRevocationList, der, 'CRL', DOCUMENT_OBJECT_LIMITS), verifiedBy: new WeakMap<ParsedCertificate, boolean>() };
     } catch {
       return null;
     }

@@ -3,21 +3,22 @@
  * (an /Image XObject, DeviceRGB 8 bpc, Flate, with a DeviceGray /SMask for alpha) and compare its
  * canonical hash with the hash the seal certificate binds (印章图像绑定 seal image binding).
  */
-import * as asn1js from 'asn1js';
+import { extensionValue } from '../asn1/certificate.js';
+import { asParsed, OID } from '../asn1/oids.js';
+import { decodeSealImageBinding } from '../asn1/seal-image-binding.js';
 import { PDFDict, PDFObject, PDFRawStream, PDFRef } from 'pdf-lib';
 import { decodeStream, type PdfFile } from '../pdf/reader.js';
 import { canonicalImageHash } from '../render/canonical.js';
 import { declareUnderstoodExtension, type ParsedCertificate } from './certificate.js';
 import { N, nameOf } from './pdf-objects.js';
-import { hashFromOid } from './signature-algorithms.js';
 
 /**
  * The binding extension's OID (published in ca/README.md; the CA reads it from ca/profiles.json).
  * A constant here so the offline verifier needs no data files; a test checks both agree.
  */
-export const SEAL_IMAGE_BINDING_OID = '2.25.307863011571226879859732574380042958433.2.1';
+export const SEAL_IMAGE_BINDING_OID = OID.sealImageBinding;
 /** asn1js prints arcs beyond 2^53 in its own notation; extension ids are compared in that form. */
-const BINDING_ID_AS_PARSED = new asn1js.ObjectIdentifier({ value: SEAL_IMAGE_BINDING_OID }).valueBlock.toString();
+const BINDING_ID_AS_PARSED = asParsed(SEAL_IMAGE_BINDING_OID);
 declareUnderstoodExtension(BINDING_ID_AS_PARSED);
 
 export interface BoundImage { hash: Buffer }
@@ -26,17 +27,9 @@ export interface BoundImage { hash: Buffer }
 export function boundImageOf(cert: ParsedCertificate): BoundImage | null | 'malformed' {
   const ext = cert.extensions.find((e) => e.extnID === BINDING_ID_AS_PARSED);
   if (!ext) return null;
-  try {
-    const asn = asn1js.fromBER(ext.extnValue.valueBlock.valueHexView);
-    const seq = asn.result as asn1js.Sequence;
-    const alg = seq.valueBlock.value[0] as asn1js.Sequence;
-    const oid = (alg.valueBlock.value[0] as asn1js.ObjectIdentifier).valueBlock.toString();
-    const hash = Buffer.from((seq.valueBlock.value[1] as asn1js.OctetString).valueBlock.valueHexView);
-    if (hashFromOid(oid) !== 'SHA-256' || hash.length !== 32) return 'malformed';
-    return { hash };
-  } catch {
-    return 'malformed';
-  }
+  // The one codec of the binding, shared with the CA; the canonical image hash is SHA-256.
+  const binding = decodeSealImageBinding(extensionValue(ext));
+  return binding && binding.hashAlg === 'SHA-256' ? { hash: binding.hash } : 'malformed';
 }
 
 export type SealImageResult =

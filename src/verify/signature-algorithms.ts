@@ -1,74 +1,45 @@
 /**
- * Signature algorithm dispatch for the verifier: one table from ASN.1 algorithm identifiers to
- * node:crypto verify calls. Algorithms are data (DESIGN.md "Keys"): CMS, certificates, CRLs,
- * OCSP responses and time-stamp tokens all come through `verifySignatureValue`.
+ * Signature algorithm dispatch for the verifier: the shared table (src/algorithms/table.ts) maps an
+ * ASN.1 algorithm identifier to its scheme and digest, and each scheme has one verify call here.
+ * Algorithms are data (DESIGN.md "Keys"): CMS, certificates, CRLs, OCSP responses and time-stamp
+ * tokens all come through `verifySignatureValue`.
  */
-import { createHash, createPublicKey, constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, createVerify, constants, getHashes, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { OID } from '../asn1/oids.js';
+import { describePublicKey, type PublicKeyDescription } from '../algorithms/public-key.js';
+import { sm2Za } from '../algorithms/sm2.js';
+import { sm2VerifyPure } from '../algorithms/sm2-pure.js';
+import { DIGESTS, identifierHashByOid, SHA2_DIGESTS, signatureAlgorithmByOid, type Curve } from '../algorithms/table.js';
 import { Lru } from './lru.js';
 
+/** Digests this verifier accepts in CMS and time-stamps (the shared table's SHA-2 rows). */
 export type HashName = 'SHA-256' | 'SHA-384' | 'SHA-512';
 
-const DIGEST_OIDS: Record<string, HashName> = {
-  '2.16.840.1.101.3.4.2.1': 'SHA-256',
-  '2.16.840.1.101.3.4.2.2': 'SHA-384',
-  '2.16.840.1.101.3.4.2.3': 'SHA-512',
-};
-const HASH_OID: Record<HashName, string> = {
-  'SHA-256': '2.16.840.1.101.3.4.2.1',
-  'SHA-384': '2.16.840.1.101.3.4.2.2',
-  'SHA-512': '2.16.840.1.101.3.4.2.3',
-};
-/** SHA-1 is recognised only so OCSP CertIDs (which commonly use it) can be matched; never for signatures. */
-const SHA1_OID = '1.3.14.3.2.26';
+export const OID_RSA_ENCRYPTION = OID.rsaEncryption;
+export const OID_RSASSA_PSS = OID.rsassaPss;
+export const OID_EC_PUBLIC_KEY = OID.ecPublicKey;
 
-const NODE_HASH: Record<HashName | 'SHA-1', string> = {
-  'SHA-1': 'sha1',
-  'SHA-256': 'sha256',
-  'SHA-384': 'sha384',
-  'SHA-512': 'sha512',
-};
-
-export const OID_RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
-export const OID_RSASSA_PSS = '1.2.840.113549.1.1.10';
-export const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
-const OID_MGF1 = '1.2.840.113549.1.1.8';
-
-interface AlgorithmEntry {
-  family: 'RSA' | 'ECDSA' | 'RSA-PSS';
-  /** Fixed hash for "xWithY" identifiers; absent when the hash comes from the CMS digestAlgorithm. */
-  hash?: HashName;
-}
-const SIGNATURE_OIDS: Record<string, AlgorithmEntry> = {
-  '1.2.840.113549.1.1.11': { family: 'RSA', hash: 'SHA-256' },
-  '1.2.840.113549.1.1.12': { family: 'RSA', hash: 'SHA-384' },
-  '1.2.840.113549.1.1.13': { family: 'RSA', hash: 'SHA-512' },
-  [OID_RSA_ENCRYPTION]: { family: 'RSA' },
-  [OID_RSASSA_PSS]: { family: 'RSA-PSS' },
-  '1.2.840.10045.4.3.2': { family: 'ECDSA', hash: 'SHA-256' },
-  '1.2.840.10045.4.3.3': { family: 'ECDSA', hash: 'SHA-384' },
-  '1.2.840.10045.4.3.4': { family: 'ECDSA', hash: 'SHA-512' },
-  [OID_EC_PUBLIC_KEY]: { family: 'ECDSA' },
-};
-
-const ALLOWED_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
+/** ECDSA curves accepted; SM2 keys verify only under the SM2 scheme (and the reverse). */
+const ECDSA_CURVES = new Set<Curve>(['P-256', 'P-384', 'P-521']);
 const MIN_RSA_BITS = 2048;
 
 export function hashFromOid(oid: string): HashName | undefined {
-  return DIGEST_OIDS[oid];
+  const h = identifierHashByOid(oid);
+  return SHA2_DIGESTS.includes(h as HashName) ? (h as HashName) : undefined;
 }
 export function oidFromHash(hash: HashName): string {
-  return HASH_OID[hash];
+  return DIGESTS[hash].oid;
 }
 export function digest(hash: HashName | 'SHA-1', data: Uint8Array | Uint8Array[]): Buffer {
-  const h = createHash(NODE_HASH[hash]);
+  const h = createHash(DIGESTS[hash].node);
   for (const part of Array.isArray(data) ? data : [data]) h.update(part);
   return h.digest();
 }
 /** Hash names for OCSP CertID matching (which may use SHA-1). */
 export function certIdHashFromOid(oid: string): HashName | 'SHA-1' | undefined {
-  return oid === SHA1_OID ? 'SHA-1' : DIGEST_OIDS[oid];
+  return oid === OID.sha1 ? 'SHA-1' : hashFromOid(oid);
 }
 
 export type SignatureCheck =
@@ -100,12 +71,12 @@ function pssParams(params: unknown): { hash: HashName; saltLength: number } | un
   }
   const hash = hashFromOid(pss.hashAlgorithm.algorithmId);
   if (!hash) return undefined;
-  if (pss.maskGenAlgorithm.algorithmId !== OID_MGF1) return undefined;
+  if (pss.maskGenAlgorithm.algorithmId !== OID.mgf1) return undefined;
   const mgfHash = pss.maskGenAlgorithm.algorithmParams instanceof asn1js.Sequence
     ? new pkijs.AlgorithmIdentifier({ schema: pss.maskGenAlgorithm.algorithmParams }).algorithmId
     : undefined;
   // node:crypto uses the signature hash for MGF1 too; other combinations are refused, not guessed.
-  if (mgfHash !== HASH_OID[hash]) return undefined;
+  if (mgfHash !== DIGESTS[hash].oid) return undefined;
   if (pss.trailerField !== 1) return undefined;
   return { hash, saltLength: pss.saltLength };
 }
@@ -116,44 +87,67 @@ export function publicKeyFromSpki(spki: Uint8Array): KeyObject {
   return keyCache.getOr(buf.toString('latin1'), () => createPublicKey({ key: Buffer.from(buf), format: 'der', type: 'spki' }));
 }
 
+/** node:crypto verifies SM2 where OpenSSL was built with it; elsewhere (a FIPS build, a browser) the pure-JS path does. */
+const nodeHasSm3 = getHashes().includes('sm3');
+const nodeSm3 = (d: Uint8Array): Uint8Array => createHash('sm3').update(d).digest();
+
+function verifySm2(point: Buffer, spki: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
+  if (!nodeHasSm3) return sm2VerifyPure(point, data, signature);
+  // e = SM3(Z_A ‖ M) with the standard user ID (GB/T 32918.2, GM/T 0009), then the SM2 check.
+  return createVerify('SM3').update(sm2Za(point, nodeSm3)).update(data).verify(publicKeyFromSpki(spki), signature);
+}
+
 export function verifySignatureValue(input: VerifySignatureInput): SignatureCheck {
   const oid = input.algorithm.algorithmId;
-  const entry = SIGNATURE_OIDS[oid];
+  const entry = signatureAlgorithmByOid(oid);
   if (!entry) return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
-  let key: KeyObject;
+  let described: PublicKeyDescription;
   try {
-    key = publicKeyFromSpki(input.spki);
+    described = describePublicKey(input.spki);
   } catch {
     return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
   }
-  const details = key.asymmetricKeyDetails ?? {};
   try {
-    if (entry.family === 'ECDSA') {
-      if (key.asymmetricKeyType !== 'ec' || !ALLOWED_CURVES.has(String(details.namedCurve)))
+    if (entry.scheme === 'sm2') {
+      if (described.kind !== 'ec' || described.curve !== 'SM2') return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
+      // GM/T 0010 CMS names sm2-1 and the digest apart; only SM3 goes with SM2.
+      if (!entry.digest && input.digestAlgorithmOid !== OID.sm3) return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
+      const ok = verifySm2(described.point, input.spki, input.data, input.signature);
+      return ok ? { ok: true, algorithm: 'SM2-SM3' } : { ok: false, reason: 'signature-invalid', algorithm: 'SM2-SM3' };
+    }
+    let key: KeyObject;
+    try {
+      key = publicKeyFromSpki(input.spki);
+    } catch {
+      return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
+    }
+    const details = key.asymmetricKeyDetails ?? {};
+    // The identifier's own digest, or (rsaEncryption, ecPublicKey in CMS) the SignerInfo's digestAlgorithm.
+    const hash = entry.digest ? hashFromOid(DIGESTS[entry.digest].oid) : input.digestAlgorithmOid ? hashFromOid(input.digestAlgorithmOid) : undefined;
+    if (entry.scheme === 'ecdsa') {
+      if (described.kind !== 'ec' || !described.curve || !ECDSA_CURVES.has(described.curve) || key.asymmetricKeyType !== 'ec')
         return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
-      const hash = entry.hash ?? (input.digestAlgorithmOid ? hashFromOid(input.digestAlgorithmOid) : undefined);
       if (!hash) return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
-      const ok = cryptoVerify(NODE_HASH[hash], input.data, { key, dsaEncoding: 'der' }, input.signature);
+      const ok = cryptoVerify(DIGESTS[hash].node, input.data, { key, dsaEncoding: 'der' }, input.signature);
       return ok ? { ok: true, algorithm: `ECDSA-${hash}` } : { ok: false, reason: 'signature-invalid', algorithm: `ECDSA-${hash}` };
     }
     if (input.allowRsa === false) return { ok: false, reason: 'rsa-not-allowed', algorithm: oid };
     if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss')
       return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
     if ((details.modulusLength ?? 0) < MIN_RSA_BITS) return { ok: false, reason: 'weak-key', algorithm: oid };
-    if (entry.family === 'RSA-PSS') {
+    if (entry.scheme === 'rsa-pss') {
       const p = pssParams(input.algorithm.algorithmParams);
       if (!p) return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
       const ok = cryptoVerify(
-        NODE_HASH[p.hash],
+        DIGESTS[p.hash].node,
         input.data,
         { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: p.saltLength },
         input.signature,
       );
       return ok ? { ok: true, algorithm: `RSA-PSS-${p.hash}` } : { ok: false, reason: 'signature-invalid', algorithm: `RSA-PSS-${p.hash}` };
     }
-    const hash = entry.hash ?? (input.digestAlgorithmOid ? hashFromOid(input.digestAlgorithmOid) : undefined);
     if (!hash) return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
-    const ok = cryptoVerify(NODE_HASH[hash], input.data, { key, padding: constants.RSA_PKCS1_PADDING }, input.signature);
+    const ok = cryptoVerify(DIGESTS[hash].node, input.data, { key, padding: constants.RSA_PKCS1_PADDING }, input.signature);
     return ok ? { ok: true, algorithm: `RSA-${hash}` } : { ok: false, reason: 'signature-invalid', algorithm: `RSA-${hash}` };
   } catch {
     // node:crypto throws on malformed signatures/keys; for a verifier that is simply "does not verify".

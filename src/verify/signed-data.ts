@@ -1,23 +1,21 @@
 /**
  * CMS SignedData (RFC 5652) verification for PDF signatures and time-stamp tokens: find the
  * signer, check the signed attributes (content-type, message-digest, ESS signing-certificate
- * v1/v2) and the signature value. Read with the offset-based DER reader (./der.ts), so the signed
- * attributes and certificates are verified as the exact bytes the signer produced.
+ * v1/v2) and the signature value. Read with pkijs through src/asn1/cms.ts (bounded, BER accepted),
+ * so the signed attributes and certificates are verified as the exact bytes the signer produced.
  */
 import * as asn1js from 'asn1js';
+import type * as pkijs from 'pkijs';
+import { attributeValues, findSigner, firstEssCertId, readSignedData } from '../asn1/cms.js';
+import { Asn1Error, buf } from '../asn1/der.js';
+import { OID } from '../asn1/oids.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
-import { childrenOf, contentOf, DerError, expect, octetsOf, oidOf, readTlv, timeOf, wholeOf, type Tlv } from './der.js';
 import { digest, hashFromOid, verifySignatureValue, type AlgorithmId, type HashName } from './signature-algorithms.js';
 
-export const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
-export const OID_DATA = '1.2.840.113549.1.7.1';
-export const OID_TST_INFO = '1.2.840.113549.1.9.16.1.4';
-const OID_CONTENT_TYPE = '1.2.840.113549.1.9.3';
-const OID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
-const OID_SIGNING_TIME = '1.2.840.113549.1.9.5';
-const OID_SIGNING_CERTIFICATE = '1.2.840.113549.1.9.16.2.12';
-const OID_SIGNING_CERTIFICATE_V2 = '1.2.840.113549.1.9.16.2.47';
-export const OID_SIGNATURE_TIMESTAMP = '1.2.840.113549.1.9.16.2.14';
+export const OID_SIGNED_DATA = OID.signedData;
+export const OID_DATA = OID.data;
+export const OID_TST_INFO = OID.tstInfo;
+export const OID_SIGNATURE_TIMESTAMP = OID.signatureTimeStampToken;
 
 export type CmsFailure =
   | 'cms-malformed'
@@ -32,7 +30,6 @@ export type CmsFailure =
   | 'rsa-not-allowed'
   | 'weak-key';
 
-interface Attribute { type: string; values: Tlv[] }
 
 export interface ParsedSignedData {
   certificates: ParsedCertificate[];
@@ -46,7 +43,7 @@ export interface ParsedSignedData {
   signatureValue: Buffer;
   /** The signed attributes as signed: the [0] IMPLICIT element re-tagged as SET OF (0x31). */
   signedAttrsDer?: Buffer;
-  signedAttrs: Attribute[];
+  signedAttrs?: pkijs.SignedAndUnsignedAttributes;
   /** id-aa-signatureTimeStampToken, DER ContentInfo, when present. */
   signatureTimestampToken?: Buffer;
   claimedSigningTime?: Date;
@@ -54,91 +51,46 @@ export interface ParsedSignedData {
 
 export class CmsParseError extends Error {}
 
-export function algorithmOf(t: Tlv): AlgorithmId {
-  const [oid, params] = childrenOf(expect(t, 0x30, 'AlgorithmIdentifier'));
-  const algorithmId = oidOf(oid);
-  // Parameters matter only for RSASSA-PSS; parsed with asn1js on demand (they are a few bytes).
-  return params && params.tag !== 0x05 ? { algorithmId, algorithmParams: asn1js.fromBER(wholeOf(params)).result } : { algorithmId };
-}
-
-function attributesOf(t: Tlv): Attribute[] {
-  return childrenOf(t).map((a) => {
-    const [type, values] = childrenOf(expect(a, 0x30, 'Attribute'));
-    return { type: oidOf(type), values: childrenOf(expect(values, 0x31, 'AttributeValues')) };
-  });
-}
-
-const serialKey = (b: Buffer) => b.toString('hex').replace(/^(00)+(?=.)/, '').toUpperCase();
-
 /** Parse a ContentInfo holding SignedData with exactly one SignerInfo (PAdES and RFC 3161 both require one). */
 export function parseSignedData(der: Uint8Array): ParsedSignedData {
   try {
-    return parse(Buffer.from(der.buffer, der.byteOffset, der.byteLength));
+    return parse(der);
   } catch (e) {
-    if (e instanceof DerError || e instanceof CmsParseError) throw new CmsParseError(e.message);
+    if (e instanceof Asn1Error || e instanceof CmsParseError) throw new CmsParseError(e.message);
     throw new CmsParseError('malformed CMS');
   }
 }
 
-function parse(buf: Buffer): ParsedSignedData {
-  const ci = childrenOf(expect(readTlv(buf), 0x30, 'ContentInfo'));
-  if (oidOf(ci[0]) !== OID_SIGNED_DATA) throw new CmsParseError('not SignedData');
-  const explicit = childrenOf(expect(ci[1], 0xa0, '[0] content'));
-  const sd = childrenOf(expect(explicit[0], 0x30, 'SignedData'));
-  let i = 1; // version
-  expect(sd[i++], 0x31, 'digestAlgorithms');
-  const encap = childrenOf(expect(sd[i++], 0x30, 'EncapsulatedContentInfo'));
-  const eContentType = oidOf(encap[0]);
-  const eContent = encap[1] ? octetsOf(childrenOf(expect(encap[1], 0xa0, '[0] eContent'))[0]!) : undefined;
+function parse(der: Uint8Array): ParsedSignedData {
+  const { signedData: sd, certificates: certDers } = readSignedData(der);
   const certificates: ParsedCertificate[] = [];
-  if (sd[i]?.tag === 0xa0) {
-    for (const c of childrenOf(sd[i]!)) {
-      if (c.tag !== 0x30) continue; // other certificate choices cannot help a path
-      try { certificates.push(parseCertificate(wholeOf(c))); } catch { /* an unparsable extra certificate is ignored */ }
-    }
-    i++;
+  for (const c of certDers) {
+    try { certificates.push(parseCertificate(c)); } catch { /* an unparsable extra certificate is ignored */ }
   }
-  if (sd[i]?.tag === 0xa1) i++; // crls
-  const signerInfos = childrenOf(expect(sd[i], 0x31, 'signerInfos'));
-  if (signerInfos.length !== 1) throw new CmsParseError(`expected one SignerInfo, found ${signerInfos.length}`);
-  const si = childrenOf(expect(signerInfos[0], 0x30, 'SignerInfo'));
-  let j = 1; // version
-  const sid = si[j++]!;
-  const digestAlgorithmOid = algorithmOf(si[j++]!).algorithmId;
-  let signedAttrsDer: Buffer | undefined;
-  let signedAttrs: Attribute[] = [];
-  if (si[j]?.tag === 0xa0) {
-    const t = si[j++]!;
-    signedAttrs = attributesOf(t);
-    signedAttrsDer = Buffer.from(wholeOf(t));
-    signedAttrsDer[0] = 0x31;
-  }
-  const signatureAlgorithm = algorithmOf(si[j++]!);
-  const signatureValue = contentOf(expect(si[j++], 0x04, 'signature'));
-  const unsigned = si[j]?.tag === 0xa1 ? attributesOf(si[j]!) : [];
-
-  let signer: ParsedCertificate | undefined;
-  if (sid.tag === 0x30) {
-    const [issuer, serial] = childrenOf(sid);
-    const issuerDer = wholeOf(expect(issuer, 0x30, 'issuer'));
-    const sn = serialKey(contentOf(expect(serial, 0x02, 'serialNumber')));
-    signer = certificates.find((c) => c.serialHex === sn && c.issuerDer.equals(issuerDer));
-  } else if (sid.tag === 0x80) {
-    const ski = contentOf(sid);
-    signer = certificates.find((c) => c.subjectKeyId?.equals(ski));
-  }
+  if (sd.signerInfos.length !== 1) throw new CmsParseError(`expected one SignerInfo, found ${sd.signerInfos.length}`);
+  const si = sd.signerInfos[0]!;
+  const eContentType = sd.encapContentInfo.eContentType;
+  const eContent = sd.encapContentInfo.eContent ? buf(sd.encapContentInfo.eContent.getValue()) : undefined;
+  const digestAlgorithmOid = si.digestAlgorithm.algorithmId;
+  // The signed attributes as signed: pkijs keeps the received [0] element re-tagged as SET OF (0x31).
+  const signedAttrsDer = si.signedAttrs?.encodedValue.byteLength ? Buffer.from(si.signedAttrs.encodedValue) : undefined;
+  const signer = findSigner(si.sid, certificates);
   const parsed: ParsedSignedData = {
-    certificates, digestAlgorithmOid, signatureAlgorithm, eContentType, signatureValue, signedAttrs,
+    certificates, digestAlgorithmOid, signatureAlgorithm: si.signatureAlgorithm, eContentType,
+    signatureValue: buf(si.signature.valueBlock.valueHexView),
+    ...(si.signedAttrs ? { signedAttrs: si.signedAttrs } : {}),
     ...(signer ? { signer } : {}),
     ...(eContent ? { eContent } : {}),
     ...(signedAttrsDer ? { signedAttrsDer } : {}),
   };
   const dh = hashFromOid(digestAlgorithmOid);
   if (dh) parsed.digestAlgorithm = dh;
-  const token = unsigned.find((a) => a.type === OID_SIGNATURE_TIMESTAMP)?.values[0];
-  if (token) parsed.signatureTimestampToken = Buffer.from(wholeOf(token));
-  const st = signedAttrs.find((a) => a.type === OID_SIGNING_TIME)?.values[0];
-  if (st) try { parsed.claimedSigningTime = timeOf(st); } catch { /* ignore a bad claim */ }
+  const token = attributeValues(si.unsignedAttrs, OID.signatureTimeStampToken)[0]?.[0];
+  if (token) parsed.signatureTimestampToken = Buffer.from(token.valueBeforeDecodeView);
+  const st = attributeValues(si.signedAttrs, OID.signingTime)[0]?.[0];
+  if (st instanceof asn1js.UTCTime || st instanceof asn1js.GeneralizedTime) {
+    try { parsed.claimedSigningTime = st.toDate(); } catch { /* ignore a bad claim */ }
+  }
   return parsed;
 }
 
@@ -155,17 +107,19 @@ export function verifySignerInfo(
 ): CmsCheck {
   if (!parsed.digestAlgorithm) return { ok: false, reason: 'unsupported-algorithm', detail: `digest ${parsed.digestAlgorithmOid}` };
   if (!parsed.signer) return { ok: false, reason: 'signer-certificate-missing', detail: 'the SignerInfo names no certificate in the CMS' };
-  if (!parsed.signedAttrsDer || !parsed.signedAttrs.length)
+  if (!parsed.signedAttrsDer || !parsed.signedAttrs?.attributes.length)
     return { ok: false, reason: 'signed-attributes-missing', detail: 'PAdES requires signed attributes' };
   try {
-    const find = (oid: string) => parsed.signedAttrs.filter((a) => a.type === oid);
-    const ct = find(OID_CONTENT_TYPE);
-    if (ct.length !== 1 || ct[0]!.values.length !== 1 || oidOf(ct[0]!.values[0]) !== parsed.eContentType)
+    const find = (oid: string) => attributeValues(parsed.signedAttrs, oid);
+    const ct = find(OID.contentType);
+    const ctValue = ct[0]?.[0];
+    if (ct.length !== 1 || ct[0]!.length !== 1 || !(ctValue instanceof asn1js.ObjectIdentifier) || ctValue.getValue() !== parsed.eContentType)
       return { ok: false, reason: 'content-type-mismatch', detail: `content-type attribute does not name ${parsed.eContentType}` };
-    const md = find(OID_MESSAGE_DIGEST);
-    if (md.length !== 1 || md[0]!.values.length !== 1 || !contentOf(expect(md[0]!.values[0], 0x04, 'digest')).equals(contentDigest))
+    const md = find(OID.messageDigest);
+    const mdValue = md[0]?.[0];
+    if (md.length !== 1 || md[0]!.length !== 1 || !(mdValue instanceof asn1js.OctetString) || !buf(mdValue.valueBlock.valueHexView).equals(contentDigest))
       return { ok: false, reason: 'message-digest-mismatch', detail: 'the signed message-digest differs from the digest of the signed bytes' };
-    const sc = checkSigningCertificate(find(OID_SIGNING_CERTIFICATE_V2), find(OID_SIGNING_CERTIFICATE), parsed.signer);
+    const sc = checkSigningCertificate(find(OID.signingCertificateV2), find(OID.signingCertificate), parsed.signer);
     if (sc === 'mismatch') return { ok: false, reason: 'signing-certificate-mismatch', detail: 'ESS signing-certificate does not identify the signer certificate' };
     if (sc === 'absent' && opts.requireSigningCertificate)
       return { ok: false, reason: 'signing-certificate-missing', detail: 'no ESS signing-certificate-v2 attribute' };
@@ -184,22 +138,15 @@ export function verifySignerInfo(
   return { ok: true, algorithm: r.algorithm };
 }
 
-function checkSigningCertificate(v2: Attribute[], v1: Attribute[], signer: ParsedCertificate): 'ok' | 'absent' | 'mismatch' {
-  // SigningCertificate(V2) ::= SEQUENCE { certs SEQUENCE OF ESSCertID(v2), policies OPTIONAL }
-  const firstId = (a: Attribute) => childrenOf(expect(childrenOf(expect(childrenOf(expect(a.values[0], 0x30, 'SigningCertificate'))[0], 0x30, 'certs'))[0], 0x30, 'ESSCertID'));
+function checkSigningCertificate(v2: asn1js.BaseBlock[][], v1: asn1js.BaseBlock[][], signer: ParsedCertificate): 'ok' | 'absent' | 'mismatch' {
+  // SigningCertificateV2 { certs { ESSCertIDv2 { hashAlgorithm DEFAULT sha256, certHash, issuerSerial OPTIONAL } } }
   if (v2.length) {
-    // ESSCertIDv2 ::= SEQUENCE { hashAlgorithm DEFAULT sha256, certHash OCTET STRING, issuerSerial OPTIONAL }
-    const id = firstId(v2[0]!);
-    let hash: HashName | undefined = 'SHA-256';
-    let k = 0;
-    if (id[0]?.tag === 0x30) { hash = hashFromOid(algorithmOf(id[0]).algorithmId); k = 1; }
+    const id = firstEssCertId(v2[0]![0]!, true);
+    const hash = hashFromOid(id.hashOid);
     if (!hash) return 'mismatch';
-    return contentOf(expect(id[k], 0x04, 'certHash')).equals(digest(hash, signer.der)) ? 'ok' : 'mismatch';
+    return id.certHash.equals(digest(hash, signer.der)) ? 'ok' : 'mismatch';
   }
-  if (v1.length) {
-    // ESSCertID ::= SEQUENCE { certHash OCTET STRING (SHA-1), issuerSerial OPTIONAL } — used by many TSAs.
-    const id = firstId(v1[0]!);
-    return contentOf(expect(id[0], 0x04, 'certHash')).equals(digest('SHA-1', signer.der)) ? 'ok' : 'mismatch';
-  }
+  // SigningCertificate { certs { ESSCertID { certHash (SHA-1), issuerSerial OPTIONAL } } } — used by many TSAs.
+  if (v1.length) return firstEssCertId(v1[0]![0]!, false).certHash.equals(digest('SHA-1', signer.der)) ? 'ok' : 'mismatch';
   return 'absent';
 }

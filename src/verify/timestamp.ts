@@ -4,8 +4,9 @@
  */
 import { OID_EKU_TIMESTAMPING, type ParsedCertificate } from './certificate.js';
 import { validateChain } from './chain.js';
-import { childrenOf, contentOf, expect, readTlv, timeOf } from './der.js';
-import { algorithmOf, OID_TST_INFO, parseSignedData, verifySignerInfo, type ParsedSignedData } from './signed-data.js';
+import * as pkijs from 'pkijs';
+import { buf, decodeAs } from '../asn1/der.js';
+import { OID_TST_INFO, parseSignedData, verifySignerInfo, type ParsedSignedData } from './signed-data.js';
 import { digest, hashFromOid, type HashName } from './signature-algorithms.js';
 
 export type TimestampResult =
@@ -32,11 +33,10 @@ export function verifyTimestampToken(token: Uint8Array, imprintOf: (hash: HashNa
     parsed = parseSignedData(token);
     if (parsed.eContentType !== OID_TST_INFO || !parsed.eContent) throw new Error('not a TSTInfo');
     // TSTInfo ::= SEQUENCE { version, policy, messageImprint SEQUENCE { hashAlgorithm, hashedMessage }, serialNumber, genTime, ... }
-    const f = childrenOf(expect(readTlv(parsed.eContent), 0x30, 'TSTInfo'));
-    const mi = childrenOf(expect(f[2], 0x30, 'MessageImprint'));
-    imprintOid = algorithmOf(mi[0]!).algorithmId;
-    imprint = contentOf(expect(mi[1], 0x04, 'hashedMessage'));
-    genTime = timeOf(f[4]);
+    const tst = decodeAs(pkijs.TSTInfo, parsed.eContent, 'TSTInfo');
+    imprintOid = tst.messageImprint.hashAlgorithm.algorithmId;
+    imprint = buf(tst.messageImprint.hashedMessage.valueBlock.valueHexView);
+    genTime = tst.genTime;
   } catch (e) {
     return { ok: false, reason: 'timestamp-malformed', detail: `the time-stamp token cannot be read: ${(e as Error).message}` };
   }

@@ -2,8 +2,9 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCa } from '../../src/ca/authority.js';
 import { randomSerial } from '../../src/ca/cert.js';
-import { octets, oid, seq, tlv, toPem } from '../../src/ca/der.js';
-import { content, parseTop } from '../../src/ca/der-read.js';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { toPem } from '../../src/asn1/pem.js';
 import { issueCertificate, type Issuer } from '../../src/ca/issue.js';
 import { fillName } from '../../src/ca/names.js';
 import { readSealImageBinding, SEAL_IMAGE_BINDING_OID } from '../../src/ca/seal-image-binding.js';
@@ -271,7 +272,9 @@ describe.each(storageAdapters())('municipal CA on $name', (adapter) => {
     expect(await status(sha1)).toMatch(/unrecognized or unsupported algorithm/i);
     const policy = (await f.openssl(['ts', '-query', '-data', data, '-sha256', '-tspolicy', '1.2.3.4'])).stdout;
     expect(await status(policy)).toMatch(/requested TSA policy is not supported/);
-    const withExt = seq(content(parseTop(good)), tlv(0xa0, seq(oid('1.2.3.4'), octets(Buffer.from([5])))));
+    const req = pkijs.TimeStampReq.fromBER(new Uint8Array(good));
+    req.extensions = [new pkijs.Extension({ extnID: '1.2.3.4', extnValue: new asn1js.OctetString({ valueHex: Buffer.from([5]) }).toBER() })];
+    const withExt = Buffer.from(req.toSchema().toBER());
     expect(await status(withExt)).toMatch(/requested extension is not supported/);
   });
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toPem } from '../../src/ca/der.js';
+import { toPem } from '../../src/asn1/pem.js';
 import { FixedClock } from '../../src/clock.js';
 import { authenticate } from '../../src/http/auth.js';
 import { problemHandler } from '../../src/http/problem.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureCa, type CaHandle } from '../../src/ca/authority.js';
-import { toPem } from '../../src/ca/der.js';
+import { toPem } from '../../src/asn1/pem.js';
 import type { Clock } from '../../src/clock.js';
 import { DbKeyVault } from '../../src/crypto/db-key-vault.js';
 import type { Db } from '../../src/store/db.js';

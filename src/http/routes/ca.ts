@@ -1,5 +1,5 @@
 import express, { Router, type Request, type Response } from 'express';
-import { toPem } from '../../ca/der.js';
+import { toPem } from '../../asn1/pem.js';
 import type { ServiceContext } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { requireRole } from '../auth.js';

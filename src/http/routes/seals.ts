@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { ServiceContext } from '../../context.js';
 import { applyForReplacement } from '../../seals/applications.js';
-import { toPem } from '../../ca/der.js';
+import { toPem } from '../../asn1/pem.js';
 import { addOperator, destroySeal, getSeal, removeOperator, returnSeal, sealImagePng } from '../../seals/seal-actions.js';
 import { findSeal } from '../../seals/records.js';
 import { actorOf } from '../actor.js';

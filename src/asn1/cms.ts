@@ -1,0 +1,219 @@
+/**
+ * CMS SignedData (RFC 5652) as this service makes and reads it, on pkijs: the PAdES signature
+ * container (CAdES, pdf/cms.ts) and the RFC 3161 time-stamp token (ca/tsa.ts) are both built here,
+ * and the verifier, the DSS writer and the TSA client read through here.
+ *
+ * Signing is split from encoding so that the caller's key (in the vault) signs exactly the DER of the
+ * signed attributes that is then shipped, and so that a container can be sized before it is signed.
+ * Certificates are embedded as received, byte for byte (a re-encoding would break their signatures).
+ */
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { DIGESTS, type DigestName, type SignatureAlgorithm } from '../algorithms/table.js';
+import { readCertificate, type CertificateFields } from './certificate.js';
+import { Asn1Error, buf, decode, derSetOrder, DOCUMENT_OBJECT_LIMITS, encode, verbatim, type DecodeLimits } from './der.js';
+import { nameFromDer } from './name.js';
+import { OID } from './oids.js';
+import { serialHex } from './values.js';
+
+// ---- building ---------------------------------------------------------------------------------
+
+/** An AlgorithmIdentifier for a digest: parameters absent (RFC 5754 for SHA-2; GM/T 0010 for SM3). */
+export const digestAlgorithmId = (d: DigestName): pkijs.AlgorithmIdentifier => new pkijs.AlgorithmIdentifier({ algorithmId: DIGESTS[d].oid });
+
+/** The AlgorithmIdentifier for a signature algorithm of the shared table, with its parameters as the table says. */
+export function signatureAlgorithmId(a: SignatureAlgorithm): pkijs.AlgorithmIdentifier {
+  if (a.parameters === 'pss') throw new RangeError('RSASSA-PSS identifiers are read, never written here');
+  return new pkijs.AlgorithmIdentifier({ algorithmId: a.oid, ...(a.parameters === 'null' ? { algorithmParams: new asn1js.Null() } : {}) });
+}
+
+export const attribute = (type: string, ...values: asn1js.BaseBlock[]): pkijs.Attribute => new pkijs.Attribute({ type, values });
+
+/**
+ * ESS signing-certificate-v2 (RFC 5035) naming the signer's certificate:
+ * SigningCertificateV2 { certs { ESSCertIDv2 { hashAlgorithm DEFAULT sha256, certHash, issuerSerial { GeneralNames { [4] issuer }, serial } } } }.
+ * `certHash` is the caller's digest of the certificate with `digest`.
+ */
+export function signingCertificateV2(signer: CertificateFields, digest: DigestName, certHash: Uint8Array): pkijs.Attribute {
+  const issuerSerial = new asn1js.Sequence({
+    value: [
+      new pkijs.GeneralNames({ names: [new pkijs.GeneralName({ type: 4, value: nameFromDer(signer.issuerDer) })] }).toSchema(),
+      signer.serial,
+    ],
+  });
+  const essCertIdV2 = new asn1js.Sequence({
+    value: [
+      // DER leaves a DEFAULT value out: sha256 is not written, any other hash is.
+      ...(digest === 'SHA-256' ? [] : [digestAlgorithmId(digest).toSchema()]),
+      new asn1js.OctetString({ valueHex: certHash }),
+      issuerSerial,
+    ],
+  });
+  return attribute(OID.signingCertificateV2, new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] }));
+}
+
+/**
+ * The signed attributes in DER order, and the DER of their SET OF: the bytes the signer signs
+ * (RFC 5652 5.4). Verifiers such as OpenSSL re-encode them in DER order before checking, so they
+ * are put in that order before signing.
+ */
+export function signedAttributes(attrs: pkijs.Attribute[]): { attributes: pkijs.Attribute[]; der: Buffer } {
+  const schemas = derSetOrder(attrs.map((a) => a.toSchema()));
+  const attributes = schemas.map((s) => new pkijs.Attribute({ schema: s }));
+  return { attributes, der: encode(new asn1js.Set({ value: schemas })) };
+}
+
+const embeddable = new WeakMap<Uint8Array, pkijs.Certificate>();
+/** A certificate to embed: parsed once per buffer, and refused unless it re-encodes to exactly its bytes. */
+export function embeddableCertificate(der: Uint8Array): pkijs.Certificate {
+  let c = embeddable.get(der);
+  if (!c) {
+    const cert = new pkijs.Certificate({ schema: verbatim(der, 'certificate') });
+    if (!encode(cert).equals(buf(der))) throw new Asn1Error('certificate: does not re-encode to its own bytes');
+    c = cert;
+    embeddable.set(der, c);
+  }
+  return c;
+}
+
+/**
+ * A stand-in element (an OCTET STRING of zeros) for sizing a container: `size` encoded bytes, or one
+ * more where no element has exactly that size (130, 259, 65540: where the length grows an octet).
+ */
+export function placeholderOfSize(size: number): asn1js.OctetString {
+  if (!(Number.isInteger(size) && size >= 2)) throw new RangeError(`no element has ${size} bytes`);
+  const header = (len: number) => 1 + (len < 0x80 ? 1 : len < 0x100 ? 2 : len < 0x10000 ? 3 : 4);
+  let content = size - 2;
+  while (content > 0 && content + header(content) > size) content--;
+  if (content + header(content) < size) content++; // the size falls in a gap: take the next one up
+  return new asn1js.OctetString({ valueHex: new Uint8Array(content) });
+}
+
+export interface SignedDataParts {
+  digest: DigestName;
+  eContentType: string;
+  /** Encapsulated content (a TSTInfo); absent for a detached signature. */
+  eContent?: Uint8Array;
+  /** DER certificates to carry; written in DER SET OF order, each byte for byte. */
+  certificates: Uint8Array[];
+  signer: CertificateFields;
+  /** As returned by signedAttributes(). */
+  signedAttributes: pkijs.Attribute[];
+  signatureAlgorithm: SignatureAlgorithm;
+  signature: Uint8Array | asn1js.OctetString;
+  unsignedAttributes?: pkijs.Attribute[];
+}
+
+/** ContentInfo { id-signedData, SignedData } with one SignerInfo identified by issuer and serial number. */
+export function encodeSignedData(p: SignedDataParts): Buffer {
+  const signerInfo = new pkijs.SignerInfo({
+    version: 1,
+    sid: new pkijs.IssuerAndSerialNumber({ issuer: nameFromDer(p.signer.issuerDer), serialNumber: p.signer.serial }),
+    digestAlgorithm: digestAlgorithmId(p.digest),
+    signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: p.signedAttributes }),
+    signatureAlgorithm: signatureAlgorithmId(p.signatureAlgorithm),
+    signature: p.signature instanceof asn1js.OctetString ? p.signature : new asn1js.OctetString({ valueHex: p.signature }),
+    ...(p.unsignedAttributes?.length ? { unsignedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 1, attributes: p.unsignedAttributes }) } : {}),
+  });
+  const certificates = [...p.certificates].sort((a, b) => Buffer.compare(buf(a), buf(b))).map(embeddableCertificate);
+  const signedData = new pkijs.SignedData({
+    digestAlgorithms: [digestAlgorithmId(p.digest)],
+    encapContentInfo: new pkijs.EncapsulatedContentInfo({
+      eContentType: p.eContentType,
+      ...(p.eContent ? { eContent: new asn1js.OctetString({ valueHex: p.eContent }) } : {}),
+    }),
+    ...(certificates.length ? { certificates } : {}),
+    signerInfos: [signerInfo],
+  });
+  return encode(new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) }));
+}
+
+// ---- reading ----------------------------------------------------------------------------------
+
+export interface ReadSignedData {
+  signedData: pkijs.SignedData;
+  /** Plain X.509 certificates of the certificates field, each exactly as received. */
+  certificates: Buffer[];
+}
+
+/** Reads a ContentInfo holding SignedData (DER or BER), within `limits`. Throws Asn1Error. */
+export function readSignedData(bytes: Uint8Array, limits: DecodeLimits = DOCUMENT_OBJECT_LIMITS): ReadSignedData {
+  const top = decode(bytes, 'CMS', limits);
+  let signedData: pkijs.SignedData;
+  let content: asn1js.BaseBlock;
+  try {
+    const ci = new pkijs.ContentInfo({ schema: top });
+    if (ci.contentType !== OID.signedData) throw new Asn1Error('CMS: not SignedData');
+    content = ci.content as asn1js.BaseBlock;
+    signedData = new pkijs.SignedData({ schema: content });
+  } catch (e) {
+    if (e instanceof Asn1Error) throw e;
+    throw new Asn1Error(`CMS: ${(e as Error).message}`);
+  }
+  // The certificate bytes as received, from the parsed tree (pkijs keeps only their TBS).
+  const fields = content instanceof asn1js.Sequence ? content.valueBlock.value : [];
+  const certSet = fields.find((b) => b.idBlock.tagClass === 3 && b.idBlock.tagNumber === 0 && b.idBlock.isConstructed);
+  const certificates =
+    certSet instanceof asn1js.Constructed
+      ? certSet.valueBlock.value.filter((b) => b instanceof asn1js.Sequence).map((b) => Buffer.from(b.valueBeforeDecodeView))
+      : [];
+  return { signedData, certificates };
+}
+
+/** The values of the attributes of one type (there should be one such attribute). */
+export function attributeValues(attrs: pkijs.SignedAndUnsignedAttributes | undefined, type: string): asn1js.BaseBlock[][] {
+  return (attrs?.attributes ?? []).filter((a) => a.type === type).map((a) => a.values as asn1js.BaseBlock[]);
+}
+
+/** The signing certificate's first ESSCertID(v2) from a SigningCertificate(V2) attribute value. */
+export function firstEssCertId(value: asn1js.BaseBlock, v2: boolean): { hashOid: string; certHash: Buffer } {
+  const seqOf = (b: asn1js.BaseBlock | undefined, what: string): asn1js.BaseBlock[] => {
+    if (!(b instanceof asn1js.Sequence)) throw new Asn1Error(`${what}: not a SEQUENCE`);
+    return b.valueBlock.value;
+  };
+  const id = seqOf(seqOf(seqOf(value, 'SigningCertificate')[0], 'certs')[0], 'ESSCertID');
+  let k = 0;
+  let hashOid: string = v2 ? OID.sha256 : OID.sha1;
+  if (v2 && id[0] instanceof asn1js.Sequence) {
+    hashOid = new pkijs.AlgorithmIdentifier({ schema: id[0] }).algorithmId;
+    k = 1;
+  }
+  const h = id[k];
+  if (!(h instanceof asn1js.OctetString)) throw new Asn1Error('ESSCertID: no certHash');
+  return { hashOid, certHash: buf(h.valueBlock.valueHexView) };
+}
+
+/** What identifies a certificate to a SignerInfo's sid. */
+export interface SignerCandidate {
+  issuerDer: Buffer;
+  serialHex: string;
+  subjectKeyId?: Buffer;
+}
+
+/** The certificate a SignerInfo names, among `certificates` (by issuer and serial, or by subject key identifier). */
+export function findSigner<T extends SignerCandidate>(sid: pkijs.SignerInfo['sid'], certificates: T[]): T | undefined {
+  if (sid instanceof pkijs.IssuerAndSerialNumber) {
+    const issuer = buf(sid.issuer.valueBeforeDecode.byteLength ? sid.issuer.valueBeforeDecode : encode(sid.issuer));
+    const serial = serialHex(sid.serialNumber);
+    return certificates.find((c) => c.serialHex.toLowerCase() === serial && c.issuerDer.equals(issuer));
+  }
+  const block = sid as asn1js.BaseBlock;
+  if (block?.idBlock?.tagClass === 3 && block.idBlock.tagNumber === 0 && block instanceof asn1js.Primitive) {
+    const ski = buf(block.valueBlock.valueHexView);
+    return certificates.find((c) => c.subjectKeyId?.equals(ski));
+  }
+  return undefined;
+}
+
+/** Certificates as CertificateFields, skipping any that cannot be read (they cannot help a path). */
+export function readableCertificates(ders: Uint8Array[], read: (der: Uint8Array) => CertificateFields = readCertificate): CertificateFields[] {
+  const out: CertificateFields[] = [];
+  for (const d of ders) {
+    try {
+      out.push(read(d));
+    } catch {
+      /* an unreadable extra certificate is ignored */
+    }
+  }
+  return out;
+}

@@ -1,0 +1,107 @@
+/**
+ * The one ASN.1 codec of the service is asn1js + pkijs (DESIGN.md "One ASN.1 layer"). This file holds
+ * the few things around them that every caller needs the same way: bounded decoding of untrusted
+ * bytes with one error type, encoding to a Buffer, embedding received DER so it is copied byte for
+ * byte, and DER's SET OF order.
+ */
+import * as asn1js from 'asn1js';
+
+/** Anything malformed, truncated, trailing or over a limit. The only error decoding throws. */
+export class Asn1Error extends Error {
+  override name = 'Asn1Error';
+}
+
+/** Bounds for one decode; asn1js enforces depth, node count and content length while it parses. */
+export interface DecodeLimits {
+  /** Largest input accepted at all. */
+  maxBytes: number;
+  maxDepth: number;
+  maxNodes: number;
+}
+
+/** Requests (OCSP, TSP) and certificate-sized objects. */
+export const REQUEST_LIMITS: DecodeLimits = { maxBytes: 64 * 1024, maxDepth: 32, maxNodes: 4_000 };
+/** A CMS signature container, a time-stamp token, an OCSP response or a CRL. */
+export const DOCUMENT_OBJECT_LIMITS: DecodeLimits = { maxBytes: 8 * 1024 * 1024, maxDepth: 48, maxNodes: 200_000 };
+
+export type Bytes = Uint8Array;
+/** A copy of the bytes as an ArrayBuffer, for pkijs parameters typed that way. */
+export const arrayBuffer = (b: Uint8Array): ArrayBuffer => Uint8Array.from(b).buffer;
+export const buf = (b: ArrayBuffer | Uint8Array): Buffer =>
+  b instanceof Uint8Array ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : Buffer.from(b);
+
+/**
+ * Decodes one element. `whole` (the default) demands that it fills the input exactly; otherwise the
+ * element may be followed by anything (e.g. the zero padding of a PDF /Contents).
+ */
+const berOptions = (limits: DecodeLimits): asn1js.FromBerOptions => ({
+  maxDepth: limits.maxDepth,
+  maxNodes: limits.maxNodes,
+  maxContentLength: limits.maxBytes,
+  // Contents of OCTET and BIT STRINGs are parsed by the structure that owns them, when it needs them.
+  parseEmbedded: false,
+});
+
+/** asn1js reports most faults in its result but throws on a few (e.g. an empty time): both become Asn1Error. */
+function fromBer(bytes: Bytes, limits: DecodeLimits, what: string): asn1js.FromBerResult {
+  try {
+    return asn1js.fromBER(bytes, berOptions(limits));
+  } catch (e) {
+    throw new Asn1Error(`${what}: ${(e as Error).message}`);
+  }
+}
+
+export function decode(bytes: Bytes, what: string, limits: DecodeLimits = REQUEST_LIMITS, whole = true): asn1js.AsnType {
+  if (bytes.length === 0) throw new Asn1Error(`${what}: empty`);
+  if (bytes.length > limits.maxBytes) throw new Asn1Error(`${what}: larger than ${limits.maxBytes} bytes`);
+  const r = fromBer(bytes, limits, what);
+  if (r.offset === -1 || r.result.error) throw new Asn1Error(`${what}: ${r.result.error || 'not BER'}`);
+  if (whole && r.offset !== bytes.length) throw new Asn1Error(`${what}: ${bytes.length - r.offset} bytes after the end`);
+  return r.result;
+}
+
+/** A pkijs object from bytes, every failure (schema mismatch included) as an Asn1Error. */
+export function decodeAs<T>(Type: { new (params: { schema: unknown }): T }, bytes: Bytes, what: string, limits: DecodeLimits = REQUEST_LIMITS): T {
+  const schema = decode(bytes, what, limits);
+  try {
+    return new Type({ schema });
+  } catch (e) {
+    throw new Asn1Error(`${what}: ${(e as Error).message}`);
+  }
+}
+
+/** Length of the element at the start of `bytes` (DER or BER), or undefined when there is none. */
+export function leadingElementLength(bytes: Bytes, limits: DecodeLimits = DOCUMENT_OBJECT_LIMITS): number | undefined {
+  if (bytes.length === 0 || bytes.length > limits.maxBytes) return undefined;
+  try {
+    const r = fromBer(bytes, limits, 'element');
+    return r.offset > 0 && !r.result.error ? r.offset : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** DER of an asn1js block or a pkijs object. */
+export function encode(x: asn1js.BaseBlock | { toSchema(): asn1js.BaseBlock }): Buffer {
+  const block = x instanceof asn1js.BaseBlock ? x : x.toSchema();
+  return Buffer.from(block.toBER(false));
+}
+
+/**
+ * Received DER (a certificate, a Name, a time-stamp token) as a block that encodes to exactly the same
+ * bytes, so it is embedded verbatim. Refuses input that is not DER: re-encoding it would change the
+ * bytes another party signed.
+ */
+export function verbatim(der: Bytes, what: string, limits: DecodeLimits = DOCUMENT_OBJECT_LIMITS): asn1js.AsnType {
+  const block = decode(der, what, limits);
+  if (!buf(block.toBER(false)).equals(buf(der))) throw new Asn1Error(`${what}: not DER, cannot be copied unchanged`);
+  return block;
+}
+
+/** DER SET OF order (X.690 11.6): elements sorted by their encodings. Returns them sorted. */
+export function derSetOrder<T extends asn1js.BaseBlock>(items: T[]): T[] {
+  return items
+    .map((b) => ({ b, der: encode(b) }))
+    .sort((x, y) => Buffer.compare(x.der, y.der))
+    .map((x) => x.b);
+}
