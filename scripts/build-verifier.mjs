@@ -9,19 +9,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const i = process.argv.indexOf('--outfile');
 const outfile = i > 0 && process.argv[i + 1] ? process.argv[i + 1] : join(root, 'dist', 'seal-verify.mjs');
 
-// The verifier imports canonicalImageHash from src/render/canonical.ts, whose module also imports sharp
-// (a native addon) for PNG decoding the verifier never does. Bundle a stand-in that fails loudly if used.
-const noSharp = {
-  name: 'no-sharp',
-  setup(b) {
-    b.onResolve({ filter: /^sharp$/ }, () => ({ path: 'sharp', namespace: 'no-sharp' }));
-    b.onLoad({ filter: /.*/, namespace: 'no-sharp' }, () => ({
-      contents: 'export default function sharp() { throw new Error("image decoding is not part of the offline verifier"); }',
-      loader: 'js',
-    }));
-  },
-};
-
 await build({
   stdin: {
     contents: `import { verifyCommand } from './src/cli/commands/verify.ts';
@@ -36,7 +23,6 @@ verifyCommand(process.argv.slice(2)).then((code) => { process.exitCode = code; }
   target: 'node20',
   format: 'esm',
   outfile,
-  plugins: [noSharp],
   // ESM output of CommonJS dependencies needs a require() for node built-ins.
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __sealCreateRequire } from 'node:module'; const require = __sealCreateRequire(import.meta.url);" },
   legalComments: 'none',

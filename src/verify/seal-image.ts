@@ -8,7 +8,7 @@ import { asParsed, OID } from '../asn1/oids.js';
 import { decodeSealImageBinding } from '../asn1/seal-image-binding.js';
 import { PDFDict, PDFObject, PDFRawStream, PDFRef } from 'pdf-lib';
 import { decodeStream, type PdfFile } from '../pdf/reader.js';
-import { canonicalImageHash } from '../render/canonical.js';
+import { canonicalImageHash } from '../image-hash.js';
 import { declareUnderstoodExtension, type ParsedCertificate } from './certificate.js';
 import { N, nameOf } from './pdf-objects.js';
 

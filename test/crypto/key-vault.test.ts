@@ -1,5 +1,7 @@
 import { createDecipheriv, createPrivateKey, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describePublicKey } from '../../src/algorithms/public-key.js';
+import { sm2VerifyPure } from '../../src/algorithms/sm2-pure.js';
 import { DbKeyVault, parseKek } from '../../src/crypto/db-key-vault.js';
 import { AppError } from '../../src/errors.js';
 import type { Db } from '../../src/store/db.js';
@@ -41,6 +43,26 @@ describe.each(storageAdapters())('DbKeyVault on $name', (adapter) => {
     expect(sig[0]).toBe(0x30); // DER ECDSA-Sig-Value, as X.509 and CMS carry it
     expect(verify(hash.replace('-', '').toLowerCase(), data, { key: pub, dsaEncoding: 'der' }, sig)).toBe(true);
     expect(verify(hash.replace('-', '').toLowerCase(), Buffer.from('other'), { key: pub, dsaEncoding: 'der' }, sig)).toBe(false);
+  });
+
+  it('generates SM2 keys (GB/T 32918) that sign SM2 with SM3 and the standard user ID, and nothing else', async () => {
+    const { keyId, publicKeySpki } = await vault.generate('SM2', { purpose: 'test' });
+    const key = describePublicKey(publicKeySpki);
+    expect(key).toMatchObject({ kind: 'ec', curve: 'SM2' });
+    expect(await vault.algorithm(keyId)).toBe('SM2');
+    const data = Buffer.from('to be signed');
+    const sig = await vault.sign(keyId, data, 'SM3');
+    const point = (key as { point: Buffer }).point;
+    expect(sm2VerifyPure(point, data, sig)).toBe(true); // an independent implementation, Z_A included
+    expect(sm2VerifyPure(point, Buffer.from('other'), sig)).toBe(false);
+    expect(await appErrorType(vault.sign(keyId, data, 'SHA-256'))).toBe('unsupported-hash');
+    expect(await appErrorType(vault.withQueryable(db).sign(keyId, data, 'SHA-384'))).toBe('unsupported-hash');
+    // ECDSA keys do not sign with SM3 either
+    const ec = await vault.generate('ECDSA-P256');
+    expect(await appErrorType(vault.sign(ec.keyId, data, 'SM3'))).toBe('unsupported-hash');
+    await vault.destroy(keyId);
+    expect(await appErrorType(vault.sign(keyId, data, 'SM3'))).toBe('key-destroyed');
+    expect(await vault.publicKey(keyId)).toEqual(publicKeySpki);
   });
 
   it('keeps keys wrapped at rest: AES-256-GCM under the KEK with the key id as AAD, no PKCS#8 in clear', async () => {

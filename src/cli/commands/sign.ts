@@ -6,6 +6,7 @@ import { AppError } from '../../errors.js';
 import { httpTimestamper, type CmsSigner } from '../../pdf/cms.js';
 import { sealPdf, type PadesLevel } from '../../pdf/seal.js';
 import { canonicalPixels } from '../../render/canonical.js';
+import { fromPem } from '../../asn1/pem.js';
 
 const USAGE =
   'usage: seal sign IN.pdf --key key.pem --cert cert.pem [--chain chain.pem] --page N --x MM --y MM --image seal.png\n' +
@@ -108,14 +109,6 @@ function usage(message: string): number {
   return 2;
 }
 
-function pemBlocks(pem: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (const m of pem.toString('latin1').matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)) {
-    out.push(Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64'));
-  }
-  return out;
-}
-
 /** A CmsSigner over a local PEM key; the key never leaves this closure and is never printed. */
 export function localSigner(keyPem: Buffer, certPem: Buffer, chainPem?: Buffer): CmsSigner {
   let key: KeyObject;
@@ -124,10 +117,10 @@ export function localSigner(keyPem: Buffer, certPem: Buffer, chainPem?: Buffer):
   } catch {
     throw new AppError(400, 'bad-key', 'The key file is not a readable unencrypted PEM private key.');
   }
-  const leaf = pemBlocks(certPem)[0];
+  const leaf = fromPem(certPem)[0];
   if (!leaf) throw new AppError(400, 'bad-certificate', 'The certificate file holds no PEM certificate.');
   if (!new X509Certificate(leaf).checkPrivateKey(key)) throw new AppError(400, 'key-mismatch', 'The key does not belong to the certificate.');
-  const chain = chainPem ? pemBlocks(chainPem).filter((c) => !c.equals(leaf)) : [];
+  const chain = chainPem ? fromPem(chainPem).filter((c) => !c.equals(leaf)) : [];
   const details = key.asymmetricKeyDetails;
   let keyAlgorithm: CmsSigner['keyAlgorithm'];
   let digest: CmsSigner['digest'];
