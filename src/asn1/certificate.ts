@@ -29,7 +29,23 @@ export interface CertificateFields {
   subjectKeyId?: Buffer;
 }
 
+/**
+ * Certificates already read, by buffer: a CA's or a signer's certificate buffer is read on every
+ * signature it makes. Callers treat the result as immutable (and do not change a certificate buffer
+ * after handing it over).
+ */
+const read = new WeakMap<Uint8Array, CertificateFields>();
+
 export function readCertificate(der: Uint8Array, limits: DecodeLimits = REQUEST_LIMITS): CertificateFields {
+  let fields = read.get(der);
+  if (!fields) {
+    fields = readUncached(der, limits);
+    read.set(der, fields);
+  }
+  return fields;
+}
+
+function readUncached(der: Uint8Array, limits: DecodeLimits): CertificateFields {
   const cert = decodeAs(pkijs.Certificate, der, 'certificate', limits);
   const issuerDer = buf(cert.issuer.valueBeforeDecode);
   const subjectDer = buf(cert.subject.valueBeforeDecode);

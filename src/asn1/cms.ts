@@ -11,7 +11,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { DIGESTS, type DigestName, type SignatureAlgorithm } from '../algorithms/table.js';
 import { readCertificate, type CertificateFields } from './certificate.js';
-import { Asn1Error, buf, decode, derSetOrder, DOCUMENT_OBJECT_LIMITS, encode, verbatim, type DecodeLimits } from './der.js';
+import { Asn1Error, buf, decode, DOCUMENT_OBJECT_LIMITS, encode, ownEncoding, verbatim, type DecodeLimits } from './der.js';
 import { nameFromDer } from './name.js';
 import { OID } from './oids.js';
 import { serialHex } from './values.js';
@@ -29,12 +29,28 @@ export function signatureAlgorithmId(a: SignatureAlgorithm): pkijs.AlgorithmIden
 
 export const attribute = (type: string, ...values: asn1js.BaseBlock[]): pkijs.Attribute => new pkijs.Attribute({ type, values });
 
+/** An attribute that encodes as DER made once (signed attributes must ship exactly as signed). */
+class EncodedAttribute extends pkijs.Attribute {
+  readonly #der: Buffer;
+  constructor(a: pkijs.Attribute, der: Buffer) {
+    super({ type: a.type, values: a.values });
+    this.#der = der;
+  }
+  override toSchema(): asn1js.Sequence {
+    return ownEncoding(this.#der) as asn1js.Sequence;
+  }
+}
+
+
 /**
  * ESS signing-certificate-v2 (RFC 5035) naming the signer's certificate:
  * SigningCertificateV2 { certs { ESSCertIDv2 { hashAlgorithm DEFAULT sha256, certHash, issuerSerial { GeneralNames { [4] issuer }, serial } } } }.
  * `certHash` is the caller's digest of the certificate with `digest`.
  */
 export function signingCertificateV2(signer: CertificateFields, digest: DigestName, certHash: Uint8Array): pkijs.Attribute {
+  const key = `${digest}:${buf(certHash).toString('hex')}`;
+  const hit = essCache.get(signer)?.get(key);
+  if (hit) return hit;
   const issuerSerial = new asn1js.Sequence({
     value: [
       new pkijs.GeneralNames({ names: [new pkijs.GeneralName({ type: 4, value: nameFromDer(signer.issuerDer) })] }).toSchema(),
@@ -49,31 +65,74 @@ export function signingCertificateV2(signer: CertificateFields, digest: DigestNa
       issuerSerial,
     ],
   });
-  return attribute(OID.signingCertificateV2, new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] }));
+  const plain = attribute(OID.signingCertificateV2, new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] }));
+  const attr = new EncodedAttribute(plain, encode(plain)); // the same for every signature by this certificate: encoded once
+  if (!essCache.has(signer)) essCache.set(signer, new Map());
+  essCache.get(signer)!.set(key, attr);
+  return attr;
 }
+const essCache = new WeakMap<CertificateFields, Map<string, pkijs.Attribute>>();
 
 /**
  * The signed attributes in DER order, and the DER of their SET OF: the bytes the signer signs
  * (RFC 5652 5.4). Verifiers such as OpenSSL re-encode them in DER order before checking, so they
- * are put in that order before signing.
+ * are put in that order before signing, and each is encoded once.
  */
 export function signedAttributes(attrs: pkijs.Attribute[]): { attributes: pkijs.Attribute[]; der: Buffer } {
-  const schemas = derSetOrder(attrs.map((a) => a.toSchema()));
-  const attributes = schemas.map((s) => new pkijs.Attribute({ schema: s }));
-  return { attributes, der: encode(new asn1js.Set({ value: schemas })) };
+  const sorted = attrs.map((a) => ({ a, der: encode(a) })).sort((x, y) => Buffer.compare(x.der, y.der));
+  return {
+    attributes: sorted.map((x) => (x.a instanceof EncodedAttribute ? x.a : new EncodedAttribute(x.a, x.der))),
+    der: encode(new asn1js.Set({ value: sorted.map((x) => ownEncoding(x.der)) })),
+  };
+}
+
+/**
+ * A certificate that encodes as exactly the bytes it was received as: parsed once, and never rebuilt
+ * from its fields (pkijs's Certificate would re-parse its TBS on every encoding).
+ */
+class ReceivedCertificate extends pkijs.Certificate {
+  readonly #block: asn1js.BaseBlock;
+  constructor(der: Uint8Array) {
+    super({ schema: decode(der, 'certificate', DOCUMENT_OBJECT_LIMITS) });
+    this.#block = verbatim(der, 'certificate');
+  }
+  override toSchema(): asn1js.Sequence {
+    return this.#block as asn1js.Sequence; // encodes as the received bytes
+  }
 }
 
 const embeddable = new WeakMap<Uint8Array, pkijs.Certificate>();
-/** A certificate to embed: parsed once per buffer, and refused unless it re-encodes to exactly its bytes. */
+/** A certificate to embed, byte for byte; parsed once per buffer (a signer's chain is reused for every seal). */
 export function embeddableCertificate(der: Uint8Array): pkijs.Certificate {
   let c = embeddable.get(der);
   if (!c) {
-    const cert = new pkijs.Certificate({ schema: verbatim(der, 'certificate') });
-    if (!encode(cert).equals(buf(der))) throw new Asn1Error('certificate: does not re-encode to its own bytes');
-    c = cert;
+    c = new ReceivedCertificate(der);
     embeddable.set(der, c);
   }
   return c;
+}
+
+/** IssuerAndSerialNumber that encodes as DER made once (pkijs would re-parse the issuer Name on every encoding). */
+class EncodedIssuerAndSerial extends pkijs.IssuerAndSerialNumber {
+  readonly #der: Buffer;
+  constructor(c: CertificateFields) {
+    super({ issuer: nameFromDer(c.issuerDer), serialNumber: c.serial });
+    this.#der = encode(new asn1js.Sequence({ value: [ownEncoding(c.issuerDer), c.serial] }));
+  }
+  override toSchema(): asn1js.Sequence {
+    return ownEncoding(this.#der) as asn1js.Sequence;
+  }
+}
+
+const signerIds = new WeakMap<CertificateFields, pkijs.IssuerAndSerialNumber>();
+/** IssuerAndSerialNumber of a certificate, with the issuer Name as encoded in it. */
+function issuerAndSerial(c: CertificateFields): pkijs.IssuerAndSerialNumber {
+  let id = signerIds.get(c);
+  if (!id) {
+    id = new EncodedIssuerAndSerial(c);
+    signerIds.set(c, id);
+  }
+  return id;
 }
 
 /**
@@ -108,7 +167,7 @@ export interface SignedDataParts {
 export function encodeSignedData(p: SignedDataParts): Buffer {
   const signerInfo = new pkijs.SignerInfo({
     version: 1,
-    sid: new pkijs.IssuerAndSerialNumber({ issuer: nameFromDer(p.signer.issuerDer), serialNumber: p.signer.serial }),
+    sid: issuerAndSerial(p.signer),
     digestAlgorithm: digestAlgorithmId(p.digest),
     signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: p.signedAttributes }),
     signatureAlgorithm: signatureAlgorithmId(p.signatureAlgorithm),

@@ -88,14 +88,41 @@ export function encode(x: asn1js.BaseBlock | { toSchema(): asn1js.BaseBlock }): 
 }
 
 /**
- * Received DER (a certificate, a Name, a time-stamp token) as a block that encodes to exactly the same
- * bytes, so it is embedded verbatim. Refuses input that is not DER: re-encoding it would change the
- * bytes another party signed.
+ * A block that encodes as bytes received from elsewhere (a certificate, a time-stamp token, a TBS the
+ * vault just signed), written unchanged into whatever contains it: a re-encoding could change the bytes
+ * another party signed, and would cost a parse and an encode per use.
  */
-export function verbatim(der: Bytes, what: string, limits: DecodeLimits = DOCUMENT_OBJECT_LIMITS): asn1js.AsnType {
-  const block = decode(der, what, limits);
-  if (!buf(block.toBER(false)).equals(buf(der))) throw new Asn1Error(`${what}: not DER, cannot be copied unchanged`);
-  return block;
+class ReceivedBlock extends asn1js.BaseBlock {
+  readonly #der: ArrayBuffer;
+  constructor(der: Uint8Array) {
+    super();
+    this.#der = arrayBuffer(der);
+  }
+  override toBER(_sizeOnly?: boolean, writer?: asn1js.ViewWriter): ArrayBuffer {
+    if (writer) {
+      writer.write(this.#der);
+      return new ArrayBuffer(0);
+    }
+    return this.#der.slice(0);
+  }
+}
+
+/** Bytes this process has just encoded (so known to be one element), to embed without another encoding. */
+export const ownEncoding = (der: Bytes): asn1js.BaseBlock => new ReceivedBlock(der);
+
+/** Received bytes, checked to be exactly one element within `limits`, to embed byte for byte. */
+export function verbatim(der: Bytes, what: string, limits: DecodeLimits = DOCUMENT_OBJECT_LIMITS): asn1js.BaseBlock {
+  decode(der, what, limits);
+  return new ReceivedBlock(der);
+}
+
+/** Whether `bytes` is DER of one element: it re-encodes to itself (no long-form short lengths, no indefinite lengths…). */
+export function isDer(bytes: Bytes, limits: DecodeLimits = REQUEST_LIMITS): boolean {
+  try {
+    return buf(decode(bytes, 'element', limits).toBER(false)).equals(buf(bytes));
+  } catch {
+    return false;
+  }
 }
 
 /** DER SET OF order (X.690 11.6): elements sorted by their encodings. Returns them sorted. */

@@ -19,7 +19,7 @@ import { readCertificate, type CertificateFields } from '../asn1/certificate.js'
 import {
   attribute, attributeValues, encodeSignedData, placeholderOfSize, readSignedData, signedAttributes, signingCertificateV2,
 } from '../asn1/cms.js';
-import { buf, leadingElementLength, verbatim } from '../asn1/der.js';
+import { buf, decode, isDer, leadingElementLength, verbatim } from '../asn1/der.js';
 import { OID } from '../asn1/oids.js';
 import { describePublicKey } from '../algorithms/public-key.js';
 import {
@@ -58,6 +58,8 @@ interface SignerProfile {
   algorithm: SignatureAlgorithm;
   /** Upper bound of the signature value in bytes, checked against the certificate's key. */
   maxSignature: number;
+  /** estimateCmsSize's answers by the certificates' lengths and the token size: sizes depend on nothing else. */
+  estimates: Map<string, number>;
 }
 // Reading a certificate costs about a millisecond; a signer's certificate buffer is reused for every seal it makes.
 const profiles = new WeakMap<Buffer, Map<string, SignerProfile>>();
@@ -89,7 +91,7 @@ function signerProfile(signer: CmsSigner): SignerProfile {
     algorithm = info.digests.includes(signer.digest) ? signatureAlgorithmFor(info.scheme, signer.digest) : undefined;
   }
   if (!algorithm) throw misconfigured(`a ${signer.keyAlgorithm} key does not sign with ${signer.digest} here`);
-  const profile = { leaf, algorithm, maxSignature };
+  const profile = { leaf, algorithm, maxSignature, estimates: new Map<string, number>() };
   if (!byKey) profiles.set(leafDer, (byKey = new Map()));
   byKey.set(key, profile);
   return profile;
@@ -97,8 +99,8 @@ function signerProfile(signer: CmsSigner): SignerProfile {
 
 function isDerEcSignature(sig: Buffer): boolean {
   try {
-    const s = verbatim(sig, 'signature');
-    return s instanceof asn1js.Sequence && s.valueBlock.value.length === 2 && s.valueBlock.value.every((v) => v instanceof asn1js.Integer);
+    const s = decode(sig, 'signature');
+    return isDer(sig) && s instanceof asn1js.Sequence && s.valueBlock.value.length === 2 && s.valueBlock.value.every((v) => v instanceof asn1js.Integer);
   } catch {
     return false;
   }
@@ -171,10 +173,15 @@ export async function buildPadesCms(documentDigest: Buffer, signer: CmsSigner, t
  *  the TSA's own signature and serial number), e.g. a trial token's size plus a small margin. */
 export function estimateCmsSize(signer: CmsSigner, timestampTokenSize?: number): number {
   const p = signerProfile(signer);
+  const key = `${signer.certificates.map((c) => c.length).join(',')}/${timestampTokenSize ?? '-'}`;
+  const known = p.estimates.get(key);
+  if (known !== undefined) return known;
   const attrs = padesSignedAttributes(Buffer.alloc(DIGESTS[signer.digest].length), signer, p.leaf);
   // The token's bytes do not change the sizes around it, only its length does.
   const token = timestampTokenSize === undefined ? undefined : placeholderOfSize(timestampTokenSize);
-  return assemble(signer, p, attrs, new Uint8Array(p.maxSignature), token).length;
+  const size = assemble(signer, p, attrs, new Uint8Array(p.maxSignature), token).length;
+  p.estimates.set(key, size);
+  return size;
 }
 
 /** The DER CMS inside a PDF /Contents is followed by zero padding; this is the CMS without it. */
