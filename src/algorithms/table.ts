@@ -36,7 +36,6 @@ export const DIGEST_NAMES: readonly DigestName[] = ['SHA-256', 'SHA-384', 'SHA-5
 export const SHA2_DIGESTS: readonly Sha2Digest[] = ['SHA-256', 'SHA-384', 'SHA-512'];
 export const isSha2Digest = (s: unknown): s is Sha2Digest => SHA2_DIGESTS.includes(s as Sha2Digest);
 
-export const isDigestName = (s: unknown): s is DigestName => DIGEST_NAMES.includes(s as DigestName);
 
 /** The digest an OID names (SHA-1 excluded: it is never a signature digest). */
 export function digestByOid(oid: string): DigestName | undefined {

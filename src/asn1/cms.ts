@@ -10,8 +10,8 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { DIGESTS, type DigestName, type SignatureAlgorithm } from '../algorithms/table.js';
-import { readCertificate, type CertificateFields } from './certificate.js';
-import { Asn1Error, buf, decode, DOCUMENT_OBJECT_LIMITS, encode, ownEncoding, verbatim, type DecodeLimits } from './der.js';
+import type { CertificateFields } from './certificate.js';
+import { Asn1Error, buf, decode, DOCUMENT_OBJECT_LIMITS, encode, ownEncoding, type DecodeLimits } from './der.js';
 import { nameFromDer } from './name.js';
 import { OID } from './oids.js';
 import { serialHex } from './values.js';
@@ -40,7 +40,6 @@ class EncodedAttribute extends pkijs.Attribute {
     return ownEncoding(this.#der) as asn1js.Sequence;
   }
 }
-
 
 /**
  * ESS signing-certificate-v2 (RFC 5035) naming the signer's certificate:
@@ -94,7 +93,7 @@ class ReceivedCertificate extends pkijs.Certificate {
   readonly #block: asn1js.BaseBlock;
   constructor(der: Uint8Array) {
     super({ schema: decode(der, 'certificate', DOCUMENT_OBJECT_LIMITS) });
-    this.#block = verbatim(der, 'certificate');
+    this.#block = ownEncoding(der); // just decoded: one element
   }
   override toSchema(): asn1js.Sequence {
     return this.#block as asn1js.Sequence; // encodes as the received bytes
@@ -262,17 +261,4 @@ export function findSigner<T extends SignerCandidate>(sid: pkijs.SignerInfo['sid
     return certificates.find((c) => c.subjectKeyId?.equals(ski));
   }
   return undefined;
-}
-
-/** Certificates as CertificateFields, skipping any that cannot be read (they cannot help a path). */
-export function readableCertificates(ders: Uint8Array[], read: (der: Uint8Array) => CertificateFields = readCertificate): CertificateFields[] {
-  const out: CertificateFields[] = [];
-  for (const d of ders) {
-    try {
-      out.push(read(d));
-    } catch {
-      /* an unreadable extra certificate is ignored */
-    }
-  }
-  return out;
 }

@@ -1,8 +1,8 @@
 /**
  * The one ASN.1 codec of the service is asn1js + pkijs (DESIGN.md "One ASN.1 layer"). This file holds
  * the few things around them that every caller needs the same way: bounded decoding of untrusted
- * bytes with one error type, encoding to a Buffer, embedding received DER so it is copied byte for
- * byte, and DER's SET OF order.
+ * bytes with one error type, encoding to a Buffer, and embedding received DER so it is copied byte
+ * for byte.
  */
 import * as asn1js from 'asn1js';
 
@@ -123,12 +123,4 @@ export function isDer(bytes: Bytes, limits: DecodeLimits = REQUEST_LIMITS): bool
   } catch {
     return false;
   }
-}
-
-/** DER SET OF order (X.690 11.6): elements sorted by their encodings. Returns them sorted. */
-export function derSetOrder<T extends asn1js.BaseBlock>(items: T[]): T[] {
-  return items
-    .map((b) => ({ b, der: encode(b) }))
-    .sort((x, y) => Buffer.compare(x.der, y.der))
-    .map((x) => x.b);
 }

@@ -2,9 +2,9 @@ import * as asn1js from 'asn1js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  Asn1Error, decode, derSetOrder, DOCUMENT_OBJECT_LIMITS, encode, leadingElementLength, REQUEST_LIMITS, verbatim,
+  Asn1Error, decode, DOCUMENT_OBJECT_LIMITS, encode, leadingElementLength, REQUEST_LIMITS, verbatim,
 } from '../../src/asn1/der.js';
-import { placeholderOfSize } from '../../src/asn1/cms.js';
+import { attribute, placeholderOfSize, signedAttributes } from '../../src/asn1/cms.js';
 import { fromPem, toPem } from '../../src/asn1/pem.js';
 
 const seqOf = (...inner: Buffer[]) => {
@@ -67,9 +67,13 @@ describe('bounded decoding of untrusted bytes (src/asn1/der.ts)', () => {
     expect(() => verbatim(Buffer.from('3007020107020201000000', 'hex'), 'x')).toThrow(/after the end/);
   });
 
-  it('SET OF in DER order: sorted by encoding', () => {
-    const blocks = ['040102', '020105', '040101'].map((h) => decode(Buffer.from(h, 'hex'), 'x'));
-    expect(derSetOrder(blocks).map((b) => encode(b).toString('hex'))).toEqual(['020105', '040101', '040102']);
+  it('signed attributes are put in DER SET OF order (sorted by encoding) before they are signed, and shipped so', () => {
+    const attrs = ['040102', '020105', '040101'].map((h, i) => attribute(`1.2.3.${3 - i}`, decode(Buffer.from(h, 'hex'), 'x')));
+    const { attributes, der } = signedAttributes(attrs);
+    const parsed = decode(der, 'SET') as asn1js.Set;
+    const order = parsed.valueBlock.value.map((b) => encode(b).toString('hex'));
+    expect([...order].sort()).toEqual(order);
+    expect(attributes.map((a) => encode(a).toString('hex'))).toEqual(order);
   });
 
   it('a placeholder has the size asked for (one more only where no element has it), across the length-octet boundaries', () => {
