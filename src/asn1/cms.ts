@@ -174,12 +174,12 @@ export function encodeSignedData(p: SignedDataParts): Buffer {
     ...(p.unsignedAttributes?.length ? { unsignedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 1, attributes: p.unsignedAttributes }) } : {}),
   });
   const certificates = [...p.certificates].sort((a, b) => Buffer.compare(buf(a), buf(b))).map(embeddableCertificate);
+  const encapContentInfo = new pkijs.EncapsulatedContentInfo({ eContentType: p.eContentType });
+  // Set after construction: pkijs's constructor would turn it into a constructed OCTET STRING (BER), and DER is primitive.
+  if (p.eContent) encapContentInfo.eContent = new asn1js.OctetString({ valueHex: p.eContent });
   const signedData = new pkijs.SignedData({
     digestAlgorithms: [digestAlgorithmId(p.digest)],
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({
-      eContentType: p.eContentType,
-      ...(p.eContent ? { eContent: new asn1js.OctetString({ valueHex: p.eContent }) } : {}),
-    }),
+    encapContentInfo,
     ...(certificates.length ? { certificates } : {}),
     signerInfos: [signerInfo],
   });
