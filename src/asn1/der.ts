@@ -115,12 +115,3 @@ export function verbatim(der: Bytes, what: string, limits: DecodeLimits = DOCUME
   decode(der, what, limits);
   return new ReceivedBlock(der);
 }
-
-/** Whether `bytes` is DER of one element: it re-encodes to itself (no long-form short lengths, no indefinite lengths…). */
-export function isDer(bytes: Bytes, limits: DecodeLimits = REQUEST_LIMITS): boolean {
-  try {
-    return buf(decode(bytes, 'element', limits).toBER(false)).equals(buf(bytes));
-  } catch {
-    return false;
-  }
-}

@@ -19,7 +19,7 @@ import { readCertificate, type CertificateFields } from '../asn1/certificate.js'
 import {
   attribute, attributeValues, encodeSignedData, placeholderOfSize, readSignedData, signedAttributes, signingCertificateV2,
 } from '../asn1/cms.js';
-import { buf, decode, isDer, leadingElementLength, verbatim } from '../asn1/der.js';
+import { buf, decode, leadingElementLength, verbatim } from '../asn1/der.js';
 import { OID } from '../asn1/oids.js';
 import { describePublicKey } from '../algorithms/public-key.js';
 import {
@@ -100,7 +100,7 @@ function signerProfile(signer: CmsSigner): SignerProfile {
 function isDerEcSignature(sig: Buffer): boolean {
   try {
     const s = decode(sig, 'signature');
-    return isDer(sig) && s instanceof asn1js.Sequence && s.valueBlock.value.length === 2 && s.valueBlock.value.every((v) => v instanceof asn1js.Integer);
+    return s instanceof asn1js.Sequence && s.valueBlock.value.length === 2 && s.valueBlock.value.every((v) => v instanceof asn1js.Integer);
   } catch {
     return false;
   }

@@ -4,6 +4,7 @@
  * returned. (PKI.js keeps received bytes of signed parts; this pins that our layer does too.)
  */
 import { createHash } from 'node:crypto';
+import * as asn1js from 'asn1js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCertificate } from '../../src/asn1/certificate.js';
 import { readSignedData } from '../../src/asn1/cms.js';
@@ -16,6 +17,23 @@ import { caFixture, imageHash, UNIT, type CaFixture } from '../ca/support.js';
 import { storageAdapters } from '../helpers/storage.js';
 
 const pglite = storageAdapters().find((a) => a.name === 'pglite')!;
+
+/** The DER rules BER relaxes: definite, minimal lengths; primitive strings; DEFAULT-free booleans are not checked here. */
+function derViolations(bytes: Uint8Array): string[] {
+  const r = asn1js.fromBER(bytes, { parseEmbedded: false });
+  if (r.offset !== bytes.length || r.result.error) return ['not one element'];
+  const out: string[] = [];
+  const walk = (b: asn1js.BaseBlock, path: string) => {
+    if (b.lenBlock.isIndefiniteForm) out.push(`${path}: indefinite length`);
+    if (b.lenBlock.longFormUsed && b.lenBlock.length < 128) out.push(`${path}: long form for a short length`);
+    const universalString = b.idBlock.tagClass === 1 && [3, 4, 12, 19, 22, 23, 24].includes(b.idBlock.tagNumber);
+    if (universalString && b.idBlock.isConstructed) out.push(`${path}: constructed string`);
+    const kids = (b.valueBlock as { value?: unknown }).value;
+    if (b.idBlock.isConstructed && Array.isArray(kids)) kids.forEach((k, i) => walk(k as asn1js.BaseBlock, `${path}/${i}`));
+  };
+  walk(r.result, '');
+  return out;
+}
 
 describe('embedded certificates and tokens are the issued bytes', () => {
   let db: Db;
@@ -51,6 +69,9 @@ describe('embedded certificates and tokens are the issued bytes', () => {
     const inToken = readSignedData(token).certificates;
     expect(inToken.some((c) => c.equals(f.ca.tsaCertificate))).toBe(true);
     expect(inToken.some((c) => c.equals(f.ca.issuingCertificate))).toBe(true);
+    // everything is DER (the token's TSTInfo in a primitive OCTET STRING, no BER from pkijs's defaults)
+    for (const der of [cms, token, ...carried]) expect(derViolations(der)).toEqual([]);
+    expect(derViolations(Buffer.from('3080020107' + '0000', 'hex'))).toEqual([': indefinite length']); // the check itself works
     // the size estimate is an upper bound, and a tight one
     const estimate = estimateCmsSize(signer, returned!.length);
     expect(estimate).toBeGreaterThanOrEqual(cms.length);
@@ -63,6 +84,7 @@ describe('embedded certificates and tokens are the issued bytes', () => {
 
   it('an OCSP response carries the responder certificate as issued; a CRL names the issuer as encoded in its certificate', async () => {
     const data = await f.ca.revocationDataFor(issued);
+    for (const der of [data.ocsp!, data.crl!, issued, ...chain]) expect(derViolations(der)).toEqual([]);
     const ocsp = readOcspResponse(data.ocsp!);
     expect(ocsp.status).toBe(0);
     expect(ocsp.certificates).toHaveLength(1);
