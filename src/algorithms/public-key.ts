@@ -15,8 +15,22 @@ export type PublicKeyDescription =
   | { kind: 'rsa'; modulusBits: number }
   | { kind: 'other'; algorithmOid: string };
 
+// Keys recur (a CA's key checks every certificate it issued): remember the last few descriptions.
+const described = new Map<string, PublicKeyDescription>();
+
 /** Throws Asn1Error when `spki` is not a SubjectPublicKeyInfo. */
 export function describePublicKey(spki: Uint8Array): PublicKeyDescription {
+  const key = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength).toString('latin1');
+  let d = described.get(key);
+  if (!d) {
+    d = describeUncached(spki);
+    if (described.size >= 256) described.delete(described.keys().next().value!);
+    described.set(key, d);
+  }
+  return d;
+}
+
+function describeUncached(spki: Uint8Array): PublicKeyDescription {
   const info = decodeAs(pkijs.PublicKeyInfo, spki, 'SubjectPublicKeyInfo');
   const oid = info.algorithm.algorithmId;
   const bits = buf(info.subjectPublicKey.valueBlock.valueHexView);

@@ -11,10 +11,10 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { DIGESTS, type DigestName, type SignatureAlgorithm } from '../algorithms/table.js';
 import type { CertificateFields } from './certificate.js';
-import { Asn1Error, buf, decode, DOCUMENT_OBJECT_LIMITS, encode, ownEncoding, type DecodeLimits } from './der.js';
+import { Asn1Error, buf, decode, DOCUMENT_OBJECT_LIMITS, encode, ownEncoding, partBytes, type DecodeLimits } from './der.js';
 import { nameFromDer } from './name.js';
 import { OID } from './oids.js';
-import { serialHex } from './values.js';
+import { serialHex, smallInteger } from './values.js';
 
 // ---- building ---------------------------------------------------------------------------------
 
@@ -183,39 +183,76 @@ export function encodeSignedData(p: SignedDataParts): Buffer {
     ...(certificates.length ? { certificates } : {}),
     signerInfos: [signerInfo],
   });
-  return encode(new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) }));
+  const der = encode(new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) }));
+  made.set(der, { type: p.eContentType, ...(p.eContent ? { content: buf(p.eContent) } : {}) });
+  return der;
 }
+
+/** What SignedData this process encoded encapsulates, by output buffer (a TSA token made in process is checked at no parsing cost). */
+const made = new WeakMap<Uint8Array, { type: string; content?: Buffer }>();
 
 // ---- reading ----------------------------------------------------------------------------------
 
 export interface ReadSignedData {
-  signedData: pkijs.SignedData;
-  /** Plain X.509 certificates of the certificates field, each exactly as received. */
+  version: number;
+  digestAlgorithms: pkijs.AlgorithmIdentifier[];
+  encapContentInfo: pkijs.EncapsulatedContentInfo;
+  /** Plain X.509 certificates of the certificates field, each exactly as received (parsed by whoever needs them). */
   certificates: Buffer[];
+  signerInfos: pkijs.SignerInfo[];
 }
 
-/** Reads a ContentInfo holding SignedData (DER or BER), within `limits`. Throws Asn1Error. */
+const isContext = (b: asn1js.BaseBlock | undefined, n: number): b is asn1js.Constructed =>
+  b instanceof asn1js.Constructed && b.idBlock.tagClass === 3 && b.idBlock.tagNumber === n;
+
+/**
+ * Reads a ContentInfo holding SignedData (DER or BER), within `limits`. Throws Asn1Error.
+ *
+ *   ContentInfo ::= SEQUENCE { contentType, content [0] EXPLICIT SignedData }
+ *   SignedData  ::= SEQUENCE { version, digestAlgorithms SET, encapContentInfo,
+ *                              certificates [0] IMPLICIT OPTIONAL, crls [1] IMPLICIT OPTIONAL, signerInfos SET }
+ *
+ * The two outer SEQUENCEs are walked here and their parts handed to pkijs (EncapsulatedContentInfo,
+ * SignerInfo, AlgorithmIdentifier). The certificates are left as bytes: pkijs's SignedData would match
+ * each against the whole certificate schema on every read, and readers parse (and cache) them anyway.
+ */
 export function readSignedData(bytes: Uint8Array, limits: DecodeLimits = DOCUMENT_OBJECT_LIMITS): ReadSignedData {
   const top = decode(bytes, 'CMS', limits);
-  let signedData: pkijs.SignedData;
-  let content: asn1js.BaseBlock;
   try {
-    const ci = new pkijs.ContentInfo({ schema: top });
-    if (ci.contentType !== OID.signedData) throw new Asn1Error('CMS: not SignedData');
-    content = ci.content as asn1js.BaseBlock;
-    signedData = new pkijs.SignedData({ schema: content });
+    const ci = top instanceof asn1js.Sequence ? top.valueBlock.value : [];
+    if (!(ci[0] instanceof asn1js.ObjectIdentifier) || ci[0].getValue() !== OID.signedData) throw new Asn1Error('CMS: not SignedData');
+    const wrapper = ci[1];
+    if (ci.length !== 2 || !isContext(wrapper, 0) || !(wrapper.valueBlock.value[0] instanceof asn1js.Sequence)) throw new Asn1Error('CMS: no SignedData content');
+    const f = wrapper.valueBlock.value[0].valueBlock.value;
+    let i = 0;
+    const version = f[i++];
+    if (!(version instanceof asn1js.Integer)) throw new Asn1Error('SignedData: no version');
+    const algs = f[i++];
+    if (!(algs instanceof asn1js.Set)) throw new Asn1Error('SignedData: no digestAlgorithms');
+    const digestAlgorithms = algs.valueBlock.value.map((a) => new pkijs.AlgorithmIdentifier({ schema: a }));
+    const encapContentInfo = new pkijs.EncapsulatedContentInfo({ schema: f[i++] });
+    let certificates: Buffer[] = [];
+    if (isContext(f[i], 0)) {
+      // each certificate's bytes with its subtree: reading one (readCertificate) reuses what was just decoded
+      certificates = (f[i++] as asn1js.Constructed).valueBlock.value.filter((b) => b instanceof asn1js.Sequence).map((b) => partBytes(b));
+    }
+    if (isContext(f[i], 1)) i++; // crls: revocation data comes from the DSS
+    const infos = f[i++];
+    if (!(infos instanceof asn1js.Set) || i !== f.length) throw new Asn1Error('SignedData: no signerInfos, or fields after them');
+    const signerInfos = infos.valueBlock.value.map((b) => new pkijs.SignerInfo({ schema: b }));
+    return { version: smallInteger(version) ?? -1, digestAlgorithms, encapContentInfo, certificates, signerInfos };
   } catch (e) {
     if (e instanceof Asn1Error) throw e;
     throw new Asn1Error(`CMS: ${(e as Error).message}`);
   }
-  // The certificate bytes as received, from the parsed tree (pkijs keeps only their TBS).
-  const fields = content instanceof asn1js.Sequence ? content.valueBlock.value : [];
-  const certSet = fields.find((b) => b.idBlock.tagClass === 3 && b.idBlock.tagNumber === 0 && b.idBlock.isConstructed);
-  const certificates =
-    certSet instanceof asn1js.Constructed
-      ? certSet.valueBlock.value.filter((b) => b instanceof asn1js.Sequence).map((b) => Buffer.from(b.valueBeforeDecodeView))
-      : [];
-  return { signedData, certificates };
+}
+
+/** The encapsulated content type and content (e.g. a token's TSTInfo) of a SignedData, without reading the rest when this process made it. */
+export function encapsulatedContentOf(bytes: Uint8Array, limits: DecodeLimits = DOCUMENT_OBJECT_LIMITS): { type: string; content?: Buffer } {
+  const known = made.get(bytes);
+  if (known) return known;
+  const encap = readSignedData(bytes, limits).encapContentInfo;
+  return { type: encap.eContentType, ...(encap.eContent ? { content: buf(encap.eContent.getValue()) } : {}) };
 }
 
 /** The values of the attributes of one type (there should be one such attribute). */

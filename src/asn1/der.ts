@@ -54,10 +54,26 @@ function fromBer(bytes: Bytes, limits: DecodeLimits, what: string): asn1js.FromB
 export function decode(bytes: Bytes, what: string, limits: DecodeLimits = REQUEST_LIMITS, whole = true): asn1js.AsnType {
   if (bytes.length === 0) throw new Asn1Error(`${what}: empty`);
   if (bytes.length > limits.maxBytes) throw new Asn1Error(`${what}: larger than ${limits.maxBytes} bytes`);
+  const known = parsedParts.get(bytes);
+  if (known) return known;
   const r = fromBer(bytes, limits, what);
   if (r.offset === -1 || r.result.error) throw new Asn1Error(`${what}: ${r.result.error || 'not BER'}`);
   if (whole && r.offset !== bytes.length) throw new Asn1Error(`${what}: ${bytes.length - r.offset} bytes after the end`);
   return r.result;
+}
+
+/**
+ * Parts of a tree already decoded (a time-stamp token inside a CMS), by the byte buffer handed out for
+ * them: decoding those bytes again returns the subtree instead of parsing it twice. asn1js parses at a
+ * few microseconds a node, and a token with its certificates has hundreds.
+ */
+const parsedParts = new WeakMap<Uint8Array, asn1js.AsnType>();
+
+/** The bytes of a block of a decoded tree, as a buffer that decodes to that block at no cost. */
+export function partBytes(block: asn1js.AsnType): Buffer {
+  const bytes = Buffer.from(block.valueBeforeDecodeView);
+  parsedParts.set(bytes, block);
+  return bytes;
 }
 
 /** A pkijs object from bytes, every failure (schema mismatch included) as an Asn1Error. */
@@ -70,21 +86,29 @@ export function decodeAs<T>(Type: { new (params: { schema: unknown }): T }, byte
   }
 }
 
-/** Length of the element at the start of `bytes` (DER or BER), or undefined when there is none. */
-export function leadingElementLength(bytes: Bytes, limits: DecodeLimits = DOCUMENT_OBJECT_LIMITS): number | undefined {
+/**
+ * The element at the start of `bytes` (DER or BER), e.g. a CMS in front of the zero padding of a PDF
+ * /Contents, as bytes that decode again at no cost; undefined when there is none.
+ */
+export function leadingElement(bytes: Bytes, limits: DecodeLimits = DOCUMENT_OBJECT_LIMITS): Buffer | undefined {
   if (bytes.length === 0 || bytes.length > limits.maxBytes) return undefined;
   try {
     const r = fromBer(bytes, limits, 'element');
-    return r.offset > 0 && !r.result.error ? r.offset : undefined;
+    return r.offset > 0 && !r.result.error ? partBytes(r.result) : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** Buffers `encode` returned: known to be one well-formed element, so embedding them needs no check. */
+const encodedHere = new WeakSet<Uint8Array>();
+
 /** DER of an asn1js block or a pkijs object. */
 export function encode(x: asn1js.BaseBlock | { toSchema(): asn1js.BaseBlock }): Buffer {
   const block = x instanceof asn1js.BaseBlock ? x : x.toSchema();
-  return Buffer.from(block.toBER(false));
+  const der = Buffer.from(block.toBER(false));
+  encodedHere.add(der);
+  return der;
 }
 
 /**
@@ -112,6 +136,6 @@ export const ownEncoding = (der: Bytes): asn1js.BaseBlock => new ReceivedBlock(d
 
 /** Received bytes, checked to be exactly one element within `limits`, to embed byte for byte. */
 export function verbatim(der: Bytes, what: string, limits: DecodeLimits = DOCUMENT_OBJECT_LIMITS): asn1js.BaseBlock {
-  decode(der, what, limits);
+  if (!encodedHere.has(der)) decode(der, what, limits); // e.g. a token from our own TSA in this process needs no second look
   return new ReceivedBlock(der);
 }

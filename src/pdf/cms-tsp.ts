@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { readSignedData } from '../asn1/cms.js';
+import { encapsulatedContentOf } from '../asn1/cms.js';
 import { Asn1Error, buf, decode, decodeAs, DOCUMENT_OBJECT_LIMITS, encode } from '../asn1/der.js';
 import { OID } from '../asn1/oids.js';
 import { bitIsSet, unsignedInteger } from '../asn1/values.js';
@@ -87,9 +87,9 @@ export function parseTimestampToken(token: Uint8Array): TimestampTokenInfo {
   let tstInfo: Buffer;
   let info: pkijs.TSTInfo;
   try {
-    const encap = readSignedData(token).signedData.encapContentInfo;
-    if (encap.eContentType !== OID.tstInfo || !encap.eContent) throw malformed('eContent is not TSTInfo');
-    tstInfo = buf(encap.eContent.getValue());
+    const encap = encapsulatedContentOf(token);
+    if (encap.type !== OID.tstInfo || !encap.content) throw malformed('eContent is not TSTInfo');
+    tstInfo = encap.content;
     info = decodeAs(pkijs.TSTInfo, tstInfo, 'TSTInfo');
   } catch (e) {
     if (e instanceof AppError) throw e;

@@ -19,7 +19,7 @@ import { readCertificate, type CertificateFields } from '../asn1/certificate.js'
 import {
   attribute, attributeValues, encodeSignedData, placeholderOfSize, readSignedData, signedAttributes, signingCertificateV2,
 } from '../asn1/cms.js';
-import { buf, decode, leadingElementLength, verbatim } from '../asn1/der.js';
+import { buf, decode, leadingElement, partBytes, verbatim } from '../asn1/der.js';
 import { OID } from '../asn1/oids.js';
 import { describePublicKey } from '../algorithms/public-key.js';
 import {
@@ -185,15 +185,15 @@ export function estimateCmsSize(signer: CmsSigner, timestampTokenSize?: number):
 }
 
 /** The DER CMS inside a PDF /Contents is followed by zero padding; this is the CMS without it. */
-export function trimCmsPadding(contents: Uint8Array): Uint8Array {
-  const n = leadingElementLength(contents);
-  if (n === undefined) throw new AppError(422, 'cms-malformed', 'CMS: /Contents does not start with an ASN.1 element');
-  return contents.subarray(0, n);
+export function trimCmsPadding(contents: Uint8Array): Buffer {
+  const cms = leadingElement(contents);
+  if (!cms) throw new AppError(422, 'cms-malformed', 'CMS: /Contents does not start with an ASN.1 element');
+  return cms;
 }
 
 function firstSignerInfo(cms: Uint8Array) {
   try {
-    const si = readSignedData(cms).signedData.signerInfos[0];
+    const si = readSignedData(cms).signerInfos[0];
     if (!si) throw new Error('no SignerInfo');
     return si;
   } catch (e) {
@@ -209,5 +209,5 @@ export function signatureValueOf(cms: Uint8Array): Uint8Array {
 /** The signature-time-stamp token (ContentInfo, as received) in the first SignerInfo's unsigned attributes, if any. */
 export function signatureTimestampTokenOf(cms: Uint8Array): Uint8Array | undefined {
   const token = attributeValues(firstSignerInfo(cms).unsignedAttrs, OID.signatureTimeStampToken)[0]?.[0];
-  return token ? Buffer.from(token.valueBeforeDecodeView) : undefined;
+  return token ? partBytes(token) : undefined;
 }

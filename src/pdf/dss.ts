@@ -26,7 +26,7 @@ export function signatureContents(pdf: PdfFile): Buffer[] {
     if (c instanceof PDFHexString || c instanceof PDFString) {
       const bytes = Buffer.from(c.asBytes());
       try {
-        out.push(Buffer.from(trimCmsPadding(bytes)));
+        out.push(trimCmsPadding(bytes)); // decoded once: reading it below reuses the tree
       } catch {
         out.push(bytes); // not ASN.1 at all: kept whole; reading it below finds nothing
       }

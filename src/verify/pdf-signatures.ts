@@ -3,7 +3,7 @@
  * unsigned gap is exactly the signature dictionary's /Contents hex string (with its < >), and the
  * range ends where the revision that added the signature ends.
  */
-import { leadingElementLength } from '../asn1/der.js';
+import { leadingElement } from '../asn1/der.js';
 import { PDFArray, PDFDict, PDFHexString, PDFNumber, PDFObject, PDFRef } from 'pdf-lib';
 import type { PdfFile } from '../pdf/reader.js';
 import { dictValueSpan, LexError } from './pdf-lexer.js';
@@ -152,8 +152,7 @@ export function checkByteRange(pdf: PdfFile, s: FoundSignature): ByteRangeResult
 /** The ASN.1 element (DER, or BER as some signers write it, e.g. NSS via pdfsig) at the start of `raw`, or undefined. */
 function derPrefix(raw: Buffer): Buffer | undefined {
   if (raw.length < 2 || raw[0] !== 0x30) return undefined;
-  const n = leadingElementLength(raw);
-  return n ? raw.subarray(0, n) : undefined;
+  return leadingElement(raw); // decoded once here; reading the CMS later reuses the tree
 }
 
 export { dictOf };

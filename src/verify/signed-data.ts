@@ -7,7 +7,7 @@
 import * as asn1js from 'asn1js';
 import type * as pkijs from 'pkijs';
 import { attributeValues, findSigner, firstEssCertId, readSignedData } from '../asn1/cms.js';
-import { Asn1Error, buf } from '../asn1/der.js';
+import { Asn1Error, buf, partBytes } from '../asn1/der.js';
 import { OID } from '../asn1/oids.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
 import { digest, hashFromOid, verifySignatureValue, type AlgorithmId, type HashName } from './signature-algorithms.js';
@@ -62,7 +62,8 @@ export function parseSignedData(der: Uint8Array): ParsedSignedData {
 }
 
 function parse(der: Uint8Array): ParsedSignedData {
-  const { signedData: sd, certificates: certDers } = readSignedData(der);
+  const sd = readSignedData(der);
+  const certDers = sd.certificates;
   const certificates: ParsedCertificate[] = [];
   for (const c of certDers) {
     try { certificates.push(parseCertificate(c)); } catch { /* an unparsable extra certificate is ignored */ }
@@ -86,7 +87,7 @@ function parse(der: Uint8Array): ParsedSignedData {
   const dh = hashFromOid(digestAlgorithmOid);
   if (dh) parsed.digestAlgorithm = dh;
   const token = attributeValues(si.unsignedAttrs, OID.signatureTimeStampToken)[0]?.[0];
-  if (token) parsed.signatureTimestampToken = Buffer.from(token.valueBeforeDecodeView);
+  if (token) parsed.signatureTimestampToken = partBytes(token); // decoded with the CMS: not parsed again
   const st = attributeValues(si.signedAttrs, OID.signingTime)[0]?.[0];
   if (st instanceof asn1js.UTCTime || st instanceof asn1js.GeneralizedTime) {
     try { parsed.claimedSigningTime = st.toDate(); } catch { /* ignore a bad claim */ }

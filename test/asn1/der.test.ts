@@ -2,7 +2,7 @@ import * as asn1js from 'asn1js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  Asn1Error, decode, DOCUMENT_OBJECT_LIMITS, encode, leadingElementLength, REQUEST_LIMITS, verbatim,
+  Asn1Error, decode, DOCUMENT_OBJECT_LIMITS, encode, leadingElement, REQUEST_LIMITS, verbatim,
 } from '../../src/asn1/der.js';
 import { attribute, placeholderOfSize, signedAttributes } from '../../src/asn1/cms.js';
 import { fromPem, toPem } from '../../src/asn1/pem.js';
@@ -51,11 +51,14 @@ describe('bounded decoding of untrusted bytes (src/asn1/der.ts)', () => {
 
   it('finds the element in front of /Contents zero padding, DER or BER (indefinite length)', () => {
     const der = encode(new asn1js.Sequence({ value: [new asn1js.Integer({ value: 7 }), new asn1js.OctetString({ valueHex: Buffer.alloc(300, 1) })] }));
-    expect(leadingElementLength(Buffer.concat([der, Buffer.alloc(1000)]))).toBe(der.length);
+    expect(leadingElement(Buffer.concat([der, Buffer.alloc(1000)]))).toEqual(der);
     const ber = Buffer.from('3080020107' + '0000', 'hex');
-    expect(leadingElementLength(Buffer.concat([ber, Buffer.alloc(10)]))).toBe(ber.length);
-    expect(leadingElementLength(Buffer.from('3005020107', 'hex'))).toBeUndefined(); // runs past the end
-    expect(leadingElementLength(Buffer.alloc(0))).toBeUndefined();
+    expect(leadingElement(Buffer.concat([ber, Buffer.alloc(10)]))).toEqual(ber);
+    expect(leadingElement(Buffer.from('3005020107', 'hex'))).toBeUndefined(); // runs past the end
+    expect(leadingElement(Buffer.alloc(0))).toBeUndefined();
+    // what it found decodes again without a second parse (the same tree)
+    const found = leadingElement(Buffer.concat([der, Buffer.alloc(5)]))!;
+    expect(decode(found, 'again', DOCUMENT_OBJECT_LIMITS)).toBe(decode(found, 'again', DOCUMENT_OBJECT_LIMITS));
   });
 
   it('verbatim(): received bytes are embedded unchanged, whatever length forms they use', () => {
