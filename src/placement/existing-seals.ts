@@ -6,25 +6,10 @@
 import { PDFDict, PDFName } from 'pdf-lib';
 import { MM_TO_PT } from '../pdf/appearance.js';
 import type { PdfFile } from '../pdf/reader.js';
-import { pageView, type PageView } from '../pdf/signature-field.js';
+import { pageView, viewBoxOf } from '../pdf/signature-field.js';
 import type { BoxMm } from './signature-block.js';
 
 const HIDDEN = 2;
-
-/** User space → the reader's view (the inverse of placeSeal's mapping), in points. */
-function toView(view: PageView, x: number, y: number): [number, number] {
-  const [cx0, cy0, cx1, cy1] = view.crop;
-  const u = x - cx0;
-  const v = y - cy0;
-  const cw = cx1 - cx0;
-  const ch = cy1 - cy0;
-  switch (view.rotation) {
-    case 0: return [u, v];
-    case 90: return [v, cw - u];
-    case 180: return [cw - u, ch - v];
-    case 270: return [ch - v, u];
-  }
-}
 
 function isSignatureWidget(pdf: PdfFile, annot: PDFDict): boolean {
   let d: PDFDict | undefined = annot;
@@ -52,12 +37,8 @@ export function existingSealBoxes(pdf: PdfFile, pageNumber: number): BoxMm[] {
     if (!rect || rect.length !== 4 || rect.some((n) => n === undefined || !Number.isFinite(n))) continue;
     const [x0, y0, x1, y1] = rect as number[] as [number, number, number, number];
     if (Math.abs(x1 - x0) < 1e-3 || Math.abs(y1 - y0) < 1e-3) continue; // invisible (document time-stamps)
-    const p = toView(view, x0, y0);
-    const q = toView(view, x1, y1);
-    out.push({
-      x0: Math.min(p[0], q[0]) / MM_TO_PT, y0: Math.min(p[1], q[1]) / MM_TO_PT,
-      x1: Math.max(p[0], q[0]) / MM_TO_PT, y1: Math.max(p[1], q[1]) / MM_TO_PT,
-    });
+    const [vx0, vy0, vx1, vy1] = viewBoxOf(view, [x0, y0, x1, y1]);
+    out.push({ x0: vx0 / MM_TO_PT, y0: vy0 / MM_TO_PT, x1: vx1 / MM_TO_PT, y1: vy1 / MM_TO_PT });
   }
   return out;
 }
