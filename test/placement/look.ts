@@ -139,14 +139,21 @@ export async function redSeals(png: string, minPixels = 30): Promise<{ seals: Se
       }
     }
   }
-  // Pieces inside one seal's ring overlap its box: merge until nothing overlaps.
+  // Pieces inside one seal's ring overlap its box: merge until nothing overlaps. A line of black text across
+  // a seal cuts its ring into an upper and a lower arc (red × black is black): pieces in the same column
+  // (x ranges overlapping by most of the narrower one) less than 12 mm apart vertically are one seal too.
+  // Seals side by side share no column, so they stay apart however close they are.
+  const gapPx = 12 * PX_PER_MM;
   let groups = boxes.map((b) => ({ ...b }));
   for (let merged = true; merged; ) {
     merged = false;
     outer: for (let i = 0; i < groups.length; i++) for (let j = i + 1; j < groups.length; j++) {
       const a = groups[i]!;
       const c = groups[j]!;
-      if (a.x0 <= c.x1 && c.x0 <= a.x1 && a.y0 <= c.y1 && c.y0 <= a.y1) {
+      const xOverlap = Math.min(a.x1, c.x1) - Math.max(a.x0, c.x0);
+      const overlapping = xOverlap >= 0 && a.y0 <= c.y1 && c.y0 <= a.y1;
+      const sameColumn = xOverlap > 0.6 * Math.min(a.x1 - a.x0, c.x1 - c.x0) && Math.max(a.y0, c.y0) - Math.min(a.y1, c.y1) < gapPx;
+      if (overlapping || sameColumn) {
         groups[i] = { x0: Math.min(a.x0, c.x0), y0: Math.min(a.y0, c.y0), x1: Math.max(a.x1, c.x1), y1: Math.max(a.y1, c.y1), n: a.n + c.n };
         groups.splice(j, 1);
         merged = true;
