@@ -159,6 +159,10 @@ export function addSignatureFieldWithWidgets(
     const widget = PDFDict.withContext(ctx);
     fillWidget(widget, w);
     widget.set(PDFName.of('Parent'), fieldRef);
+    // The signature again on each widget: poppler up to 22.x takes a widget kid that has a /Parent for a field
+    // of its own and reads /V from it without inheriting, so without this pdfsig would list every slice as an
+    // unsigned field. Later poppler, pdf.js and the verifier here take the kids as the field's widgets.
+    widget.set(PDFName.of('V'), args.sigRef);
     u.set(ref, widget);
     kids.push(ref);
     appendToPageAnnots(u, w.page, ref);

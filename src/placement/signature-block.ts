@@ -65,7 +65,7 @@ interface Candidate {
   date?: Found;
 }
 
-/** Dates standing alone on the lines below `name`, within three and a half lines, that overlap it sideways. */
+/** The nearest date standing alone on the lines below `name` (within three and a half lines), directly under it. */
 function dateBelow(lines: TextLine[], name: Found): Found | undefined {
   const em = name.line.size;
   let best: Found | undefined;
@@ -74,8 +74,10 @@ function dateBelow(lines: TextLine[], name: Found): Found | undefined {
     if (drop <= 0.5 * em || drop > 3.6 * em) continue;
     for (const d of [...findPattern(line, DIGIT_DATE), ...findPattern(line, CHINESE_DATE)]) {
       if (!standsAlone(d)) continue;
-      const overlap = Math.min(d.x1, name.x1) - Math.max(d.x0, name.x0);
-      if (overlap <= 0) continue;
+      // Directly below: the date's middle under the name, or the name's middle over the date (a date under a
+      // whole row of joint issuers' names is below the one it stands under, not below its neighbours).
+      const under = (d.centreX >= name.x0 && d.centreX <= name.x1) || (name.centreX >= d.x0 && name.centreX <= d.x1);
+      if (!under) continue;
       if (!best || d.line.baseline > best.line.baseline) best = d;
     }
   }
@@ -129,7 +131,7 @@ export function placeOverSignature(input: SignatureBlockInput): SealPlacement {
     'placement-not-found',
     `Looked for the issuing unit's name (${names.map((n) => `"${n}"`).join(' or ')}, spaces between characters allowed) standing on its own ` +
       `as the signature, with the date of writing below it, on page${looked.length > 1 ? 's' : ''} ${looked.join(', ') || '(none)'}` +
-      `${scanned ? ', which hold no text (a scanned document?)' : ''}, and did not find it. Give x and y instead.`,
+      `${scanned ? `, which ${looked.length > 1 ? 'hold' : 'holds'} no text (a scanned document?)` : ''}, and did not find it. Give x and y instead.`,
     { field: 'placement', lookedFor: names, pages: looked },
   );
 }
