@@ -178,6 +178,35 @@ describeIf('placement=auto through the service, on documents printed by LibreOff
     expect(ok.headers['seal-placement']).toBe('page=1; x=140; y=200');
   });
 
+  it('riding=true: alone, or with placement=auto in the same signature; a replayed answer keeps Seal-Placement', async () => {
+    const pdf = await libreOfficePdf([
+      ...body('广州市财政局关于做好预算执行工作的通知', Array(9).fill(PARAGRAPH)),
+      ...signatureBlock('广州市财政局', '2026年11月29日'),
+    ]);
+    const pages = (await PDFDocument.load(pdf)).getPageCount();
+    const alone = await sign(units[0]!, pdf, 'riding=true&level=B-B').expect(200);
+    expect(alone.headers['seal-placement']).toBeUndefined();
+    const both = await sign(units[0]!, pdf, 'riding=true&placement=auto&level=B-T').set('Idempotency-Key', 'riding-auto-1').expect(200);
+    const at = header(both.headers['seal-placement']);
+    expect(at.page).toBe(pages);
+    const again = await sign(units[0]!, pdf, 'riding=true&placement=auto&level=B-T').set('Idempotency-Key', 'riding-auto-1').expect(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers['seal-placement']).toBe(both.headers['seal-placement']);
+    for (const [sealed, withMain] of [[alone.body as Buffer, false], [both.body as Buffer, true]] as const) {
+      const report = await api().post('/v1/verify').set(bearer(muni)).set('Content-Type', 'application/pdf').send(sealed).expect(200);
+      expect(report.body.signatures).toHaveLength(1);
+      expect(report.body.signatures[0]).toMatchObject({ status: 'VALID', riding: true, ridingPages: Array.from({ length: pages }, (_, i) => i + 1) });
+      const png = await renderPage(sealed, pages);
+      keepForLooking(png, `lo-riding-${withMain ? 'with-main' : 'alone'}.png`);
+      const { seals, width } = await redSeals(png);
+      expect(seals.filter((x) => x.box.x1 >= width - 2), 'a slice at the right edge').toHaveLength(1);
+      expect(seals.filter((x) => x.box.x1 < width - 2), 'the main seal').toHaveLength(withMain ? 1 : 0);
+    }
+    const single = await libreOfficePdf([...body('广州市财政局关于做好预算执行工作的通知', [PARAGRAPH]), ...signatureBlock('广州市财政局', '2026年11月29日')]);
+    const refused = await sign(units[0]!, single, 'riding=true').expect(422);
+    expect(problem(refused).type).toBe('urn:e-seal:problem:riding-needs-pages');
+  });
+
   describe('classification marks (Art. 6)', () => {
     for (const mark of ['机密★1年', '秘密', '绝密★长期']) {
       it(`a document headed ${mark} is refused whatever the parameter says, and the refusal is registered`, async () => {
