@@ -7,7 +7,8 @@ import { unprocessable } from '../errors.js';
 import { readPdf } from '../pdf/reader.js';
 import { classificationMark, type ClassificationMark } from './classification.js';
 import { existingSealBoxes } from './existing-seals.js';
-import { placeOverSignature, type SealPlacement } from './signature-block.js';
+import { ridingLayout } from '../pdf/riding.js';
+import { placeOverSignature, type BoxMm, type SealPlacement } from './signature-block.js';
 import { extractText } from './text.js';
 
 export type { ClassificationMark, ClassificationLevel } from './classification.js';
@@ -23,6 +24,8 @@ export interface ExamineRequest {
     seal: { widthMm: number; heightMm: number };
     /** Look on this page only; by default the last page with text. */
     page?: number;
+    /** A riding seal goes on in the same signature: keep clear of its slice on the page too. */
+    riding?: boolean;
   };
 }
 
@@ -48,7 +51,18 @@ export async function examineForSealing(pdf: Uint8Array, req: ExamineRequest): P
   const target = auto.page ?? text.lastWithText ?? text.pageCount;
   const candidates = text.pages.filter((p) => p.page === target);
   const structure = readPdf(pdf);
-  const placement = placeOverSignature({ pages: candidates, names: auto.names, seal: auto.seal, existingSeals: (n) => existingSealBoxes(structure, n) });
+  const slices = auto.riding ? ridingLayout(text.pageCount, auto.seal.widthMm) : [];
+  const existingSeals = (n: number): BoxMm[] => {
+    const boxes = existingSealBoxes(structure, n);
+    const slice = slices.find((x) => x.page === n);
+    const page = text.pages.find((p) => p.page === n);
+    if (slice && page) {
+      const y0 = (page.heightMm - auto.seal.heightMm) / 2;
+      boxes.push({ x0: page.widthMm - slice.widthMm, y0, x1: page.widthMm, y1: y0 + auto.seal.heightMm });
+    }
+    return boxes;
+  };
+  const placement = placeOverSignature({ pages: candidates, names: auto.names, seal: auto.seal, existingSeals });
   return { classification, placement };
 }
 

@@ -81,7 +81,12 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
   const unit = await findUnit(deps.register.db, seal.unit_id);
   const examined = await examineForSealing(pdf, {
     ...(req.placement === 'auto'
-      ? { auto: { names: [unit.name, ...unit.aliases], seal: { widthMm: seal.width_mm, heightMm: seal.height_mm }, ...(req.page ? { page: req.page } : {}) } }
+      ? {
+          auto: {
+            names: [unit.name, ...unit.aliases], seal: { widthMm: seal.width_mm, heightMm: seal.height_mm },
+            ...(req.page ? { page: req.page } : {}), riding: req.riding === true,
+          },
+        }
       : {}),
   });
   if (examined.classification) {

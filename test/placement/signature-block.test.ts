@@ -139,6 +139,25 @@ describe.skipIf(!toolRequired('pdftoppm'))('placement=auto on pdf-lib documents,
     seals.forEach((s, i) => expect(Math.abs(s.x - xs[i]!)).toBeLessThan(1));
   });
 
+  it('with a riding seal in the same signature, the seal keeps clear of the slice at the right edge', async () => {
+    const block: PlacedLine[] = [
+      { text: UNIT.name, xMm: 180, align: 'centre', baselineMm: 150 },
+      { text: '2026年11月29日', xMm: 180, align: 'centre', baselineMm: 140 },
+    ];
+    const pdf = await pdfLibDocument([letter().slice(0, -2), block], 'embedded');
+    const plain = (await examineForSealing(pdf, { auto: { names: [UNIT.name], seal: SEAL } })).placement!;
+    expect(plain).toMatchObject({ page: 2, shiftedMm: 0 });
+    const riding = (await examineForSealing(pdf, { auto: { names: [UNIT.name], seal: SEAL, riding: true } })).placement!;
+    // Two pages: a 21 mm slice at x 189..210 mm; the seal (42 mm) stops 1 mm short of it.
+    expect(riding.shiftedMm).toBeLessThan(0);
+    expect(riding.xMm + 21).toBeLessThanOrEqual(189 - 1 + 0.05);
+    const sealed = await sealPdf(pdf, { page: 2, xMm: riding.xMm, yMm: riding.yMm, riding: true, appearance: redSeal(240, 42), signer: signerFor(pki.leafP256), level: 'B-B', signingTime: new Date() });
+    const png = await renderPage(sealed, 2);
+    keepForLooking(png, 'pdflib-riding-clear.png');
+    const { seals } = await redSeals(png);
+    expect(seals).toHaveLength(2); // the seal and the slice, apart
+  });
+
   it('a scanned document (images, no text) and a document without the name: 422 placement-not-found, saying what was looked for', async () => {
     const scan = await scannedDocument(await pdfLibDocument([letter()], 'embedded'));
     const e1 = await examineForSealing(scan, { auto: { names: [UNIT.name, ...UNIT.aliases], seal: SEAL } }).then(() => undefined, (x: unknown) => x);
