@@ -87,6 +87,19 @@ describe.skipIf(!toolRequired('pdftoppm'))('placement=auto on pdf-lib documents,
     const block = letter().slice(-2);
     const pdf = await pdfLibDocument([letter().slice(0, -2), letter().slice(0, -2), block, []], 'embedded');
     await expectSealedByRule(pdf, { page: 3, name: UNIT.name, date: '2026年11月29日', look: 'pdflib-last-page-block' });
+    // A page asked for is the only one looked at.
+    const e = await examineForSealing(pdf, { auto: { names: [UNIT.name], seal: SEAL, page: 1 } }).then(() => undefined, (x: unknown) => x);
+    expect(e).toMatchObject({ status: 422, type: 'placement-not-found', details: { pages: [1] } });
+    const none = await examineForSealing(pdf, { auto: { names: [UNIT.name], seal: SEAL, page: 9 } }).then(() => undefined, (x: unknown) => x);
+    expect(none).toMatchObject({ status: 422, type: 'page-not-found', details: { field: 'page' } });
+  });
+
+  it('bytes that are not a PDF: 422, never a crash', async () => {
+    for (const bytes of [Buffer.from('not a pdf at all'), Buffer.alloc(0), Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF')]) {
+      const e = await examineForSealing(bytes, { auto: { names: [UNIT.name], seal: SEAL } }).then(() => undefined, (x: unknown) => x);
+      expect(e).toBeInstanceOf(AppError);
+      expect((e as AppError).status).toBe(422);
+    }
   });
 
   for (const rotate of [90, 180, 270]) {
