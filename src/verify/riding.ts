@@ -54,11 +54,14 @@ export function checkRidingSeal(pdf: PdfFile, s: FoundSignature, rev: number): R
 }
 
 function ridingSeal(pdf: PdfFile, s: FoundSignature, rev: number): RidingReport | undefined {
+  // Most seals have one widget: nothing more to read (the page tree of a long document is not walked).
+  const widgets = widgetsAt(pdf, s, rev);
+  if (widgets.length < 2) return undefined;
   const pagesThen = pdf.pageRefs(rev);
   const numberThen = new Map(pagesThen.map((p, i) => [p.tag, i + 1]));
   // Slices as signed: widgets in their page's /Annots whose right side is the page's right edge.
   const slices = new Map<number, { widget: PDFRef; rect: Rect; ap: string | undefined }>();
-  for (const w of widgetsAt(pdf, s, rev)) {
+  for (const w of widgets) {
     const wd = pdf.lookupDict(w, rev);
     const pageRef = wd?.get(N('P'));
     const page = pageRef instanceof PDFRef ? numberThen.get(pageRef.tag) : undefined;
