@@ -65,13 +65,17 @@ interface Candidate {
   date?: Found;
 }
 
-/** The nearest date standing alone on the lines below `name` (within three and a half lines), directly under it. */
+/** How far below the name the date may stand (baseline to baseline, in ems): a blank line between them at
+ *  GB/T 9704's 28.95 pt line pitch is 3.6 em; 5 em allows that with a looser line spacing. */
+const DATE_WITHIN_EM = 5;
+
+/** The nearest date standing alone on the lines below `name` (within DATE_WITHIN_EM), directly under it. */
 function dateBelow(lines: TextLine[], name: Found): Found | undefined {
   const em = name.line.size;
   let best: Found | undefined;
   for (const line of lines) {
     const drop = name.line.baseline - line.baseline;
-    if (drop <= 0.5 * em || drop > 3.6 * em) continue;
+    if (drop <= 0.5 * em || drop > DATE_WITHIN_EM * em) continue;
     for (const d of [...findPattern(line, DIGIT_DATE), ...findPattern(line, CHINESE_DATE)]) {
       if (!standsAlone(d)) continue;
       // Directly below: the date's middle under the name, or the name's middle over the date (a date under a

@@ -23,7 +23,7 @@ const SEAL = { widthMm: 42, heightMm: 42 };
 const UNIT = { name: '广州市教育局', aliases: ['市教育局'] };
 
 /** A GB/T 9704 page body: title, addressee, two lines of text; the signature block below, as a clerk sets it. */
-function letter(opts: { title?: string; body?: string[]; name?: string; date?: string; nameX?: number; mark?: string; nameTc?: number } = {}): PlacedLine[] {
+function letter(opts: { title?: string; body?: string[]; name?: string; date?: string; nameX?: number; mark?: string; nameTc?: number; nameAboveDateMm?: number } = {}): PlacedLine[] {
   const lines: PlacedLine[] = [];
   if (opts.mark) lines.push({ text: opts.mark, xMm: 28, baselineMm: 252, size: 16 });
   lines.push({ text: opts.title ?? '广州市教育局关于开展校园安全检查的通知', xMm: 105, align: 'centre', baselineMm: 232, size: 22 });
@@ -35,7 +35,7 @@ function letter(opts: { title?: string; body?: string[]; name?: string; date?: s
   const dateRight = 184 - 4 * 5.64;
   lines.push({ text: date, xMm: dateRight, align: 'right', baselineMm: 160 });
   const dateWidth = [...date].reduce((s, c) => s + (c.codePointAt(0)! < 0x2e80 ? 0.5 : 1), 0) * 5.64;
-  lines.push({ text: opts.name ?? UNIT.name, xMm: opts.nameX ?? dateRight - dateWidth / 2, align: 'centre', baselineMm: 170.2, charSpacing: opts.nameTc });
+  lines.push({ text: opts.name ?? UNIT.name, xMm: opts.nameX ?? dateRight - dateWidth / 2, align: 'centre', baselineMm: 160 + (opts.nameAboveDateMm ?? 10.2), charSpacing: opts.nameTc });
   return lines;
 }
 
@@ -77,6 +77,12 @@ describe.skipIf(!toolRequired('pdftoppm'))('placement=auto on pdf-lib documents,
       expect(placement).toMatchObject({ name: '市教育局', date: '二〇二六年十一月二十九日', shiftedMm: 0 });
     });
   }
+
+  it('a blank line between the name and the date', async () => {
+    const pdf = await pdfLibDocument([letter({ nameAboveDateMm: 20.4 })], 'embedded');
+    const { placement } = await expectSealedByRule(pdf, { page: 1, name: UNIT.name, date: '2026年11月29日', look: 'pdflib-blank-line' });
+    expect(placement.date).toBe('2026年11月29日');
+  });
 
   it('the name spread by character spacing (Tc), not by spaces', async () => {
     const pdf = await pdfLibDocument([letter({ nameTc: 8 })], 'embedded');
