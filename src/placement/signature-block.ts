@@ -92,12 +92,13 @@ function candidatesOn(page: PageText, names: string[]): Candidate[] {
   const lines = linesOf(page);
   const out: Candidate[] = [];
   for (const line of lines) {
-    for (const name of names) {
-      for (const f of findWord(line, name)) {
-        if (!standsAlone(f)) continue;
-        const date = dateBelow(lines, f);
-        out.push({ page, name: f, ...(date ? { date } : {}) });
-      }
+    const found = names.flatMap((name) => findWord(line, name)).filter(standsAlone);
+    // An alias inside the full name ("市教育局" in "广 州 市 教 育 局", spread wide enough to look apart) is
+    // that name, not a second one.
+    const whole = found.filter((f) => !found.some((g) => g !== f && g.from <= f.from && g.to >= f.to && g.to - g.from > f.to - f.from));
+    for (const f of whole) {
+      const date = dateBelow(lines, f);
+      out.push({ page, name: f, ...(date ? { date } : {}) });
     }
   }
   // The signature: a name with its date below it first; then the lowest on the page (it closes the text).

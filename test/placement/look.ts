@@ -30,13 +30,19 @@ export async function popplerWords(pdf: Uint8Array, page: number, turned = false
   writeFileSync(join(dir, 'in.pdf'), pdf);
   const { stdout } = await run('pdftotext', ['-bbox-layout', '-f', String(page), '-l', String(page), join(dir, 'in.pdf'), '-'], { maxBuffer: 64 << 20 });
   const pageTag = /<page width="([\d.]+)" height="([\d.]+)">/.exec(stdout)!;
+  const words = [...stdout.matchAll(/<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">([^<]*)<\/word>/g)].map((w) => ({
+    text: w[5]!, x0: Number(w[1]) * PT, y0: Number(w[2]) * PT, x1: Number(w[3]) * PT, y1: Number(w[4]) * PT,
+  }));
+  // Poppler puts widely spaced characters (a spread name) in flows of their own: lines are made here again,
+  // from words whose vertical middles agree, left to right.
   const lines: Line[] = [];
-  for (const m of stdout.matchAll(/<line [^>]*>([\s\S]*?)<\/line>/g)) {
-    const words = [...m[1]!.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g)].map((w) => ({
-      text: w[5]!, x0: Number(w[1]) * PT, y0: Number(w[2]) * PT, x1: Number(w[3]) * PT, y1: Number(w[4]) * PT,
-    }));
-    lines.push({ words, text: words.map((w) => w.text).join('') });
+  for (const w of [...words].sort((a, b) => a.x0 - b.x0)) {
+    const mid = (w.y0 + w.y1) / 2;
+    const line = lines.find((l) => Math.abs((l.words[0]!.y0 + l.words[0]!.y1) / 2 - mid) < 0.3 * (w.y1 - w.y0));
+    if (line) line.words.push(w);
+    else lines.push({ words: [w], text: '' });
   }
+  for (const l of lines) l.text = l.words.map((w) => w.text).join('');
   const [w, h] = [Number(pageTag[1]) * PT, Number(pageTag[2]) * PT];
   return turned ? { widthMm: h, heightMm: w, lines } : { widthMm: w, heightMm: h, lines };
 }
@@ -49,7 +55,7 @@ export function wordsBox(page: PageWords, text: string): { x0: number; x1: numbe
     for (let i = 0; i < line.words.length; i++) {
       let acc = '';
       for (let j = i; j < line.words.length && acc.length < want.length; j++) {
-        acc += line.words[j]!.text;
+        acc += line.words[j]!.text.replace(/\s+/g, '');
         if (acc === want) {
           const ws = line.words.slice(i, j + 1);
           const box = { x0: ws[0]!.x0, x1: ws[ws.length - 1]!.x1, yMid: ws.reduce((s, w) => s + (w.y0 + w.y1) / 2, 0) / ws.length };

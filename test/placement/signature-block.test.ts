@@ -78,6 +78,11 @@ describe.skipIf(!toolRequired('pdftoppm'))('placement=auto on pdf-lib documents,
     });
   }
 
+  it('the name spread with ideographic spaces (U+3000), as Chinese word processors do', async () => {
+    const pdf = await pdfLibDocument([letter({ name: '广　州　市　教　育　局' })], 'not-embedded');
+    await expectSealedByRule(pdf, { page: 1, name: UNIT.name, date: '2026年11月29日', look: 'pdflib-ideographic-spaces' });
+  });
+
   it('a blank line between the name and the date', async () => {
     const pdf = await pdfLibDocument([letter({ nameAboveDateMm: 20.4 })], 'embedded');
     const { placement } = await expectSealedByRule(pdf, { page: 1, name: UNIT.name, date: '2026年11月29日', look: 'pdflib-blank-line' });
