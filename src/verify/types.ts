@@ -22,13 +22,24 @@ export interface VerifyOptions {
 /** A check's outcome: true passed, false failed, null not applicable or could not be decided. */
 export type CheckOutcome = boolean | null;
 
+/** pyHanko's modification levels, lowest first; `other` is never allowed. */
+export type ModificationLevel = 'none' | 'lta-updates' | 'form-filling' | 'annotations' | 'other';
+
 export interface ModificationReport {
   revision: number;
-  /** What the change is, e.g. "dss", "signature", "document-timestamp", "page-content", "page", "catalog". */
+  /**
+   * What the change is: the rule that cleared it ("dss", "signature", "document-timestamp", "metadata",
+   * "form-fill", "annotation", …) or, for a change no rule explains, what a reader would see differently
+   * ("page-content", "page", "catalog", "dangling-reference-filled", "unaccounted-bytes", …).
+   */
   kind: string;
+  level: ModificationLevel;
+  /** False for `other`, and where a DocMDP certification or a FieldMDP lock of an earlier signature forbids the level. */
   allowed: boolean;
-  /** Objects involved ("12 0"), for disallowed changes. */
+  /** Objects involved ("12 0"), for changes no rule explains. */
   objects?: string[];
+  /** Form fields whose value or appearance the change touches. */
+  fields?: string[];
 }
 
 export interface SignerReport {

@@ -8,15 +8,17 @@ import { AppError, unprocessable } from '../errors.js';
 import { decodeStream, readPdf, type PdfFile } from '../pdf/reader.js';
 import { attributeOf, parseCertificate, type ParsedCertificate } from './certificate.js';
 import { validateChain } from './chain.js';
-import { analyseRevision, type RevisionChanges } from './modifications.js';
+import { analyseRevision, type RevisionAnalysis } from './modifications.js';
+import { certificationOf, fieldLockOf, permitted, type Certification } from './permissions.js';
 import { N, nameOf, parsePdfDate, textOf } from './pdf-objects.js';
 import { checkByteRange, findSignatures, type FoundSignature } from './pdf-signatures.js';
 import { checkRevocation } from './revocation.js';
 import { boundImageOf, checkSealImage } from './seal-image.js';
+import { unaccountedBytes, type UnaccountedBytes } from './trailing-bytes.js';
 import { CmsParseError, parseSignedData, verifySignerInfo, type ParsedSignedData } from './signed-data.js';
 import { digest } from './signature-algorithms.js';
 import { verifyTimestampToken } from './timestamp.js';
-import type { PadesLevel, SignatureReport, SignatureStatus, VerificationReport, VerifyOptions } from './types.js';
+import type { ModificationReport, PadesLevel, SignatureReport, SignatureStatus, VerificationReport, VerifyOptions } from './types.js';
 
 export type { VerifyOptions, VerificationReport, SignatureReport } from './types.js';
 
@@ -62,23 +64,6 @@ function readDss(pdf: PdfFile): DssData {
 
 function hashRanges(pdf: PdfFile, ranges: [number, number][], hash: Parameters<typeof digest>[0]): Buffer {
   return digest(hash, ranges.map(([s, l]) => pdf.bytes.subarray(s, s + l)));
-}
-
-/** DocMDP permission of the certification signature, if any: 1, 2 or 3. */
-function docMdpPermission(pdf: PdfFile): { p: number; sigRef: string } | undefined {
-  try {
-    const perms = pdf.lookupDict(pdf.catalog().get(N('Perms')));
-    const sigRef = perms?.get(N('DocMDP'));
-    const sig = pdf.lookupDict(sigRef);
-    if (!sig || !(sigRef instanceof PDFRef)) return undefined;
-    for (const r of pdf.lookupArray(sig.get(N('Reference')))?.asArray() ?? []) {
-      const rd = pdf.lookupDict(r);
-      if (nameOf(rd?.get(N('TransformMethod'))) !== 'DocMDP') continue;
-      const p = pdf.lookupNumber(pdf.lookupDict(rd!.get(N('TransformParams')))?.get(N('P'))) ?? 2;
-      return { p, sigRef: sigRef.tag };
-    }
-  } catch { /* none */ }
-  return undefined;
 }
 
 function signerReport(cert: ParsedCertificate): SignatureReport['signer'] {
@@ -134,8 +119,10 @@ class Context {
   readonly dss: DssData;
   readonly now: Date;
   readonly allowRsa: boolean;
-  private readonly changes = new Map<number, RevisionChanges>();
-  private readonly docMdp: { p: number; sigRef: string } | undefined;
+  private readonly changes = new Map<number, RevisionAnalysis>();
+  /** The document's certification (DocMDP) and the revision its signature signed. */
+  private readonly certification: (Certification & { revision: number }) | undefined;
+  private readonly trailing: UnaccountedBytes | undefined;
   private docTimestampRevisions: number[] = [];
   private readonly extraOcsps: Buffer[];
   private readonly extraCrls: Buffer[];
@@ -148,25 +135,38 @@ class Context {
     this.extraCrls = opts.evidence?.crls ?? [];
     this.now = opts.now ?? new Date();
     this.allowRsa = opts.allowRsa !== false;
-    this.docMdp = docMdpPermission(pdf);
+    const certification = certificationOf(pdf);
+    this.trailing = unaccountedBytes(pdf);
     for (const s of found) {
-      if (s.kind !== 'document-timestamp') continue;
       const br = checkByteRange(pdf, s);
-      if (br.ok) this.docTimestampRevisions.push(br.revision);
+      if (!br.ok) continue;
+      if (s.kind === 'document-timestamp') this.docTimestampRevisions.push(br.revision);
+      if (certification && s.sigRef?.tag === certification.sigRef) this.certification = { ...certification, revision: br.revision };
     }
   }
 
-  private changesOf(r: number): RevisionChanges {
+  private changesOf(r: number): RevisionAnalysis {
     let c = this.changes.get(r);
     if (!c) {
       try {
-        c = analyseRevision(this.pdf, r, this.docMdp?.p);
-      } catch (e) {
-        c = { revision: r, entries: [{ revision: r, kind: 'unreadable-revision', allowed: false, objects: [] }], newSignatureKinds: [] };
+        c = analyseRevision(this.pdf, r);
+      } catch {
+        c = { revision: r, level: 'other', entries: [{ revision: r, kind: 'unreadable-revision', level: 'other' }] };
       }
       this.changes.set(r, c);
     }
     return c;
+  }
+
+  private describeDisallowed(m: ModificationReport, lock: ((f: string) => boolean) | undefined): string {
+    const objects = m.objects?.length ? ` (object ${m.objects.join(', ')})` : '';
+    if (m.kind === 'unaccounted-bytes') {
+      return `${this.trailing!.length} bytes after the last %%EOF at offset ${this.trailing!.start} are not accounted for by any cross-reference section${objects}`;
+    }
+    if (m.level === 'other') return `revision ${m.revision} changes ${m.kind}${objects} after this signature`;
+    const locked = lock && m.fields?.filter(lock);
+    if (locked?.length) return `revision ${m.revision} changes ${m.kind} of field ${locked.join(', ')}, which this signature locks (FieldMDP)`;
+    return `revision ${m.revision} changes ${m.kind} (${m.level}), which the certification (DocMDP P=${this.certification?.p}) does not permit`;
   }
 
   broken(s: FoundSignature, e: unknown): SignatureReport {
@@ -224,27 +224,24 @@ class Context {
       return this.report(s, { problems: [{ severity: 'INVALID', reason: 'cms-malformed', detail }], revision, checks, coversWholeDocument: br.coversWholeDocument });
     }
 
-    // Changes after this revision (shared by every signature; computed once per revision).
-    const modificationsAfter = [];
+    // Changes after this revision (analysed once per revision), then compared with what was permitted.
+    const modificationsAfter: ModificationReport[] = [];
+    const lock = fieldLockOf(pdf, s.sig);
     for (let r = revision + 1; r < pdf.revisions.length; r++) {
-      const c = this.changesOf(r);
-      let entries = c.entries;
-      if (this.docMdp?.p === 1 && c.newSignatureKinds.includes('signature') && s.sigRef?.tag === this.docMdp.sigRef) {
-        entries = entries.map((e) => (e.kind === 'signature' ? { ...e, allowed: false, objects: [] } : e));
-      }
-      modificationsAfter.push(...entries);
+      for (const e of this.changesOf(r).entries) modificationsAfter.push({ ...e, allowed: permitted(e, this.certification, lock) });
+    }
+    if (this.trailing) {
+      modificationsAfter.push({
+        revision: pdf.revisions.length, kind: 'unaccounted-bytes', level: 'other', allowed: false,
+        ...(this.trailing.objects.length ? { objects: this.trailing.objects } : {}),
+      });
     }
     const disallowed = modificationsAfter.filter((m) => !m.allowed);
     checks.modifications = disallowed.length === 0;
-    for (const m of disallowed) {
-      problems.push({
-        severity: 'INVALID', reason: 'disallowed-modification',
-        detail: `revision ${m.revision} changes ${m.kind}${m.objects?.length ? ` (object ${m.objects.join(', ')})` : ''} after this signature`,
-      });
-    }
+    for (const m of disallowed) problems.push({ severity: 'INVALID', reason: 'disallowed-modification', detail: this.describeDisallowed(m, lock) });
 
     const [[b0, l0], [b1, l1]] = br.ranges as [[number, number], [number, number]];
-    const common = { revision, coversWholeDocument: br.coversWholeDocument, modificationsAfter, byteRange: [b0, l0, b1, l1] as [number, number, number, number] };
+    const common = { revision, coversWholeDocument: br.coversWholeDocument && !this.trailing, modificationsAfter, byteRange: [b0, l0, b1, l1] as [number, number, number, number] };
     if (s.kind === 'document-timestamp') return this.verifyDocTimestamp(s, br.ranges, br.cms, problems, checks, common);
 
     // Digest and CMS signature.
