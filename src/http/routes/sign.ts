@@ -16,7 +16,7 @@ export function signRoutes(ctx: ServiceContext): Router {
       page: Number(q.page ?? 1),
       xMm: Number(q.x),
       yMm: Number(q.y),
-      level: (q.level ?? 'B-T') as PadesLevel,
+      level: (q.level ?? 'B-LT') as PadesLevel,
       reason: q.reason,
       classification: q.classification ?? 'none',
       title: q.title,
