@@ -33,10 +33,40 @@ export const unchangedRewrites: DiffRule = {
   level: 'none',
   *clears(old: RevisionView, update: UpdateView): Iterable<Cleared> {
     for (const c of update.changes.values()) {
-      if (c.kind === 'overwritten' && equivalent(old, c.before, update, c.after)) yield { tag: c.tag, usages: 'all' };
+      if (c.kind !== 'overwritten' || !equivalent(old, c.before, update, c.after)) continue;
+      yield { tag: c.tag, usages: 'all' };
+      // New objects it now points to were compared with what stood there before (equivalent follows every new
+      // reference): they are the same content under a new number.
+      for (const tag of newObjectsUnder(update, c.after)) yield { tag };
+    }
+    // The catalog written under a new object number with the same content (the trailer's /Root moved).
+    const root = update.rootRef;
+    if (root && old.rootRef && root.tag !== old.rootRef.tag && update.isNew(root.tag) && equivalent(old, old.catalog, update, update.catalog)) {
+      yield { tag: root.tag };
+      for (const tag of newObjectsUnder(update, update.catalog)) yield { tag };
     }
   },
 };
+
+/** New objects reachable from `value` through new objects only. */
+function newObjectsUnder(update: UpdateView, value: PDFObject | undefined): string[] {
+  const out: string[] = [];
+  const stack: PDFObject[] = value === undefined ? [] : [value];
+  const seen = new Set<string>();
+  while (stack.length && seen.size < 10_000) {
+    const o = stack.pop()!;
+    if (o instanceof PDFRef) {
+      const c = update.changes.get(o.tag);
+      if (seen.has(o.tag) || c?.kind !== 'new') continue;
+      seen.add(o.tag);
+      out.push(o.tag);
+      if (c.after) stack.push(c.after);
+    } else if (o instanceof PDFArray) stack.push(...o.asArray());
+    else if (o instanceof PDFRawStream) for (const [, v] of o.dict.entries()) stack.push(v);
+    else if (o instanceof PDFDict) for (const [, v] of o.entries()) stack.push(v);
+  }
+  return out;
+}
 
 /**
  * New objects nothing points to (pyHanko's "orphans"): poppler's pdfsig leaves the appearance streams of its
