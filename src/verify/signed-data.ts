@@ -139,7 +139,8 @@ function parseSignerInfo(t: Tlv, certificates: ParsedCertificate[]): ParsedSigne
   let signer: ParsedCertificate | undefined;
   if (sid.tag === 0x30) {
     const [issuer, serial] = childrenOf(sid);
-    const issuerDer = wholeOf(expect(issuer, 0x30, 'issuer'));
+    const issuerBer = wholeOf(expect(issuer, 0x30, 'issuer'));
+    const issuerDer = issuerBer[1] === 0x80 ? reencodeDer(Buffer.from(issuerBer)) ?? issuerBer : issuerBer; // a streaming encoder's BER name
     const sn = serialKey(contentOf(expect(serial, 0x02, 'serialNumber')));
     signer = certificates.find((c) => c.serialHex === sn && c.issuerDer.equals(issuerDer));
   } else if (sid.tag === 0x80) {

@@ -290,6 +290,7 @@ class Context {
         return this.report(s, { problems, checks, ...base, ...withSignerReport });
       }
       content = { digest: digest(parsed.digestAlgorithm, parsed.eContent), parts: [parsed.eContent] };
+      problems.push({ severity: 'INDETERMINATE', reason: 'crypto-constraints', detail: 'adbe.pkcs7.sha1 signs a SHA-1 digest of the document, which is too weak to rely on' });
     } else {
       content = { digest: this.hashRanges(ranges, parsed.digestAlgorithm), parts: this.rangeParts(ranges) };
     }

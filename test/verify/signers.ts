@@ -4,7 +4,7 @@
  * signature in it, and certificates of other key types issued by the test PKI with openssl.
  */
 import { execFile } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ const run = promisify(execFile);
 /** A certificate and key in PEM files (any key type openssl makes). */
 export interface KeyCert { name: string; certPath: string; keyPath: string; certDer: Buffer; chainPath: string }
 
-export type KeyType = 'ed25519' | 'ed448' | 'rsa1024' | 'rsa2048' | 'p256';
+export type KeyType = 'ed25519' | 'ed448' | 'rsa1024' | 'rsa2048' | 'p256' | 'secp256k1';
 
 /** A seal certificate with a key of `type`, issued by the test PKI's issuing CA (openssl x509 -req). */
 export async function issueKeyCert(pki: TestPki, name: string, type: KeyType, subject = `/C=CN/O=Other Unit/CN=${name}`): Promise<KeyCert> {
@@ -28,6 +28,7 @@ export async function issueKeyCert(pki: TestPki, name: string, type: KeyType, su
     ed25519: ['-algorithm', 'ED25519'], ed448: ['-algorithm', 'ED448'],
     rsa1024: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'], rsa2048: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'],
     p256: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'],
+    secp256k1: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:secp256k1'],
   }[type];
   await run('openssl', ['genpkey', ...gen, '-out', f('key.pem')]);
   await run('openssl', ['req', '-new', '-key', f('key.pem'), '-subj', subject, '-out', f('csr.pem')]);
@@ -40,6 +41,15 @@ export async function issueKeyCert(pki: TestPki, name: string, type: KeyType, su
 }
 
 export const fromTestCert = (pki: TestPki, c: TestCert): KeyCert => ({ name: c.name, certPath: c.certPath, keyPath: c.keyPath, certDer: c.certDer, chainPath: pki.intermediate.certPath });
+
+/** A KeyCert as the PKI helper's TestCert (for pdfsig's NSS database, which imports a PKCS#12 of it). */
+export async function asTestCert(pki: TestPki, k: KeyCert): Promise<TestCert> {
+  return {
+    name: k.name, keyAlgorithm: 'RSA', certPath: k.certPath, keyPath: k.keyPath, certPem: await readFile(k.certPath, 'utf8'),
+    keyPem: await readFile(k.keyPath, 'utf8'), certDer: k.certDer, serialHex: new X509Certificate(k.certDer).serialNumber.toLowerCase(),
+    issuer: 'intermediate', chain: [pki.intermediate.certDer],
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // poppler pdfsig
@@ -107,6 +117,10 @@ export interface OpensslCmsOptions {
   /** Encapsulate the signed bytes in the CMS (opaque signing). */
   nodetach?: boolean;
   subFilter?: string;
+  /** adbe.pkcs7.sha1: sign the SHA-1 digest of the byte ranges, encapsulated (ISO 32000-1 §12.8.3.3.1). */
+  sha1Digest?: boolean;
+  /** Re-encode openssl's DER with indefinite lengths everywhere (BER), as streaming encoders write it. */
+  ber?: boolean;
 }
 
 /**
@@ -125,15 +139,47 @@ export async function opensslSigned(pdf: Uint8Array, o: OpensslCmsOptions): Prom
   class OpensslSigner extends Signer {
     override async sign(bytes: Buffer): Promise<Buffer> {
       const work = await mkdtemp(join(tmpdir(), 'verify-openssl-cms-'));
-      await writeFile(join(work, 'data.bin'), bytes);
+      await writeFile(join(work, 'data.bin'), o.sha1Digest ? createHash('sha1').update(bytes).digest() : bytes);
       const args = ['cms', '-sign', '-binary', '-in', join(work, 'data.bin'), '-outform', 'DER', '-out', join(work, 'sig.der'), '-certfile', o.signers[0]!.chainPath];
       for (const s of o.signers) args.push('-signer', s.certPath, '-inkey', s.keyPath);
       if (o.md) args.push('-md', o.md);
       if (o.noattr) args.push('-noattr');
-      if (o.nodetach) args.push('-nodetach');
+      if (o.nodetach || o.sha1Digest) args.push('-nodetach');
       await run('openssl', args);
-      return readFile(join(work, 'sig.der'));
+      const der = await readFile(join(work, 'sig.der'));
+      return o.ber ? toIndefiniteLengths(der) : der;
     }
   }
   return Buffer.from(await signpdf.sign(withPlaceholder, new OpensslSigner()));
+}
+
+/**
+ * A CMS ContentInfo in BER with indefinite lengths for every constructed element (primitive ones keep their
+ * definite length, as X.690 requires), signed attributes included: what streaming encoders produce. The
+ * certificates stay as their issuers signed them (DER), as encoders copy them.
+ */
+export function toIndefiniteLengths(der: Buffer): Buffer {
+  const out: Buffer[] = [];
+  // depth: ContentInfo 0, [0] 1, SignedData 2, its fields 3 (certificates [0] = 0xa0 there).
+  const walk = (p: number, end: number, depth: number, verbatim: boolean) => {
+    while (p < end) {
+      const tag = der[p]!;
+      let len = der[p + 1]!;
+      let q = p + 2;
+      if (len & 0x80) {
+        const n = len & 0x7f;
+        len = 0;
+        for (let i = 0; i < n; i++) len = len * 256 + der[q + i]!;
+        q += n;
+      }
+      if (tag & 0x20 && !verbatim) {
+        out.push(Buffer.from([tag, 0x80]));
+        walk(q, q + len, depth + 1, depth === 3 && tag === 0xa0);
+        out.push(Buffer.from([0, 0]));
+      } else out.push(der.subarray(p, q + len));
+      p = q + len;
+    }
+  };
+  walk(0, der.length, 0, false);
+  return Buffer.concat(out);
 }
