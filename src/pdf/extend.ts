@@ -34,13 +34,19 @@ export interface ExtendResult {
   added: { certs: number; ocsps: number; crls: number };
 }
 
-export async function extendPdf(input: Uint8Array, opts: ExtendOptions): Promise<ExtendResult> {
+/** The document read for extension; 422 when it cannot be extended (unreadable, encrypted, no signature). */
+export function readExtendable(input: Uint8Array): PdfFile {
   const pdf = readPdf(input);
   const signed = signatureFields(pdf).filter((f) => {
     const c = f.value?.get(PDFName.of('Contents'));
     return c instanceof PDFHexString || c instanceof PDFString;
   });
   if (!signed.length) throw unprocessable('no-signatures', 'The PDF holds no signature or time-stamp to extend.');
+  return pdf;
+}
+
+export async function extendPdf(input: Uint8Array, opts: ExtendOptions): Promise<ExtendResult> {
+  const pdf = readExtendable(input);
 
   // What the DSS already holds (by digest), so only what is lacking is added.
   const have = existingDssItems(pdf);

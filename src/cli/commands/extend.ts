@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { buildContext } from '../../main.js';
+import { readExtendable } from '../../pdf/extend.js';
 import { extendDocument } from '../../seals/extension.js';
 
 const USAGE = `usage: seal extend FILE.pdf [-o OUT.pdf]
@@ -44,8 +45,18 @@ export async function extendCommand(args: string[]): Promise<number> {
     process.stderr.write(`seal extend: cannot read ${input}\n`);
     return 1;
   }
+  try {
+    readExtendable(pdf); // before opening the storage: a document that cannot be extended needs no CA
+  } catch (err) {
+    if (err instanceof AppError) {
+      process.stderr.write(`seal extend: ${err.type}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   const config = loadConfig();
-  const ctx = await buildContext(config, pino({ level: 'warn' }));
+  // Log lines (the development-KEK warning, say) go to stderr: stdout stays free for scripts.
+  const ctx = await buildContext(config, pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel }, pino.destination(2)));
   try {
     // Whoever may run this may open the service's storage: recorded as the command line, not as a user.
     const actor = { principal: { userId: 'command-line', name: 'seal extend', role: 'municipal-admin' as const, unitId: null }, client: 'seal extend' };
