@@ -139,6 +139,27 @@ export function changesOf(pdf: PdfFile, r: number): Change[] {
   return out;
 }
 
+/** The two views the rules compare: revision r-1, and revision r with what it changed. */
+export function revisionPair(pdf: PdfFile, r: number, changes: Change[] = changesOf(pdf, r)): { old: RevisionView; update: UpdateView } {
+  const old = view(pdf, r - 1);
+  const base = view(pdf, r);
+  const byTag = new Map(changes.map((c) => [c.tag, c]));
+  const revEnd = pdf.revisions[r]!.end;
+  const revEofEnd = eofMarkEnd(pdf, r);
+  const update: UpdateView = {
+    ...base,
+    changes: byTag,
+    isNew: (tag) => byTag.get(tag)?.kind === 'new',
+    signedHere: (sig) => {
+      const n = base.array(sig.get(N('ByteRange')))?.asArray().map((x) => Number((x as { asNumber?: () => number }).asNumber?.()));
+      if (!n || n.length !== 4 || n.some((x) => !Number.isFinite(x))) return false;
+      const end = n[2]! + n[3]!;
+      return end >= revEofEnd && end <= revEnd;
+    },
+  };
+  return { old, update };
+}
+
 interface Verdict { rule: DiffRule; cleared: Cleared }
 
 /** Classify everything revision `r` changed relative to revision r-1. */
@@ -158,22 +179,8 @@ export function analyseRevision(pdf: PdfFile, r: number, rules: readonly DiffRul
       if (!e.fields.includes(f)) e.fields.push(f);
     }
   };
-  const old = view(pdf, r - 1);
-  const base = view(pdf, r);
-  const byTag = new Map(changes.map((c) => [c.tag, c]));
-  const revEnd = pdf.revisions[r]!.end;
-  const revEofEnd = eofMarkEnd(pdf, r);
-  const update: UpdateView = {
-    ...base,
-    changes: byTag,
-    isNew: (tag) => byTag.get(tag)?.kind === 'new',
-    signedHere: (sig) => {
-      const n = base.array(sig.get(N('ByteRange')))?.asArray().map((x) => Number((x as { asNumber?: () => number }).asNumber?.()));
-      if (!n || n.length !== 4 || n.some((x) => !Number.isFinite(x))) return false;
-      const end = n[2]! + n[3]!;
-      return end >= revEofEnd && end <= revEnd;
-    },
-  };
+  const { old, update } = revisionPair(pdf, r, changes);
+  const byTag = update.changes;
 
   const replacedBy = rootIsReplacedByExisting(old, update);
   if (replacedBy) add('catalog-replaced', 'other', replacedBy.tag.replace(/ R$/, ''));
