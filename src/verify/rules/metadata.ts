@@ -17,8 +17,8 @@ export const documentInfo: DiffRule = {
     const info = update.trailer.get(N('Info'));
     if (!(info instanceof PDFRef) || !update.changes.has(info.tag)) return;
     const before = old.trailer.get(N('Info'));
-    const sameObject = before instanceof PDFRef && before.tag === info.tag;
-    if (!sameObject && !update.isNew(info.tag)) return;
+    const sameInfo = before instanceof PDFRef && before.tag === info.tag;
+    if (!sameInfo && !update.isNew(info.tag)) return;
     const d = update.get(info);
     if (!(d instanceof PDFDict) || d instanceof PDFRawStream) return;
     yield* clearUnder(update, info, [{ from: 'trailer', key: 'Info' }]);
