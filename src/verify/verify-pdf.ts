@@ -20,6 +20,7 @@ import { certificationOf, fieldLockOf, permitted, type Certification } from './p
 import { N, parsePdfDate, textOf } from './pdf-objects.js';
 import { checkByteRange, findSignatures, type FoundSignature } from './pdf-signatures.js';
 import { checkRevocation } from './revocation.js';
+import { checkRidingSeal } from './riding.js';
 import { boundImageOf, checkSealImage } from './seal-image.js';
 import { CmsParseError, parseSignedData, verifySignerInfo, withSigner, type ParsedSignedData, type SignedContent } from './signed-data.js';
 import { digest, weakCertificate, type HashName } from './signature-algorithms.js';
@@ -197,6 +198,7 @@ class Context {
       format: 'cades',
       ...(s.subFilter ? { subFilter: s.subFilter } : {}),
       ...(r.byteRange ? { byteRange: r.byteRange } : {}),
+      ...(r.riding ? { riding: r.riding, ridingPages: r.ridingPages } : {}),
       ...(r.signer ? { signer: r.signer } : {}),
       ...(r.signedAt ? { signedAt: r.signedAt } : {}),
       ...(r.timeSource ? { timeSource: r.timeSource } : {}),
@@ -424,8 +426,16 @@ class Context {
       if (!img.ok) problems.push({ severity: 'INVALID', reason: img.reason, detail: img.detail });
     }
 
+    // Riding seal: every page still carries its slice.
+    const riding = checkRidingSeal(pdf, s, common.revision);
+    if (riding) {
+      checks.ridingSlices = riding.missing.length === 0;
+      for (const m of riding.missing) problems.push({ severity: 'INVALID', reason: 'riding-slice-missing', detail: m.detail });
+    }
+
     return this.report(s, {
       problems, checks, ...base, level, ...withSignerReport, signedAt: signedAt.toISOString(), timeSource,
+      ...(riding ? { riding: true as const, ridingPages: riding.pages } : {}),
     });
   }
 

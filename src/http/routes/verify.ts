@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { ServiceContext } from '../../context.js';
 import { inProcessCaFetch } from '../../ca/in-process-fetch.js';
 import { badRequest } from '../../errors.js';
+import { documentClassification } from '../../placement/index.js';
 import { appendAudit } from '../../seals/audit.js';
 import { auditActor } from '../../seals/actor.js';
 import { verifyPdf } from '../../verify/index.js';
@@ -23,6 +24,8 @@ export function verifyRoutes(ctx: ServiceContext): Router {
     const at = typeof req.query.at === 'string' ? new Date(req.query.at) : ctx.clock.now();
     if (Number.isNaN(at.getTime())) throw badRequest('invalid-time', 'at must be an ISO 8601 date and time.', { field: 'query.at' });
     const report = await verifyPdf(req.body, { trustAnchors: [ctx.ca.rootCertificate], now: at, online: { fetch } });
+    // The classification mark (Art. 6) at the top left of the first page; null when there is none (or no text).
+    const classification = await documentClassification(req.body).catch(() => null);
     await ctx.db.transaction((tx) =>
       appendAudit(tx, ctx.clock, {
         ...auditActor(actor),
@@ -31,11 +34,12 @@ export function verifyRoutes(ctx: ServiceContext): Router {
           documentSha256: createHash('sha256').update(req.body as Buffer).digest('hex'),
           valid: report.valid,
           validationTime: report.validationTime,
+          classification: classification?.text ?? null,
           signatures: report.signatures.map((s) => ({ field: s.field, status: s.status, serial: s.signer?.certificateSerial ?? null })),
         },
       }),
     );
-    res.json(report);
+    res.json({ ...report, classification });
   });
   return r;
 }
