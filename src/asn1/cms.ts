@@ -11,7 +11,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { DIGESTS, type DigestName, type SignatureAlgorithm } from '../algorithms/table.js';
 import type { CertificateFields } from './certificate.js';
-import { Asn1Error, buf, decode, DOCUMENT_OBJECT_LIMITS, encode, ownEncoding, partBytes, type DecodeLimits } from './der.js';
+import { Asn1Error, buf, decode, DOCUMENT_OBJECT_LIMITS, encode, ownEncoding, partBytes, toDer, type DecodeLimits } from './der.js';
 import { nameFromDer } from './name.js';
 import { OID } from './oids.js';
 import { serialHex, smallInteger } from './values.js';
@@ -290,7 +290,16 @@ export function findSigner<T extends SignerCandidate>(sid: pkijs.SignerInfo['sid
   if (sid instanceof pkijs.IssuerAndSerialNumber) {
     const issuer = buf(sid.issuer.valueBeforeDecode.byteLength ? sid.issuer.valueBeforeDecode : encode(sid.issuer));
     const serial = serialHex(sid.serialNumber);
-    return certificates.find((c) => c.serialHex.toLowerCase() === serial && c.issuerDer.equals(issuer));
+    const bySerial = certificates.filter((c) => c.serialHex.toLowerCase() === serial);
+    const found = bySerial.find((c) => c.issuerDer.equals(issuer));
+    if (found || !bySerial.length) return found;
+    // A streaming encoder may write the issuer Name in BER: it names the certificate whose issuer is its DER.
+    try {
+      const der = toDer(issuer);
+      return bySerial.find((c) => c.issuerDer.equals(der));
+    } catch {
+      return undefined;
+    }
   }
   const block = sid as asn1js.BaseBlock;
   if (block?.idBlock?.tagClass === 3 && block.idBlock.tagNumber === 0 && block instanceof asn1js.Primitive) {

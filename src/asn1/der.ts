@@ -100,6 +100,30 @@ export function leadingElement(bytes: Bytes, limits: DecodeLimits = DOCUMENT_OBJ
   }
 }
 
+/**
+ * The DER encoding of an element received in BER: definite, minimal lengths and SET OF elements in
+ * order (X.690 §10, §11.6). What a signer signed when the bytes it sent are BER (RFC 5652 §5.4:
+ * signed attributes are signed as DER); strings sent in constructed form are left as they are.
+ */
+export function toDer(ber: Bytes, limits: DecodeLimits = DOCUMENT_OBJECT_LIMITS): Buffer {
+  if (ber.length === 0 || ber.length > limits.maxBytes) throw new Asn1Error('element: empty or too large');
+  const r = fromBer(ber, limits, 'element'); // a tree of its own: it is changed below
+  if (r.offset !== ber.length || r.result.error) throw new Asn1Error(`element: ${r.result.error || 'trailing bytes'}`);
+  const definite = (b: asn1js.BaseBlock): void => {
+    b.lenBlock.isIndefiniteForm = false;
+    b.lenBlock.longFormUsed = false; // set again by asn1js for lengths over 127
+    const vb = b.valueBlock as { isIndefiniteForm?: boolean; value?: unknown };
+    if (vb.isIndefiniteForm) vb.isIndefiniteForm = false;
+    if (b.idBlock.isConstructed && Array.isArray(vb.value)) {
+      const kids = vb.value as asn1js.BaseBlock[];
+      kids.forEach(definite);
+      if (b instanceof asn1js.Set) vb.value = kids.map((k) => ({ k, der: Buffer.from(k.toBER(false)) })).sort((x, y) => Buffer.compare(x.der, y.der)).map((x) => x.k);
+    }
+  };
+  definite(r.result);
+  return encode(r.result);
+}
+
 /** Buffers `encode` returned: known to be one well-formed element, so embedding them needs no check. */
 const encodedHere = new WeakSet<Uint8Array>();
 

@@ -38,6 +38,7 @@ export function signWithKey(scheme: SignatureScheme, digest: DigestName, key: Ke
       return createSign('SM3').update(sm2Za(publicPoint, nodeSm3)).update(data).sign({ key: asSm2Key(key), dsaEncoding: 'der' });
     }
     case 'rsa-pss':
-      throw new Error('RSASSA-PSS signatures are verified, never made here');
+    case 'eddsa':
+      throw new Error(`${scheme} signatures are verified, never made here`);
   }
 }

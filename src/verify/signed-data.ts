@@ -1,16 +1,20 @@
 /**
- * CMS SignedData (RFC 5652) verification for PDF signatures and time-stamp tokens: find the
+ * CMS SignedData (RFC 5652) verification for PDF signatures and time-stamp tokens: find each
  * signer, check the signed attributes (content-type, message-digest, ESS signing-certificate
  * v1/v2) and the signature value. Read with pkijs through src/asn1/cms.ts (bounded, BER accepted),
- * so the signed attributes and certificates are verified as the exact bytes the signer produced.
+ * so the signed attributes and certificates are verified as the exact bytes the signer produced (and,
+ * for signed attributes a signer wrote in BER, as their DER encoding, which is what RFC 5652 §5.4 signs).
+ *
+ * Every SignerInfo is parsed (a CMS may carry several, each its own signature); without signed attributes
+ * (ISO 32000 allows that for adbe.pkcs7.detached) the signature is over the content itself.
  */
 import * as asn1js from 'asn1js';
 import type * as pkijs from 'pkijs';
 import { attributeValues, findSigner, firstEssCertId, readSignedData } from '../asn1/cms.js';
-import { Asn1Error, buf, partBytes } from '../asn1/der.js';
+import { Asn1Error, buf, partBytes, toDer } from '../asn1/der.js';
 import { OID } from '../asn1/oids.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
-import { digest, hashFromOid, verifySignatureValue, type AlgorithmId, type HashName } from './signature-algorithms.js';
+import { digest, hashFromOid, verifySignatureValue, weakHash, type AlgorithmId, type HashName } from './signature-algorithms.js';
 
 export const OID_SIGNED_DATA = OID.signedData;
 export const OID_DATA = OID.data;
@@ -27,19 +31,14 @@ export type CmsFailure =
   | 'signing-certificate-mismatch'
   | 'signature-invalid'
   | 'unsupported-algorithm'
-  | 'rsa-not-allowed'
-  | 'weak-key';
+  | 'rsa-not-allowed';
 
-
-export interface ParsedSignedData {
-  certificates: ParsedCertificate[];
+/** One SignerInfo. */
+export interface ParsedSignerInfo {
   signer?: ParsedCertificate;
   digestAlgorithmOid: string;
   digestAlgorithm?: HashName;
   signatureAlgorithm: AlgorithmId;
-  eContentType: string;
-  /** The encapsulated content (time-stamp tokens), absent for detached PDF signatures. */
-  eContent?: Buffer;
   signatureValue: Buffer;
   /** The signed attributes as signed: the [0] IMPLICIT element re-tagged as SET OF (0x31). */
   signedAttrsDer?: Buffer;
@@ -49,9 +48,23 @@ export interface ParsedSignedData {
   claimedSigningTime?: Date;
 }
 
+/** A SignedData; the SignerInfo fields at the top level are those of the first SignerInfo (see withSigner). */
+export interface ParsedSignedData extends ParsedSignerInfo {
+  certificates: ParsedCertificate[];
+  eContentType: string;
+  /** The encapsulated content (time-stamp tokens), absent for detached PDF signatures. */
+  eContent?: Buffer;
+  signerInfos: ParsedSignerInfo[];
+}
+
+/** The same SignedData seen through its `index`-th SignerInfo. */
+export function withSigner(parsed: ParsedSignedData, index: number): ParsedSignedData {
+  return { ...parsed, ...parsed.signerInfos[index]! };
+}
+
 export class CmsParseError extends Error {}
 
-/** Parse a ContentInfo holding SignedData with exactly one SignerInfo (PAdES and RFC 3161 both require one). */
+/** Parse a ContentInfo holding SignedData with one or more SignerInfos. */
 export function parseSignedData(der: Uint8Array): ParsedSignedData {
   try {
     return parse(der);
@@ -63,25 +76,25 @@ export function parseSignedData(der: Uint8Array): ParsedSignedData {
 
 function parse(der: Uint8Array): ParsedSignedData {
   const sd = readSignedData(der);
-  const certDers = sd.certificates;
   const certificates: ParsedCertificate[] = [];
-  for (const c of certDers) {
+  for (const c of sd.certificates) {
     try { certificates.push(parseCertificate(c)); } catch { /* an unparsable extra certificate is ignored */ }
   }
-  if (sd.signerInfos.length !== 1) throw new CmsParseError(`expected one SignerInfo, found ${sd.signerInfos.length}`);
-  const si = sd.signerInfos[0]!;
-  const eContentType = sd.encapContentInfo.eContentType;
+  if (!sd.signerInfos.length) throw new CmsParseError('no SignerInfo');
+  const signerInfos = sd.signerInfos.map((si) => parseSignerInfo(si, certificates));
   const eContent = sd.encapContentInfo.eContent ? buf(sd.encapContentInfo.eContent.getValue()) : undefined;
+  return { certificates, eContentType: sd.encapContentInfo.eContentType, ...(eContent ? { eContent } : {}), signerInfos, ...signerInfos[0]! };
+}
+
+function parseSignerInfo(si: pkijs.SignerInfo, certificates: ParsedCertificate[]): ParsedSignerInfo {
   const digestAlgorithmOid = si.digestAlgorithm.algorithmId;
-  // The signed attributes as signed: pkijs keeps the received [0] element re-tagged as SET OF (0x31).
+  // pkijs keeps the received [0] element re-tagged as SET OF: the bytes that were signed.
   const signedAttrsDer = si.signedAttrs?.encodedValue.byteLength ? Buffer.from(si.signedAttrs.encodedValue) : undefined;
   const signer = findSigner(si.sid, certificates);
-  const parsed: ParsedSignedData = {
-    certificates, digestAlgorithmOid, signatureAlgorithm: si.signatureAlgorithm, eContentType,
-    signatureValue: buf(si.signature.valueBlock.valueHexView),
+  const parsed: ParsedSignerInfo = {
+    digestAlgorithmOid, signatureAlgorithm: si.signatureAlgorithm, signatureValue: buf(si.signature.valueBlock.valueHexView),
     ...(si.signedAttrs ? { signedAttrs: si.signedAttrs } : {}),
     ...(signer ? { signer } : {}),
-    ...(eContent ? { eContent } : {}),
     ...(signedAttrsDer ? { signedAttrsDer } : {}),
   };
   const dh = hashFromOid(digestAlgorithmOid);
@@ -95,21 +108,39 @@ function parse(der: Uint8Array): ParsedSignedData {
   return parsed;
 }
 
-export type CmsCheck = { ok: true; algorithm: string } | { ok: false; reason: CmsFailure; detail: string };
+export type CmsCheck = { ok: true; algorithm: string; weak?: string } | { ok: false; reason: CmsFailure; detail: string };
+
+/** The content a SignerInfo is checked against: its digest, and the content itself for signatures without signed attributes. */
+export interface SignedContent {
+  /** Digest of the content with the SignerInfo's digest algorithm (computed by the caller: a document is hashed once, streaming). */
+  digest: Buffer;
+  /** The content in parts (a document's byte ranges), needed only when there are no signed attributes. */
+  parts?: Uint8Array[];
+}
 
 /**
- * Verify the SignerInfo over content whose digest is `contentDigest` (computed by the caller
- * with `parsed.digestAlgorithm`, so a 50 MB document is hashed once, streaming).
+ * Verify the (first, or given by withSigner) SignerInfo over the content. `requireSignedAttributes`: PAdES
+ * (ETSI.CAdES.detached) and RFC 3161 require them; ISO 32000's adbe.pkcs7.detached does not.
  */
 export function verifySignerInfo(
   parsed: ParsedSignedData,
-  contentDigest: Buffer,
-  opts: { requireSigningCertificate: boolean; allowRsa?: boolean },
+  content: Buffer | SignedContent,
+  opts: { requireSigningCertificate: boolean; requireSignedAttributes?: boolean; allowRsa?: boolean },
 ): CmsCheck {
+  const { digest: contentDigest, parts } = Buffer.isBuffer(content) ? { digest: content, parts: undefined } : content;
   if (!parsed.digestAlgorithm) return { ok: false, reason: 'unsupported-algorithm', detail: `digest ${parsed.digestAlgorithmOid}` };
   if (!parsed.signer) return { ok: false, reason: 'signer-certificate-missing', detail: 'the SignerInfo names no certificate in the CMS' };
-  if (!parsed.signedAttrsDer || !parsed.signedAttrs?.attributes.length)
-    return { ok: false, reason: 'signed-attributes-missing', detail: 'PAdES requires signed attributes' };
+  const rsa = opts.allowRsa !== undefined ? { allowRsa: opts.allowRsa } : {};
+  if (!parsed.signedAttrsDer || !parsed.signedAttrs?.attributes.length) {
+    if (opts.requireSignedAttributes !== false || !parts)
+      return { ok: false, reason: 'signed-attributes-missing', detail: 'PAdES requires signed attributes' };
+    // ISO 32000-1 §12.8.3.3: without signed attributes the signature is over the signed bytes themselves.
+    const r = verifySignatureValue({
+      algorithm: parsed.signatureAlgorithm, digestAlgorithmOid: parsed.digestAlgorithmOid, spki: parsed.signer.spki,
+      data: parts, signature: parsed.signatureValue, ...rsa,
+    });
+    return signatureOutcome(r, parsed.digestAlgorithm);
+  }
   try {
     const find = (oid: string) => attributeValues(parsed.signedAttrs, oid);
     const ct = find(OID.contentType);
@@ -118,7 +149,7 @@ export function verifySignerInfo(
       return { ok: false, reason: 'content-type-mismatch', detail: `content-type attribute does not name ${parsed.eContentType}` };
     const md = find(OID.messageDigest);
     const mdValue = md[0]?.[0];
-    if (md.length !== 1 || md[0]!.length !== 1 || !(mdValue instanceof asn1js.OctetString) || !buf(mdValue.valueBlock.valueHexView).equals(contentDigest))
+    if (md.length !== 1 || md[0]!.length !== 1 || !(mdValue instanceof asn1js.OctetString) || !buf(mdValue.getValue()).equals(contentDigest))
       return { ok: false, reason: 'message-digest-mismatch', detail: 'the signed message-digest differs from the digest of the signed bytes' };
     const sc = checkSigningCertificate(find(OID.signingCertificateV2), find(OID.signingCertificate), parsed.signer);
     if (sc === 'mismatch') return { ok: false, reason: 'signing-certificate-mismatch', detail: 'ESS signing-certificate does not identify the signer certificate' };
@@ -127,16 +158,24 @@ export function verifySignerInfo(
   } catch {
     return { ok: false, reason: 'cms-malformed', detail: 'a signed attribute is malformed' };
   }
-  const r = verifySignatureValue({
-    algorithm: parsed.signatureAlgorithm,
-    digestAlgorithmOid: parsed.digestAlgorithmOid,
-    spki: parsed.signer.spki,
-    data: parsed.signedAttrsDer,
-    signature: parsed.signatureValue,
-    ...(opts.allowRsa !== undefined ? { allowRsa: opts.allowRsa } : {}),
+  const verifyOver = (data: Buffer) => verifySignatureValue({
+    algorithm: parsed.signatureAlgorithm, digestAlgorithmOid: parsed.digestAlgorithmOid, spki: parsed.signer!.spki,
+    data, signature: parsed.signatureValue, ...rsa,
   });
+  let r = verifyOver(parsed.signedAttrsDer);
+  if (!r.ok && r.reason === 'signature-invalid') {
+    // Signed attributes received in BER (indefinite lengths, unsorted SET OF): the signature is over their DER.
+    let der: Buffer | undefined;
+    try { der = toDer(parsed.signedAttrsDer); } catch { der = undefined; }
+    if (der && !der.equals(parsed.signedAttrsDer)) r = verifyOver(der);
+  }
+  return signatureOutcome(r, parsed.digestAlgorithm);
+}
+
+function signatureOutcome(r: ReturnType<typeof verifySignatureValue>, digestAlgorithm: HashName): CmsCheck {
   if (!r.ok) return { ok: false, reason: r.reason, detail: `${r.algorithm}: the CMS signature does not verify with the signer's key` };
-  return { ok: true, algorithm: r.algorithm };
+  const weak = weakHash(digestAlgorithm) ?? r.weak;
+  return { ok: true, algorithm: r.algorithm, ...(weak ? { weak } : {}) };
 }
 
 function checkSigningCertificate(v2: asn1js.BaseBlock[][], v1: asn1js.BaseBlock[][], signer: ParsedCertificate): 'ok' | 'absent' | 'mismatch' {
