@@ -7,6 +7,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { buf, decodeAs, encode, REQUEST_LIMITS, type DecodeLimits } from './der.js';
+import { Lru } from '../lru.js';
 import { asParsed, OID } from './oids.js';
 import { serialHex } from './values.js';
 
@@ -30,19 +31,14 @@ export interface CertificateFields {
 }
 
 /**
- * Certificates already read, by buffer: a CA's or a signer's certificate buffer is read on every
- * signature it makes. Callers treat the result as immutable (and do not change a certificate buffer
- * after handing it over).
+ * Certificates already read, by their bytes: a CA's or a seal's certificate is read on every signature
+ * it makes (from a fresh buffer each time, in the service). Callers treat the result as immutable.
  */
-const read = new WeakMap<Uint8Array, CertificateFields>();
+const read = new Lru<string, CertificateFields>(512);
 
 export function readCertificate(der: Uint8Array, limits: DecodeLimits = REQUEST_LIMITS): CertificateFields {
-  let fields = read.get(der);
-  if (!fields) {
-    fields = readUncached(der, limits);
-    read.set(der, fields);
-  }
-  return fields;
+  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
+  return read.getOr(key, () => readUncached(der, limits));
 }
 
 function readUncached(der: Uint8Array, limits: DecodeLimits): CertificateFields {

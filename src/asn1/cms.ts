@@ -12,6 +12,7 @@ import * as pkijs from 'pkijs';
 import { DIGESTS, type DigestName, type SignatureAlgorithm } from '../algorithms/table.js';
 import type { CertificateFields } from './certificate.js';
 import { Asn1Error, buf, decode, DOCUMENT_OBJECT_LIMITS, encode, ownEncoding, partBytes, toDer, type DecodeLimits } from './der.js';
+import { Lru } from '../lru.js';
 import { nameFromDer } from './name.js';
 import { OID } from './oids.js';
 import { serialHex, smallInteger } from './values.js';
@@ -100,15 +101,10 @@ class ReceivedCertificate extends pkijs.Certificate {
   }
 }
 
-const embeddable = new WeakMap<Uint8Array, pkijs.Certificate>();
-/** A certificate to embed, byte for byte; parsed once per buffer (a signer's chain is reused for every seal). */
+const embeddable = new Lru<string, pkijs.Certificate>(256);
+/** A certificate to embed, byte for byte; parsed once (a signer's chain goes into every seal it makes). */
 export function embeddableCertificate(der: Uint8Array): pkijs.Certificate {
-  let c = embeddable.get(der);
-  if (!c) {
-    c = new ReceivedCertificate(der);
-    embeddable.set(der, c);
-  }
-  return c;
+  return embeddable.getOr(buf(der).toString('latin1'), () => new ReceivedCertificate(der));
 }
 
 /** IssuerAndSerialNumber that encodes as DER made once (pkijs would re-parse the issuer Name on every encoding). */

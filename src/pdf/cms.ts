@@ -26,6 +26,7 @@ import {
   DIGESTS, KEY_ALGORITHM_INFO, maxEcSignatureBytes, signatureAlgorithmFor, type KeyAlgorithm, type Sha2Digest, type SignatureAlgorithm,
 } from '../algorithms/table.js';
 import { AppError } from '../errors.js';
+import { Lru } from '../lru.js';
 import { checkTimestampToken } from './cms-tsp.js';
 
 export { DIGESTS } from '../algorithms/table.js';
@@ -61,15 +62,14 @@ interface SignerProfile {
   /** estimateCmsSize's answers by the certificates' lengths and the token size: sizes depend on nothing else. */
   estimates: Map<string, number>;
 }
-// Reading a certificate costs about a millisecond; a signer's certificate buffer is reused for every seal it makes.
-const profiles = new WeakMap<Buffer, Map<string, SignerProfile>>();
+// Reading a certificate costs about a millisecond; a seal's certificate comes with every sealing it makes.
+const profiles = new Lru<string, SignerProfile>(256);
 
 function signerProfile(signer: CmsSigner): SignerProfile {
   const leafDer = signer.certificates[0];
   if (!leafDer) throw misconfigured('the signer has no certificate');
-  const key = `${signer.keyAlgorithm}/${signer.digest}`;
-  let byKey = profiles.get(leafDer);
-  const hit = byKey?.get(key);
+  const key = `${signer.keyAlgorithm}/${signer.digest}/${leafDer.toString('latin1')}`;
+  const hit = profiles.get(key);
   if (hit) return hit;
   let leaf: CertificateFields;
   try {
@@ -92,8 +92,7 @@ function signerProfile(signer: CmsSigner): SignerProfile {
   }
   if (!algorithm) throw misconfigured(`a ${signer.keyAlgorithm} key does not sign with ${signer.digest} here`);
   const profile = { leaf, algorithm, maxSignature, estimates: new Map<string, number>() };
-  if (!byKey) profiles.set(leafDer, (byKey = new Map()));
-  byKey.set(key, profile);
+  profiles.set(key, profile);
   return profile;
 }
 

@@ -6,7 +6,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { readCertificate } from '../asn1/certificate.js';
 import { NAME_ATTRIBUTE_SHORT, OID } from '../asn1/oids.js';
-import { Lru } from './lru.js';
+import { Lru } from '../lru.js';
 
 export type KeyUsageBit =
   | 'digitalSignature' | 'nonRepudiation' | 'keyEncipherment' | 'dataEncipherment'

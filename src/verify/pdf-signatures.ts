@@ -99,7 +99,22 @@ export function revisionEndingAt(pdf: PdfFile, end: number): number | undefined 
   return undefined;
 }
 
+/**
+ * Each signature's result, for the verification that found it (a FoundSignature lives as long as one
+ * verification): the CMS in /Contents is decoded once, however often the verifier asks.
+ */
+const checked = new WeakMap<FoundSignature, ByteRangeResult>();
+
 export function checkByteRange(pdf: PdfFile, s: FoundSignature): ByteRangeResult {
+  let r = checked.get(s);
+  if (!r) {
+    r = checkByteRangeOnce(pdf, s);
+    checked.set(s, r);
+  }
+  return r;
+}
+
+function checkByteRangeOnce(pdf: PdfFile, s: FoundSignature): ByteRangeResult {
   const bytes = pdf.bytes;
   const contents = s.sig.get(N('Contents'));
   if (contents === undefined) return fail('contents-missing', 'the signature dictionary has no /Contents');

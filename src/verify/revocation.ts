@@ -8,7 +8,7 @@ import * as pkijs from 'pkijs';
 import { decodeAs, DOCUMENT_OBJECT_LIMITS } from '../asn1/der.js';
 import { readOcspResponse } from '../asn1/ocsp.js';
 import { OID_EKU_OCSP_SIGNING, parseCertificate, sameName, type ParsedCertificate } from './certificate.js';
-import { Lru } from './lru.js';
+import { Lru } from '../lru.js';
 import { certIdHashFromOid, digest, verifySignatureValue } from './signature-algorithms.js';
 
 const OID_CRL_NUMBER = '2.5.29.20';

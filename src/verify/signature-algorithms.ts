@@ -16,7 +16,7 @@ import { describePublicKey } from '../algorithms/public-key.js';
 import { sm2Za } from '../algorithms/sm2.js';
 import { sm2VerifyPure } from '../algorithms/sm2-pure.js';
 import { HASHES, hashByOid, signatureAlgorithmByOid, type HashName } from '../algorithms/table.js';
-import { Lru } from './lru.js';
+import { Lru } from '../lru.js';
 
 /** Digests the verifier computes (the shared table's). SHA-1 only to judge it weak (and for OCSP CertIDs, which commonly use it). */
 export type { HashName } from '../algorithms/table.js';

@@ -1,5 +1,5 @@
 /**
- * A small bounded map for caching what does not depend on the document being verified (parsed CA
+ * A small bounded map for caching what does not depend on the document at hand (parsed CA
  * certificates, public keys, verified certificate links, parsed OCSP responses): the same CA material
  * arrives with every document, and parsing ASN.1 costs more than hashing a megabyte.
  */
