@@ -502,8 +502,14 @@ export class CaHandle {
     const cacheKey = requests.length === 1 && !nonce && issuers[0] ? ocspCacheKey(issuers[0].info.caId, requests[0]!) : null;
     const state = this.deps.state;
     if (cacheKey && state) {
+      // A cached answer is served only while the database still agrees with it: an answer cached by
+      // another instance just before a revocation committed, or one whose invalidation was missed
+      // while Redis was unreachable, is never served. (Redis down: straight to the database.)
       const hit = await state.get(cacheKey).catch(() => null);
-      if (hit) return hit;
+      if (hit && hit.length > 1) {
+        const now = await this.certificateStatus(requests[0]!.serialHex);
+        if (now.status === (hit[0] === 0x72 ? 'revoked' : 'good')) return hit.subarray(1);
+      }
     }
     // One signer per response: the delegated responder for the seal-issuing CA, else the CA itself.
     const lead = issuers.find((i) => i) ?? this.#cas.get('issuing')!;
@@ -535,7 +541,8 @@ export class CaHandle {
       signer,
     );
     if (cacheKey && state && statuses[0]!.kind !== 'unknown') {
-      await state.set(cacheKey, der, this.policy.ocsp.cacheSeconds * 1000).catch(() => undefined);
+      const tag = Buffer.from(statuses[0]!.kind === 'revoked' ? 'r' : 'g');
+      await state.set(cacheKey, Buffer.concat([tag, der]), this.policy.ocsp.cacheSeconds * 1000).catch(() => undefined);
     }
     return der;
   }
@@ -544,7 +551,8 @@ export class CaHandle {
     const state = this.deps.state;
     if (!state) return;
     const keys = Object.keys(HASH_NODE).flatMap((oid) => [false, true].map((p) => ocspCacheKey(caId, { serialHex: serial, hashAlgOid: oid, hashAlgHasParams: p })));
-    await Promise.all(keys.map((k) => state.delete(k)));
+    // Best effort: with Redis unreachable the database check on every cache hit keeps answers right.
+    await Promise.all(keys.map((k) => state.delete(k).catch(() => undefined)));
   }
 
   async #issuerForCertId(r: OcspCertRequest): Promise<LoadedCa | undefined> {

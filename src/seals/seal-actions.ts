@@ -13,6 +13,13 @@ import { findActiveUnit, findSeal, wrongState, type SealRow } from './records.js
  * department seals a unit makes for itself (Art. 17(4)).
  */
 
+/**
+ * OCSP and CRLs carry whole seconds, time-stamps carry milliseconds: a revocation recorded as the
+ * second it happened in (rounded down) could predate a sealing time-stamped a moment before the
+ * return. The revocation takes effect at the next whole second instead.
+ */
+export const revocationTimeOf = (d: Date): Date => new Date(Math.ceil(d.getTime() / 1000) * 1000);
+
 /** Within a transaction: active → returned, certificate revoked. Returns the revoked serial. */
 export async function returnSealIn(
   deps: RegisterDeps,
@@ -21,19 +28,15 @@ export async function returnSealIn(
   sealId: string,
   input: { reason: string; revocationReason: RevocationReason },
 ): Promise<string> {
+  // The row lock first: a sealing holding the seal FOR SHARE finishes (and registers) before this
+  // goes on; of two concurrent returns exactly one finds the seal active.
+  const seal = await findSeal(tx, sealId, { forUpdate: true });
+  if (seal.status !== 'active') throw wrongState('seal', seal.status, 'active');
+  const row = { cert_serial: seal.cert_serial, unit_id: seal.unit_id };
+  // Taken only now, with the lock held: every sealing that got in first was time-stamped before this.
   const now = deps.clock.now();
-  // The conditional UPDATE is the lock: of two concurrent returns exactly one finds the seal active.
-  const { rows } = await tx.query<{ cert_serial: string; unit_id: string }>(
-    `UPDATE seals SET status = 'returned', returned_at = $2, return_reason = $3
-      WHERE id = $1 AND status = 'active' RETURNING cert_serial, unit_id`,
-    [sealId, now, input.reason],
-  );
-  const row = rows[0];
-  if (!row) {
-    const seal = await findSeal(tx, sealId);
-    throw wrongState('seal', seal.status, 'active');
-  }
-  await deps.maker.revoke(tx, row.cert_serial, input.revocationReason, now);
+  await tx.query(`UPDATE seals SET status = 'returned', returned_at = $2, return_reason = $3 WHERE id = $1`, [sealId, now, input.reason]);
+  await deps.maker.revoke(tx, row.cert_serial, input.revocationReason, revocationTimeOf(now));
   await appendAudit(tx, deps.clock, {
     ...auditActor(actor),
     action: 'seal.returned',

@@ -1,12 +1,19 @@
 import pg from 'pg';
 import type { Db, Queryable, QueryResult } from './db.js';
+import { asStorageError, isConnectionError, StorageUnavailableError } from './unavailable.js';
 
-/** PostgreSQL adapter (production, CI): a connection pool against DATABASE_URL. */
-export async function openPg(url: string, opts: { max?: number; schema?: string } = {}): Promise<Db> {
+/**
+ * PostgreSQL adapter (production, CI): a connection pool against DATABASE_URL. When the server is
+ * down, calls fail within about a second with StorageUnavailableError (503), never hang: a new
+ * connection gives up after `connectTimeoutMs`, and a broken connection is dropped from the pool,
+ * so the service recovers by itself once the server is back.
+ */
+export async function openPg(url: string, opts: { max?: number; schema?: string; connectTimeoutMs?: number } = {}): Promise<Db> {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 1_000,
+    keepAlive: true,
     // A schema of its own keeps parallel test runs on one database apart.
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
@@ -14,7 +21,9 @@ export async function openPg(url: string, opts: { max?: number; schema?: string 
   pool.on('error', () => {});
 
   const run = async <R>(q: { query: pg.Pool['query'] } | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
-    const res = await q.query(sql, params as unknown[] | undefined);
+    const res = await q.query(sql, params as unknown[] | undefined).catch((e: unknown) => {
+      throw asStorageError(e);
+    });
     return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 } satisfies QueryResult<R>;
   };
 
@@ -22,28 +31,41 @@ export async function openPg(url: string, opts: { max?: number; schema?: string 
     kind: 'pg',
     query: (sql, params) => run(pool, sql, params),
     async exec(sql) {
-      await pool.query(sql);
+      await pool.query(sql).catch((e: unknown) => {
+        throw asStorageError(e);
+      });
     },
     async transaction(fn) {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((e: unknown) => {
+        throw asStorageError(e);
+      });
+      let broken = false;
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
           query: (sql, params) => run(client, sql, params),
-          exec: async (sql) => void (await client.query(sql)),
+          exec: async (sql) =>
+            void (await client.query(sql).catch((e: unknown) => {
+              throw asStorageError(e);
+            })),
         };
         const result = await fn(tx);
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
+        const cause = err instanceof StorageUnavailableError ? err.cause : err;
+        if (isConnectionError(cause)) broken = true;
+        else await client.query('ROLLBACK').catch(() => (broken = true));
+        throw asStorageError(err);
       } finally {
-        client.release();
+        // A client whose connection failed is discarded, not handed to the next caller.
+        client.release(broken ? new Error('connection lost') : undefined);
       }
     },
     async ping() {
-      await pool.query('SELECT 1');
+      await pool.query('SELECT 1').catch((e: unknown) => {
+        throw asStorageError(e);
+      });
     },
     async close() {
       await pool.end();
