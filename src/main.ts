@@ -9,6 +9,8 @@ import { DbKeyVault } from './crypto/db-key-vault.js';
 import { resolveKek } from './dev-kek.js';
 import { createApp } from './http/app.js';
 import { preloadRenderer, renderSeal } from './render/index.js';
+import { AuditCheckpointer } from './seals/audit-anchor.js';
+import { caAuditSigner } from './seals/ca-audit-signer.js';
 import { caSealMaker } from './seals/ca-seal-maker.js';
 import type { Db } from './store/db.js';
 import { MemoryState } from './store/memory-state.js';
@@ -41,7 +43,9 @@ export async function assembleContext(parts: { config: Config; db: Db; state: Sh
     maker: caSealMaker(ca, vault),
     renderer: { render: (req: { template: string; text: string; bottomText?: string }) => renderSeal(req) },
   };
-  return { config, db, state, clock, logger, vault, ca, register };
+  const auditAnchor = { db, clock, signer: caAuditSigner(ca), policy: config.auditCheckpoint };
+  const checkpointer = new AuditCheckpointer(auditAnchor, (err) => logger.warn({ err }, 'audit checkpoint not written; retried later'));
+  return { config, db, state, clock, logger, vault, ca, register, auditAnchor, checkpointer };
 }
 
 /** Opens storage and shared state from the configuration, then assembles the services. */

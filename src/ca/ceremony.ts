@@ -98,7 +98,7 @@ export async function runCeremony(tx: Queryable, vault: KeyVault, policy: CaPoli
   await addCa('root', 'root', null, root);
   const issuing = await make('issuing-ca', { caId: 'root', certificate: root.der, keyId: root.keyId });
   await addCa('issuing', 'issuing', 'root', issuing);
-  for (const role of ['ocsp', 'tsa'] as const) {
+  for (const role of ['ocsp', 'tsa', 'audit'] as const) {
     const c = await make(SERVICE_PROFILE[role], { caId: 'issuing', certificate: issuing.der, keyId: issuing.keyId });
     await tx.query(`INSERT INTO ca_service_signers (role, ca_id, key_id, cert_serial, certificate) VALUES ($1, 'issuing', $2, $3, $4)`, [
       role,
@@ -109,7 +109,8 @@ export async function runCeremony(tx: Queryable, vault: KeyVault, policy: CaPoli
   }
 }
 
-const SERVICE_PROFILE = { ocsp: 'ocsp-responder', tsa: 'tsa' } as const;
+const SERVICE_PROFILE = { ocsp: 'ocsp-responder', tsa: 'tsa', audit: 'audit-signer' } as const;
+type ServiceRole = keyof typeof SERVICE_PROFILE;
 /** Renew the OCSP responder or TSA certificate when less than this is left (checked at every start). */
 const RENEW_BEFORE_MS = 30 * 86_400_000;
 
@@ -119,13 +120,17 @@ const RENEW_BEFORE_MS = 30 * 86_400_000;
  * tokens stay verifiable: they carry their own certificate.
  */
 export async function renewServiceSigners(tx: Queryable, vault: KeyVault, policy: CaPolicy, publicUrl: string, now: Date): Promise<void> {
-  const rows = await tx.query<{ role: 'ocsp' | 'tsa'; certificate: Uint8Array }>('SELECT role, certificate FROM ca_service_signers');
+  const rows = await tx.query<{ role: ServiceRole; certificate: Uint8Array }>('SELECT role, certificate FROM ca_service_signers');
   const issuing = (await tx.query<{ key_id: string; certificate: Uint8Array }>("SELECT key_id, certificate FROM ca_authorities WHERE ca_id = 'issuing'"))
     .rows[0];
   if (!issuing) return;
-  for (const row of rows.rows) {
-    const notAfter = readTime(certParts(Buffer.from(row.certificate)).notAfter);
-    if (notAfter.getTime() - now.getTime() > RENEW_BEFORE_MS) continue;
+  // A data directory made before a signer role existed (the audit signer) gets it at this start.
+  const missing = (Object.keys(SERVICE_PROFILE) as ServiceRole[]).filter((role) => !rows.rows.some((r) => r.role === role));
+  for (const row of [...rows.rows, ...missing.map((role) => ({ role, certificate: null }))]) {
+    if (row.certificate) {
+      const notAfter = readTime(certParts(Buffer.from(row.certificate)).notAfter);
+      if (notAfter.getTime() - now.getTime() > RENEW_BEFORE_MS) continue;
+    }
     const profileName = SERVICE_PROFILE[row.role];
     const profile = policy.profiles[profileName];
     const issuingProfile = policy.profiles['issuing-ca'];
@@ -144,7 +149,11 @@ export async function renewServiceSigners(tx: Queryable, vault: KeyVault, policy
       now,
       urls: publicationUrls(publicUrl, 'issuing'),
     });
-    await tx.query('UPDATE ca_service_signers SET key_id = $2, cert_serial = $3, certificate = $4 WHERE role = $1', [row.role, key.keyId, serial, der]);
+    await tx.query(
+      `INSERT INTO ca_service_signers (role, ca_id, key_id, cert_serial, certificate) VALUES ($1, 'issuing', $2, $3, $4)
+       ON CONFLICT (role) DO UPDATE SET key_id = $2, cert_serial = $3, certificate = $4`,
+      [row.role, key.keyId, serial, der],
+    );
   }
 }
 

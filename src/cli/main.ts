@@ -39,7 +39,8 @@ commands:
                                          a seal image from a template (no database needed)
   verify FILE.pdf --trust ROOT.pem [--json] [--online]
                                          offline verification for auditors (exit 0 only when every signature is VALID)
-  audit verify                           check the hash chain of the seal usage register (exit 1 when broken)
+  audit verify [--export FILE.ndjson --trust ROOT.pem]
+                                         check the seal usage register: hash chain, signed checkpoints (exit 1 when broken)
   sign IN.pdf --key K --cert C [--chain P] --page N --x MM --y MM --image PNG [--size-mm W[xH]]
        [--level B-B|B-T] [--tsa URL] -o OUT.pdf
                                          seal a PDF with a local key file (no service needed)
