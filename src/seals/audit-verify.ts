@@ -1,4 +1,5 @@
 import { verify as verifySignature } from 'node:crypto';
+import * as asn1js from 'asn1js';
 import { OID } from '../ca/oids.js';
 import { parseCertificate, type ParsedCertificate } from '../verify/certificate.js';
 import { validateChain } from '../verify/chain.js';
@@ -59,6 +60,13 @@ export interface AuditVerifyOptions {
 }
 
 const MAX_PROBLEMS = 50;
+/**
+ * Our audit EKU as the certificate parser spells it: asn1js writes an arc above 2^53 (our 2.25 UUID
+ * arc) in its own hexadecimal form, so the expected value is spelled by the same code.
+ */
+const AUDIT_EKU = ((v: string) => (asn1js.fromBER(new asn1js.ObjectIdentifier({ value: v }).toBER()).result as asn1js.ObjectIdentifier).valueBlock.toString())(
+  OID.kpAuditLogSigning,
+);
 /** A checkpoint's time-stamp is made right after its time is taken. */
 const TIMESTAMP_SLACK_MS = 10 * 60_000;
 
@@ -142,7 +150,7 @@ export class AuditTrailVerifier {
     const chain = validateChain(leaf, certs.slice(1), this.#anchors, {
       at,
       leafKeyUsage: ['digitalSignature', 'nonRepudiation'],
-      leafExtKeyUsage: OID.kpAuditLogSigning,
+      leafExtKeyUsage: AUDIT_EKU,
     });
     if (!chain.ok) return `the signer is not the audit key of a trusted CA (${chain.reason}: ${chain.detail})`;
     let ok = false;
