@@ -12,6 +12,7 @@ import { preloadRenderer, renderSeal } from './render/index.js';
 import { AuditCheckpointer } from './seals/audit-anchor.js';
 import { caAuditSigner } from './seals/ca-audit-signer.js';
 import { caSealMaker } from './seals/ca-seal-maker.js';
+import { startScheduledJobs } from './seals/scheduled.js';
 import type { Db } from './store/db.js';
 import { MemoryState } from './store/memory-state.js';
 import { openStore } from './store/open.js';
@@ -75,12 +76,17 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://127.0.0.1:${port}`;
   logger.info({ url, storage: ctx.db.kind, sharedState: ctx.state.kind }, 'e-seal service listening');
+  // Audit checkpoints every M minutes, renames on their effective date: on every instance, each done once.
+  ctx.checkpointer.start();
+  const stopJobs = startScheduledJobs(ctx.register, 60_000, (err) => logger.warn({ err }, 'scheduled job failed; retried at the next run'));
   return {
     ctx,
     server,
     url,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopJobs();
+      await ctx.checkpointer.stop();
       await ctx.state.close();
       await ctx.db.close();
     },
