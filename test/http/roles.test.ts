@@ -81,10 +81,11 @@ describe('roles against endpoints', () => {
     { method: 'post', path: () => `/v1/seal-applications/${ids.appReject}/reject`, body: () => ({ reason: 'r' }), allowed: ['municipal-admin'] },
     { method: 'post', path: () => `/v1/seal-applications/${ids.appApprove}/approve`, allowed: ['municipal-admin'] },
     { method: 'get', path: () => `/v1/seals/${ids.seal}`, allowed: ['municipal-admin', 'unit-admin', 'operator', 'auditor'] },
-    { method: 'get', path: () => `/v1/seals/${ids.seal}/image.png`, allowed: EVERYONE },
+    // Art. 16: the image is kept like the physical seal: its unit's users, the municipal roles and auditors only
+    { method: 'get', path: () => `/v1/seals/${ids.seal}/image.png`, allowed: ['municipal-admin', 'unit-admin', 'operator', 'auditor', 'platform'] },
     { method: 'get', path: () => `/v1/seals/${ids.seal}/certificate.pem`, allowed: EVERYONE },
     { method: 'post', path: () => `/v1/seals/${ids.seal}/operators`, body: () => ({ userId: ids.op2 }), allowed: ['unit-admin'] },
-    { method: 'post', path: () => `/v1/units/${ids.A}/department-seals`, body: () => ({ text: '办公室', purpose: 'p' }), allowed: ['unit-admin'] },
+    { method: 'post', path: () => `/v1/units/${ids.A}/department-seals`, body: () => ({ department: '办公室', purpose: 'p' }), allowed: ['unit-admin'] },
     { method: 'post', path: () => `/v1/seals/${ids.seal2}/replace`, body: () => ({ physicalSealRef: 'r2', purpose: 'p' }), allowed: ['unit-admin'] },
     { method: 'post', path: () => `/v1/seals/${ids.seal2}/return`, body: () => ({ reason: 'r' }), allowed: ['municipal-admin', 'unit-admin'] },
     { method: 'post', path: () => `/v1/seals/${ids.seal2}/destroy`, body: () => ({ reason: 'r' }), allowed: ['municipal-admin'] },
