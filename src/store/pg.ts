@@ -9,10 +9,20 @@ import { asStorageError, isConnectionError, StorageUnavailableError } from './un
  * so the service recovers by itself once the server is back.
  */
 export async function openPg(url: string, opts: { max?: number; schema?: string; connectTimeoutMs?: number } = {}): Promise<Db> {
+  const connectTimeoutMs = opts.connectTimeoutMs ?? 1_000;
+  // pg uses one setting for two waits: for a connection to the server, and for a free pooled client
+  // under load. The first must be short (a server that is gone answers 503 at once), the second
+  // not (a busy moment is not an outage): the client class gets the short one.
+  class FastConnectClient extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
+    }
+  }
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
-    connectionTimeoutMillis: opts.connectTimeoutMs ?? 1_000,
+    Client: FastConnectClient,
+    connectionTimeoutMillis: 15_000,
     keepAlive: true,
     // A schema of its own keeps parallel test runs on one database apart.
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
