@@ -27,8 +27,11 @@ export async function openPg(url: string, opts: { max?: number; schema?: string;
     // A schema of its own keeps parallel test runs on one database apart.
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
+  // A client losing its connection (the server stopped or restarted) must not crash the process:
+  // idle ones are dropped by the pool, and a checked-out one emits 'error' too, which with no
+  // listener would be thrown. Its pending and next queries fail, and are answered 503.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
 
   const run = async <R>(q: { query: pg.Pool['query'] } | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
     const res = await q.query(sql, params as unknown[] | undefined).catch((e: unknown) => {
