@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ensureBootstrapToken } from './auth/tokens.js';
 import { ensureCa } from './ca/authority.js';
@@ -44,7 +45,7 @@ export async function assembleContext(parts: { config: Config; db: Db; state: Sh
     maker: caSealMaker(ca, vault),
     renderer: { render: (req: { template: string; text: string; bottomText?: string }) => renderSeal(req) },
   };
-  const auditAnchor = { db, clock, signer: caAuditSigner(ca), policy: config.auditCheckpoint };
+  const auditAnchor = { db, clock, signer: caAuditSigner(ca), policy: config.auditCheckpoint, instance: `${hostname()}:${process.pid}` };
   const checkpointer = new AuditCheckpointer(auditAnchor, (err) => logger.warn({ err }, 'audit checkpoint not written; retried later'));
   return { config, db, state, clock, logger, vault, ca, register, auditAnchor, checkpointer };
 }

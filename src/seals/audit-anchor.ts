@@ -35,6 +35,8 @@ export interface AuditAnchorDeps {
   clock: Clock;
   signer: AuditAnchorSigner;
   policy: CheckpointPolicy;
+  /** Which instance writes (host:pid), recorded in the log entry of each checkpoint it writes. */
+  instance?: string;
 }
 
 interface Head {
@@ -104,7 +106,13 @@ export async function writeCheckpointIfDue(deps: AuditAnchorDeps, opts: { force?
     );
     await appendAudit(tx, clock, {
       action: CHECKPOINT_ACTION,
-      details: { checkpointId: checkpoint.id, checkpointHash: checkpoint.hash, headSeq: checkpoint.headSeq, headHash: checkpoint.headHash },
+      details: {
+        checkpointId: checkpoint.id,
+        checkpointHash: checkpoint.hash,
+        headSeq: checkpoint.headSeq,
+        headHash: checkpoint.headHash,
+        writtenBy: deps.instance ?? null,
+      },
     });
     return checkpoint;
   });
