@@ -225,3 +225,52 @@ describe.each(storageAdapters())('the anchored audit log on $name', (adapter) =>
     expect(JSON.parse(cut.stdout).problem).toMatch(/trailer/);
   });
 });
+
+describe('checkpoints over time, and the audit signer of an older data directory', () => {
+  it('a checkpoint is due every M minutes while entries are written, even below N entries', async () => {
+    const { openPglite } = await import('../../src/store/pglite.js');
+    const { migrate } = await import('../../src/store/migrate.js');
+    const db = await openPglite();
+    await migrate(db);
+    const svc = await testService(db, { env: { SEAL_AUDIT_CHECKPOINT_ENTRIES: '100', SEAL_AUDIT_CHECKPOINT_MINUTES: '10' } });
+    try {
+      const write = () => db.transaction((tx) => appendAudit(tx, svc.ctx.clock, { action: 'test.event' }));
+      await write();
+      await write();
+      expect(await writeCheckpointIfDue(svc.ctx.auditAnchor)).toBeNull();
+      svc.ctx.clock.advance(9 * 60_000);
+      expect(await writeCheckpointIfDue(svc.ctx.auditAnchor)).toBeNull();
+      svc.ctx.clock.advance(60_000);
+      expect((await writeCheckpointIfDue(svc.ctx.auditAnchor))?.headSeq).toBe('2');
+      // nothing new since (its own entry aside): no checkpoint however long it waits
+      svc.ctx.clock.advance(60 * 60_000);
+      expect(await writeCheckpointIfDue(svc.ctx.auditAnchor)).toBeNull();
+      await write();
+      expect((await writeCheckpointIfDue(svc.ctx.auditAnchor))?.id).toBe('2');
+      expect((await verifyAuditChain(db, [svc.ctx.ca.rootCertificate])).valid).toBe(true);
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('a data directory made before the audit signer existed gets one at the next start', async () => {
+    const { openPglite } = await import('../../src/store/pglite.js');
+    const { migrate } = await import('../../src/store/migrate.js');
+    const { ensureCa } = await import('../../src/ca/authority.js');
+    const { DbKeyVault } = await import('../../src/crypto/db-key-vault.js');
+    const { FixedClock } = await import('../../src/clock.js');
+    const { randomBytes } = await import('node:crypto');
+    const db = await openPglite();
+    await migrate(db);
+    const kek = randomBytes(32);
+    const deps = { db, vault: new DbKeyVault(db, kek), config: { publicUrl: 'http://127.0.0.1:8080' }, clock: new FixedClock(new Date('2026-11-25T08:00:00Z')) };
+    await ensureCa(deps);
+    await db.query(`DELETE FROM ca_service_signers WHERE role = 'audit'`); // as a directory from before issue 13
+    const ca = await ensureCa(deps);
+    const signed = await ca.signAuditRecord(Buffer.from('x'));
+    expect(signed.certificates).toHaveLength(2);
+    const rows = await db.query<{ role: string }>('SELECT role FROM ca_service_signers ORDER BY role');
+    expect(rows.rows.map((r) => r.role)).toEqual(['audit', 'ocsp', 'tsa']);
+    await db.close();
+  });
+});
