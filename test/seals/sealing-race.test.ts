@@ -94,6 +94,8 @@ describe.each(storageAdapters())('sealing racing a return on $name', (adapter) =
         expect(entries.indexOf(e)).toBeGreaterThan(returnedAt);
       }
     }
+    const abandoned = (await listAudit(db, { limit: 1000 })).filter((e) => e.action === 'seal.use-abandoned').length;
+    console.log(`${adapter.name}: ${TRIALS} trials, ${sealed200} sealed (200), ${refused409} refused (409), ${abandoned} abandoned after sealing, ${afterReturn} used after a return`);
     expect(afterReturn).toBe(0);
     // the race really happened: some sealings won and some lost over the trials
     expect(sealed200).toBeGreaterThan(0);
