@@ -90,6 +90,8 @@ describe('roles against endpoints', () => {
     { method: 'post', path: () => `/v1/seals/${ids.seal2}/return`, body: () => ({ reason: 'r' }), allowed: ['municipal-admin', 'unit-admin'] },
     { method: 'post', path: () => `/v1/seals/${ids.seal2}/destroy`, body: () => ({ reason: 'r' }), allowed: ['municipal-admin'] },
     { method: 'get', path: () => '/v1/audit', allowed: ['municipal-admin', 'auditor'] },
+    { method: 'get', path: () => '/v1/audit/checkpoints', allowed: ['municipal-admin', 'auditor'] },
+    { method: 'post', path: () => '/v1/audit/checkpoints', allowed: ['municipal-admin'] },
     { method: 'get', path: () => '/v1/audit/export', allowed: ['municipal-admin', 'auditor'] },
     { method: 'get', path: () => '/v1/audit/verify', allowed: ['municipal-admin', 'auditor'] },
     { method: 'post', path: () => `/v1/units/${ids.C}/rename`, body: () => ({ newName: '丙单位（新）', effectiveDate: '2026-11-25' }), allowed: ['municipal-admin'] },
