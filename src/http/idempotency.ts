@@ -21,8 +21,13 @@ interface Stored {
   fingerprint: string;
   status?: number;
   contentType?: string;
+  /** Headers that are part of the answer (REPLAYED_HEADERS), kept with it. */
+  headers?: Record<string, string>;
   body?: string; // base64
 }
+
+/** Answer headers a replay must carry too: where a seal went (Seal-Placement). */
+const REPLAYED_HEADERS = ['seal-placement'];
 
 const KEY_SYNTAX = /^[\x21-\x7e]{1,255}$/;
 const PENDING_TTL_MS = 5 * 60_000;
@@ -37,6 +42,7 @@ function bodyFingerprint(body: unknown): string {
 function replay(res: Response, s: Stored) {
   res.setHeader('Idempotent-Replayed', 'true');
   if (s.contentType) res.setHeader('Content-Type', s.contentType);
+  for (const [name, value] of Object.entries(s.headers ?? {})) res.setHeader(name, value);
   res.status(s.status!).send(Buffer.from(s.body ?? '', 'base64'));
 }
 
@@ -98,6 +104,7 @@ export function idempotency(state: SharedState, opts: IdempotencyOptions): Reque
         fingerprint,
         status: res.statusCode,
         contentType: res.getHeader('content-type')?.toString(),
+        headers: Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (res.getHeader(h) === undefined ? [] : [[h, String(res.getHeader(h))]]))),
         body: Buffer.concat(chunks).toString('base64'),
       };
       const keepIt = res.statusCode < 500 && size <= opts.maxStoredBytes;

@@ -81,23 +81,44 @@ export function sealAppearanceStreams(
   rotation: 0 | 90 | 180 | 270,
   refs: { form: PDFRef; image: PDFRef; smask: PDFRef },
 ): { form: PDFRawStream; image: PDFRawStream; smask: PDFRawStream } {
+  return { form: sealForm(context, a, rotation, refs.image), ...sealImageStreams(context, a, refs.smask) };
+}
+
+/** The seal's image and its soft mask (the alpha), losslessly; one pair serves every form that shows the seal. */
+export function sealImageStreams(context: PDFContext, a: SealAppearance, smaskRef: PDFRef): { image: PDFRawStream; smask: PDFRawStream } {
   const enc = encodeSealImage(a);
   const image = imageDict(context, a, 'DeviceRGB');
-  image.set(PDFName.of('SMask'), refs.smask);
+  image.set(PDFName.of('SMask'), smaskRef);
   const smask = imageDict(context, a, 'DeviceGray');
+  return { image: PDFRawStream.of(image, enc.rgb), smask: PDFRawStream.of(smask, enc.alpha) };
+}
 
+/**
+ * The Form XObject that draws the seal, or one vertical slice of it: `slice` (mm from the seal's left edge,
+ * as the reader sees it) keeps only that strip, the form's /BBox clipping the rest. A riding seal (骑缝章)
+ * shows one slice on each page.
+ */
+export function sealForm(
+  context: PDFContext,
+  a: SealAppearance,
+  rotation: 0 | 90 | 180 | 270,
+  imageRef: PDFRef,
+  slice?: { fromMm: number; widthMm: number },
+): PDFRawStream {
   const w = round(a.widthMm * MM_TO_PT);
   const h = round(a.heightMm * MM_TO_PT);
+  const from = slice ? round(slice.fromMm * MM_TO_PT) : 0;
+  const bw = slice ? round(slice.widthMm * MM_TO_PT) : w;
   const form = PDFDict.withContext(context);
   form.set(PDFName.of('Type'), PDFName.of('XObject'));
   form.set(PDFName.of('Subtype'), PDFName.of('Form'));
-  form.set(PDFName.of('BBox'), numbers(context, [0, 0, w, h]));
+  form.set(PDFName.of('BBox'), numbers(context, [0, 0, bw, h]));
   // Drawn upright in its own space; the matrix turns it against the page's /Rotate so the reader sees it upright.
   const m = { 0: [1, 0, 0, 1], 90: [0, 1, -1, 0], 180: [-1, 0, 0, -1], 270: [0, -1, 1, 0] }[rotation];
   form.set(PDFName.of('Matrix'), numbers(context, [...m, 0, 0]));
   const resources = PDFDict.withContext(context);
   const xobjects = PDFDict.withContext(context);
-  xobjects.set(PDFName.of('Seal'), refs.image);
+  xobjects.set(PDFName.of('Seal'), imageRef);
   resources.set(PDFName.of('XObject'), xobjects);
   const gs = PDFDict.withContext(context);
   gs.set(PDFName.of('Type'), PDFName.of('ExtGState'));
@@ -106,13 +127,8 @@ export function sealAppearanceStreams(
   gsDict.set(PDFName.of('Ink'), gs);
   resources.set(PDFName.of('ExtGState'), gsDict);
   form.set(PDFName.of('Resources'), resources);
-  const content = Buffer.from(`q /Ink gs ${w} 0 0 ${h} 0 0 cm /Seal Do Q`, 'latin1');
-
-  return {
-    form: PDFRawStream.of(form, content),
-    image: PDFRawStream.of(image, enc.rgb),
-    smask: PDFRawStream.of(smask, enc.alpha),
-  };
+  const content = Buffer.from(`q /Ink gs ${w} 0 0 ${h} ${from ? -from : 0} 0 cm /Seal Do Q`, 'latin1');
+  return PDFRawStream.of(form, content);
 }
 
 function imageDict(context: PDFContext, a: SealAppearance, colorSpace: 'DeviceRGB' | 'DeviceGray'): PDFDict {

@@ -9,15 +9,19 @@
  * The document is never loaded whole: the reader parses the trailer, xref sections and the few objects touched
  * (catalog, AcroForm, the page); the output is one buffer (original + update) per revision.
  */
-import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFRef, PDFString } from 'pdf-lib';
 import { unprocessable } from '../errors.js';
-import { sealAppearanceStreams, type SealAppearance } from './appearance.js';
+import { sealForm, sealImageStreams, type SealAppearance } from './appearance.js';
 import { buildPadesCms, estimateCmsSize, type CmsSigner, type RevocationSource, type Timestamper } from './cms.js';
 import { addDocumentTimestamp } from './doc-timestamp.js';
 import { addDssRevision } from './dss.js';
 import { IncrementalUpdate } from './incremental-writer.js';
 import { readPdf, type PdfFile } from './reader.js';
-import { addSignatureField, pageView, placeSeal, signatureFields, uniqueFieldName } from './signature-field.js';
+import { ridingLayout, ridingWidgets } from './riding.js';
+import {
+  addSignatureField, addSignatureFieldWithWidgets, pageView, placeSeal, signatureFields, uniqueFieldName,
+  type Rect, type Rotation, type WidgetArgs,
+} from './signature-field.js';
 import { setPlaceholders, withPlaceholderRetry, writeSignedRevision } from './signed-revision.js';
 import { noteTimestampTokenSize, timestampTokenSize } from './timestamp-size.js';
 
@@ -29,9 +33,12 @@ const LATER_REVISIONS_RESERVE = 256 * 1024;
 
 export interface SealPdfOptions {
   page: number; // 1-based
-  /** mm from the bottom-left corner of the page AS A READER SEES IT (CropBox turned by /Rotate) to the seal's centre */
-  xMm: number;
-  yMm: number;
+  /** mm from the bottom-left corner of the page AS A READER SEES IT (CropBox turned by /Rotate) to the seal's centre;
+   *  both omitted for a riding seal alone */
+  xMm?: number;
+  yMm?: number;
+  /** 骑缝章: the seal also split across the right edge of every page, in the same signature (src/pdf/riding.ts). */
+  riding?: boolean;
   appearance: SealAppearance;
   signer: CmsSigner;
   level: PadesLevel;
@@ -61,12 +68,8 @@ export async function sealPdf(input: Uint8Array, opts: SealPdfOptions): Promise<
     throw unprocessable('bad-seal-image', 'The seal size in mm must be positive and finite.', { field: 'appearance' });
   }
   const pdf = readPdf(input);
-  const page = pdf.findPage(opts.page);
-  if (!page) {
-    throw unprocessable('page-not-found', `The document has no page ${opts.page} (it has ${pdf.pageRefs().length}).`, { field: 'page' });
-  }
-  const view = pageView(pdf, page.dict);
-  const rect = placeSeal(view, opts.xMm, opts.yMm, opts.appearance.widthMm, opts.appearance.heightMm);
+  const main = opts.xMm === undefined && opts.yMm === undefined && opts.riding ? undefined : mainSeal(pdf, opts);
+  if (opts.riding) ridingLayout(pdf.pageRefs().length, widthMm); // refused before any signing work (one page, tiny seal)
   checkCertification(pdf, opts.certify);
   const name = uniqueFieldName(pdf, opts.fieldName);
 
@@ -84,9 +87,13 @@ export async function sealPdf(input: Uint8Array, opts: SealPdfOptions): Promise<
     const u = new IncrementalUpdate(pdf);
     const ctx = pdf.context;
     const sigRef = u.newRef();
-    const refs = { form: u.newRef(), image: u.newRef(), smask: u.newRef() };
-    const streams = sealAppearanceStreams(ctx, opts.appearance, view.rotation, refs);
-    u.set(refs.form, streams.form);
+    const refs = { form: main ? u.newRef() : undefined, image: u.newRef(), smask: u.newRef() };
+    const widgets: WidgetArgs[] = [];
+    if (main && refs.form) {
+      u.set(refs.form, sealForm(ctx, opts.appearance, main.rotation, refs.image));
+      widgets.push({ page: main.page, rect: main.rect, appearance: refs.form });
+    }
+    const streams = sealImageStreams(ctx, opts.appearance, refs.smask);
     u.set(refs.image, streams.image);
     u.set(refs.smask, streams.smask);
 
@@ -113,7 +120,8 @@ export async function sealPdf(input: Uint8Array, opts: SealPdfOptions): Promise<
     if (references.size() > 0) sig.set(PDFName.of('Reference'), references);
     u.set(sigRef, sig);
 
-    addSignatureField(u, { page, rect, name, sigRef, appearance: refs.form, lock: opts.lockField });
+    if (opts.riding) addSignatureFieldWithWidgets(u, { name, sigRef, lock: opts.lockField, widgets: [...widgets, ...ridingWidgets(u, opts.appearance, refs.image)] });
+    else addSignatureField(u, { ...widgets[0]!, name, sigRef, lock: opts.lockField });
     if (opts.certify) {
       const catalog = (u.get(pdf.catalogRef) as PDFDict).clone(ctx);
       const perms = PDFDict.withContext(ctx);
@@ -136,6 +144,19 @@ export async function sealPdf(input: Uint8Array, opts: SealPdfOptions): Promise<
     out = await addDocumentTimestamp(out, opts.timestamper as Timestamper, opts.signer.digest, undefined, { inPlace: true, reserve: LATER_REVISIONS_RESERVE });
   }
   return out;
+}
+
+/** The page and rectangle of the seal at (xMm, yMm) on page `page`; 422 when the page or the position is wrong. */
+function mainSeal(pdf: PdfFile, opts: SealPdfOptions): { page: { ref: PDFRef; dict: PDFDict }; rect: Rect; rotation: Rotation } {
+  const page = pdf.findPage(opts.page);
+  if (!page) {
+    throw unprocessable('page-not-found', `The document has no page ${opts.page} (it has ${pdf.pageRefs().length}).`, { field: 'page' });
+  }
+  if (opts.xMm === undefined || opts.yMm === undefined) {
+    throw unprocessable('seal-position-missing', 'Where the seal goes: both x and y (mm).', { field: opts.xMm === undefined ? 'x' : 'y' });
+  }
+  const view = pageView(pdf, page.dict);
+  return { page, rect: placeSeal(view, opts.xMm, opts.yMm, opts.appearance.widthMm, opts.appearance.heightMm), rotation: view.rotation };
 }
 
 function transformReference(ctx: PdfFile['context'], method: 'DocMDP' | 'FieldMDP', fill: (params: PDFDict) => void): PDFDict {

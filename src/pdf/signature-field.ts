@@ -7,39 +7,9 @@ import { unprocessable } from '../errors.js';
 import { MM_TO_PT } from './appearance.js';
 import type { IncrementalUpdate } from './incremental-writer.js';
 import type { PdfFile } from './reader.js';
+import type { PageView, Rect } from './page-view.js';
 
-export type Rotation = 0 | 90 | 180 | 270;
-export type Rect = [number, number, number, number];
-
-export interface PageView {
-  /** The visible area (CropBox within MediaBox) in default user space. */
-  crop: Rect;
-  rotation: Rotation;
-  /** Width and height as the reader sees the page (turned by /Rotate), in points. */
-  width: number;
-  height: number;
-}
-
-function box(pdf: PdfFile, obj: PDFObject | undefined): Rect | undefined {
-  const arr = pdf.lookupArray(obj);
-  if (!arr || arr.size() !== 4) return undefined;
-  const n = arr.asArray().map((o) => pdf.lookupNumber(o));
-  if (n.some((x) => x === undefined)) return undefined;
-  const [a, b, c, d] = n as number[] as Rect;
-  return [Math.min(a, c), Math.min(b, d), Math.max(a, c), Math.max(b, d)];
-}
-
-export function pageView(pdf: PdfFile, page: PDFDict): PageView {
-  const media = box(pdf, pdf.inherited(page, 'MediaBox')) ?? [0, 0, 612, 792];
-  const cropped = box(pdf, pdf.inherited(page, 'CropBox')) ?? media;
-  const crop: Rect = [Math.max(media[0], cropped[0]), Math.max(media[1], cropped[1]), Math.min(media[2], cropped[2]), Math.min(media[3], cropped[3])];
-  const r = pdf.lookupNumber(pdf.inherited(page, 'Rotate')) ?? 0;
-  const norm = (((Math.round(r / 90) * 90) % 360) + 360) % 360;
-  const rotation = norm as Rotation;
-  const cw = crop[2] - crop[0];
-  const ch = crop[3] - crop[1];
-  return rotation % 180 === 0 ? { crop, rotation, width: cw, height: ch } : { crop, rotation, width: ch, height: cw };
-}
+export { pageView, viewBoxOf, type PageView, type Rect, type Rotation } from './page-view.js';
 
 /**
  * The widget /Rect (default user space) for a seal whose centre is (xMm, yMm) from the bottom-left corner of
@@ -149,44 +119,105 @@ export interface NewFieldArgs {
  * objects (the document as signed) stay as they were.
  */
 export function addSignatureField(u: IncrementalUpdate, args: NewFieldArgs): PDFRef {
-  const pdf = u.pdf;
-  const ctx = pdf.context;
+  const ctx = u.pdf.context;
   const fieldRef = u.newRef();
   const field = PDFDict.withContext(ctx);
   field.set(PDFName.of('Type'), PDFName.of('Annot'));
   field.set(PDFName.of('Subtype'), PDFName.of('Widget'));
+  fillSignatureField(field, args);
+  fillWidget(field, args);
+  if (args.lock) field.set(PDFName.of('Lock'), fieldLock(u, args.name));
+  u.set(fieldRef, field);
+  appendToPageAnnots(u, args.page, fieldRef);
+  appendToAcroFormFields(u, fieldRef);
+  return fieldRef;
+}
+
+export interface WidgetArgs {
+  page: { ref: PDFRef; dict: PDFDict };
+  rect: Rect;
+  appearance: PDFRef;
+}
+
+/**
+ * One signature field shown by several widgets (its /Kids), each in its own page's /Annots: how a riding seal
+ * (骑缝章) shows one signature on every page. The standard shape, so a verifier's change analysis clears it
+ * like any new signature field.
+ */
+export function addSignatureFieldWithWidgets(
+  u: IncrementalUpdate,
+  args: { name: string; sigRef: PDFRef; lock?: boolean; widgets: WidgetArgs[] },
+): PDFRef {
+  const ctx = u.pdf.context;
+  const fieldRef = u.newRef();
+  const field = PDFDict.withContext(ctx);
+  fillSignatureField(field, args);
+  if (args.lock) field.set(PDFName.of('Lock'), fieldLock(u, args.name));
+  const kids = PDFArray.withContext(ctx);
+  for (const w of args.widgets) {
+    const ref = u.newRef();
+    const widget = PDFDict.withContext(ctx);
+    fillWidget(widget, w);
+    widget.set(PDFName.of('Parent'), fieldRef);
+    // The signature again on each widget: poppler up to 22.x takes a widget kid that has a /Parent for a field
+    // of its own and reads /V from it without inheriting, so without this pdfsig would list every slice as an
+    // unsigned field. Later poppler, pdf.js and the verifier here take the kids as the field's widgets.
+    widget.set(PDFName.of('V'), args.sigRef);
+    u.set(ref, widget);
+    kids.push(ref);
+    appendToPageAnnots(u, w.page, ref);
+  }
+  field.set(PDFName.of('Kids'), kids);
+  u.set(fieldRef, field);
+  appendToAcroFormFields(u, fieldRef);
+  return fieldRef;
+}
+
+function fillSignatureField(field: PDFDict, args: { name: string; sigRef: PDFRef }): void {
   field.set(PDFName.of('FT'), PDFName.of('Sig'));
   field.set(PDFName.of('T'), PDFHexString.fromText(args.name));
   field.set(PDFName.of('V'), args.sigRef);
-  field.set(PDFName.of('F'), PDFNumber.of(args.appearance ? 4 : 4 | 128)); // Print (+ Locked when invisible)
-  field.set(PDFName.of('P'), args.page.ref);
+}
+
+function fillWidget(widget: PDFDict, args: { page: { ref: PDFRef }; rect: Rect; appearance?: PDFRef }): void {
+  const ctx = widget.context;
+  widget.set(PDFName.of('Type'), PDFName.of('Annot'));
+  widget.set(PDFName.of('Subtype'), PDFName.of('Widget'));
+  widget.set(PDFName.of('F'), PDFNumber.of(args.appearance ? 4 : 4 | 128)); // Print (+ Locked when invisible)
+  widget.set(PDFName.of('P'), args.page.ref);
   const rect = PDFArray.withContext(ctx);
   for (const x of args.rect) rect.push(PDFNumber.of(round3(x)));
-  field.set(PDFName.of('Rect'), rect);
+  widget.set(PDFName.of('Rect'), rect);
   if (args.appearance) {
     const ap = PDFDict.withContext(ctx);
     ap.set(PDFName.of('N'), args.appearance);
-    field.set(PDFName.of('AP'), ap);
+    widget.set(PDFName.of('AP'), ap);
   }
-  if (args.lock) field.set(PDFName.of('Lock'), fieldLock(u, args.name));
-  u.set(fieldRef, field);
+}
 
-  // The page's /Annots: an indirect array is rewritten as that object; an inline one, or none, in the page.
-  const pageDict = (u.get(args.page.ref) as PDFDict | undefined) ?? args.page.dict;
+/** The page's /Annots: an indirect array is rewritten as that object; an inline one, or none, in the page. */
+function appendToPageAnnots(u: IncrementalUpdate, page: { ref: PDFRef; dict: PDFDict }, annotRef: PDFRef): void {
+  const pdf = u.pdf;
+  const ctx = pdf.context;
+  const pageDict = (u.get(page.ref) as PDFDict | undefined) ?? page.dict;
   const annots = pageDict.get(PDFName.of('Annots'));
   if (annots instanceof PDFRef && pdf.lookupArray(u.get(annots))) {
     const arr = (u.get(annots) as PDFArray).clone(ctx);
-    arr.push(fieldRef);
+    arr.push(annotRef);
     u.set(annots, arr);
   } else {
-    const page = pageDict.clone(ctx);
+    const copy = pageDict.clone(ctx);
     const arr = annots instanceof PDFArray ? annots.clone(ctx) : PDFArray.withContext(ctx);
-    arr.push(fieldRef);
-    page.set(PDFName.of('Annots'), arr);
-    u.set(args.page.ref, page);
+    arr.push(annotRef);
+    copy.set(PDFName.of('Annots'), arr);
+    u.set(page.ref, copy);
   }
+}
 
-  // /AcroForm /Fields.
+/** /AcroForm /Fields gains the field; the AcroForm is made when missing; /SigFlags 3. */
+function appendToAcroFormFields(u: IncrementalUpdate, fieldRef: PDFRef): void {
+  const pdf = u.pdf;
+  const ctx = pdf.context;
   const catalog = (u.get(pdf.catalogRef) as PDFDict).clone(ctx);
   const acroEntry = catalog.get(PDFName.of('AcroForm'));
   let acro: PDFDict;
@@ -218,7 +249,6 @@ export function addSignatureField(u: IncrementalUpdate, args: NewFieldArgs): PDF
     catalog.set(PDFName.of('AcroForm'), acro);
     u.set(pdf.catalogRef, catalog);
   }
-  return fieldRef;
 }
 
 function fieldLock(u: IncrementalUpdate, name: string): PDFDict {

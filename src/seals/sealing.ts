@@ -6,9 +6,11 @@ import { forbidden, unprocessable } from '../errors.js';
 import type { Queryable } from '../store/db.js';
 import { httpTimestamper, type CmsSigner, type Timestamper } from '../pdf/cms.js';
 import { sealPdf, type PadesLevel, type SealAppearance } from '../pdf/seal.js';
+import { examineForSealing } from '../placement/index.js';
 import { canonicalPixels } from '../render/index.js';
 import { auditActor, type Actor } from './actor.js';
 import { appendAudit } from './audit.js';
+import { findUnit } from './records.js';
 import type { RegisterDeps } from './deps.js';
 import { wrongState, type SealStatus } from './records.js';
 import { authorizeSealing, sealImagePng } from './seal-actions.js';
@@ -22,9 +24,14 @@ export interface SealingDeps {
 }
 
 export interface SealingRequest {
-  page: number;
-  xMm: number;
-  yMm: number;
+  /** Without it: page 1 for x and y; the last page with text for placement=auto. */
+  page?: number;
+  xMm?: number;
+  yMm?: number;
+  /** GB/T 9704-2012 §7.3.5: over the unit's name and the date of writing, found in the text (src/placement). */
+  placement?: 'auto';
+  /** 骑缝章: also split across the right edge of every page (alone when no position is given). */
+  riding?: boolean;
   level: PadesLevel;
   reason?: string;
   /** Art. 6: the exchange carries no classified documents; only `none` is accepted. */
@@ -59,13 +66,38 @@ function timestamperOf(deps: SealingDeps): Timestamper {
   return (imprint, hash) => deps.ca.timestamp(imprint, hash);
 }
 
-export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: string, pdf: Buffer, req: SealingRequest): Promise<Buffer> {
+export interface SealedDocument {
+  pdf: Buffer;
+  /** Where the seal went (absent for a riding seal alone). */
+  placement?: { page: number; xMm: number; yMm: number };
+}
+
+export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: string, pdf: Buffer, req: SealingRequest): Promise<SealedDocument> {
   if (req.classification !== 'none') {
     throw unprocessable('classified-document', 'The exchange carries no classified documents (Art. 6): classification must be "none".', {
       field: 'classification',
     });
   }
   const { seal, operatorId } = await authorizeSealing(deps.register, actor, sealId, req.onBehalfOf);
+  // Before the seal is used: the document's own classification mark (Art. 6), and where the seal goes.
+  const unit = await findUnit(deps.register.db, seal.unit_id);
+  const examined = await examineForSealing(pdf, {
+    ...(req.placement === 'auto'
+      ? {
+          auto: {
+            names: [unit.name, ...unit.aliases], seal: { widthMm: seal.width_mm, heightMm: seal.height_mm },
+            ...(req.page ? { page: req.page } : {}), riding: req.riding === true,
+          },
+        }
+      : {}),
+  });
+  if (examined.classification) {
+    const mark = examined.classification;
+    throw unprocessable('classified-document', `The document is marked ${mark.text} (${mark.level}) at the top left of its first page: the exchange carries no classified documents (Art. 6).`, {
+      classification: mark,
+    });
+  }
+  const position = examined.placement ?? (req.xMm !== undefined && req.yMm !== undefined ? { page: req.page ?? 1, xMm: req.xMm, yMm: req.yMm } : undefined);
   const keyId = seal.key_id;
   const signer: CmsSigner = {
     certificates: [Buffer.from(seal.certificate), ...(await deps.ca.chain(seal.issuer_ca_id))],
@@ -75,9 +107,9 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
   };
   const signingTime = deps.register.clock.now();
   const sealed = await sealPdf(pdf, {
-    page: req.page,
-    xMm: req.xMm,
-    yMm: req.yMm,
+    page: position?.page ?? 1,
+    ...(position ? { xMm: position.xMm, yMm: position.yMm } : {}),
+    riding: req.riding,
     appearance: await appearanceOf(deps, seal),
     signer,
     level: req.level,
@@ -97,9 +129,11 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
     sealedSha256: createHash('sha256').update(sealed).digest('hex'),
     title: req.title ?? null,
     bytes: pdf.length,
-    page: req.page,
-    xMm: req.xMm,
-    yMm: req.yMm,
+    page: position?.page ?? null,
+    xMm: position?.xMm ?? null,
+    yMm: position?.yMm ?? null,
+    placement: req.placement ?? null,
+    riding: req.riding ?? false,
     level: req.level,
     reason: req.reason ?? null,
     certificateSerial: seal.cert_serial,
@@ -129,7 +163,7 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
     );
     throw refusal;
   }
-  return sealed;
+  return { pdf: sealed, ...(position ? { placement: { page: position.page, xMm: position.xMm, yMm: position.yMm } } : {}) };
 }
 
 /** The seal's state and the operator's authorisation, read with the seal's row locked FOR SHARE until commit. */

@@ -62,6 +62,9 @@ export interface SignatureReport {
   /** Index (0-based, oldest first) of the revision this signature signs. */
   revision: number;
   modificationsAfter: ModificationReport[];
+  /** A riding seal (骑缝章): its slices stand at the right edge of these pages (1-based, as signed). */
+  riding?: true;
+  ridingPages?: number[];
   checks: {
     integrity: CheckOutcome;
     signature: CheckOutcome;
@@ -70,6 +73,8 @@ export interface SignatureReport {
     timestamp: CheckOutcome;
     sealImage: CheckOutcome;
     modifications: CheckOutcome;
+    /** Riding seals only: every page still carries its slice. */
+    ridingSlices?: CheckOutcome;
   };
 }
 

@@ -12,6 +12,7 @@ import { analyseRevision, type RevisionChanges } from './modifications.js';
 import { N, nameOf, parsePdfDate, textOf } from './pdf-objects.js';
 import { checkByteRange, findSignatures, type FoundSignature } from './pdf-signatures.js';
 import { checkRevocation } from './revocation.js';
+import { checkRidingSeal } from './riding.js';
 import { boundImageOf, checkSealImage } from './seal-image.js';
 import { CmsParseError, parseSignedData, verifySignerInfo, type ParsedSignedData } from './signed-data.js';
 import { digest } from './signature-algorithms.js';
@@ -192,6 +193,7 @@ class Context {
       ...(r.level ? { level: r.level } : {}),
       ...(s.subFilter ? { subFilter: s.subFilter } : {}),
       ...(r.byteRange ? { byteRange: r.byteRange } : {}),
+      ...(r.riding ? { riding: r.riding, ridingPages: r.ridingPages } : {}),
       ...(r.signer ? { signer: r.signer } : {}),
       ...(r.signedAt ? { signedAt: r.signedAt } : {}),
       ...(r.timeSource ? { timeSource: r.timeSource } : {}),
@@ -354,8 +356,16 @@ class Context {
       if (!img.ok) problems.push({ severity: 'INVALID', reason: img.reason, detail: img.detail });
     }
 
+    // Riding seal: every page still carries its slice.
+    const riding = checkRidingSeal(pdf, s, revision);
+    if (riding) {
+      checks.ridingSlices = riding.missing.length === 0;
+      for (const m of riding.missing) problems.push({ severity: 'INVALID', reason: 'riding-slice-missing', detail: m.detail });
+    }
+
     return this.report(s, {
       problems, checks, ...common, level, ...(signer ? { signer } : {}), signedAt: signedAt.toISOString(), timeSource,
+      ...(riding ? { riding: true as const, ridingPages: riding.pages } : {}),
     });
   }
 

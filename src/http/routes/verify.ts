@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { ServiceContext } from '../../context.js';
 import { inProcessCaFetch } from '../../ca/in-process-fetch.js';
 import { badRequest } from '../../errors.js';
+import { documentClassification } from '../../placement/index.js';
 import { appendAudit } from '../../seals/audit.js';
 import { auditActor } from '../../seals/actor.js';
 import { verifyPdf } from '../../verify/index.js';
@@ -21,6 +22,8 @@ export function verifyRoutes(ctx: ServiceContext): Router {
     if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw badRequest('missing-document', 'The body must be the PDF (application/pdf).', { field: 'body' });
     const actor = actorOf(req, res);
     const report = await verifyPdf(req.body, { trustAnchors: [ctx.ca.rootCertificate], now: ctx.clock.now(), online: { fetch } });
+    // The classification mark (Art. 6) at the top left of the first page; null when there is none (or no text).
+    const classification = await documentClassification(req.body).catch(() => null);
     await ctx.db.transaction((tx) =>
       appendAudit(tx, ctx.clock, {
         ...auditActor(actor),
@@ -28,11 +31,12 @@ export function verifyRoutes(ctx: ServiceContext): Router {
         details: {
           documentSha256: createHash('sha256').update(req.body as Buffer).digest('hex'),
           valid: report.valid,
+          classification: classification?.text ?? null,
           signatures: report.signatures.map((s) => ({ field: s.field, status: s.status, serial: s.signer?.certificateSerial ?? null })),
         },
       }),
     );
-    res.json(report);
+    res.json({ ...report, classification });
   });
   return r;
 }

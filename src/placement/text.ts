@@ -1,0 +1,162 @@
+/**
+ * Text with positions (文字及其位置) from a PDF, for the pages asked for only, by pdf.js (pdfjs-dist):
+ * it decodes embedded and non-embedded CJK fonts through ToUnicode and the Adobe CMaps it ships, with no
+ * network. Positions are in mm from the bottom-left corner of the page AS A READER SEES IT (the CropBox
+ * turned by /Rotate), the convention of the sign endpoint's x and y (src/pdf/signature-field.ts).
+ *
+ * A plain function of bytes in and plain objects out, so that it can run in a worker thread. pdf.js is
+ * imported the first time it is needed, never at start-up.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { unprocessable } from '../errors.js';
+
+const MM_PER_PT = 25.4 / 72;
+
+/** One run of text on one baseline, as pdf.js groups glyphs, upright for the reader. */
+export interface TextRun {
+  /** The characters as the font's Unicode mapping gives them (not normalised: a full-width comma keeps its
+   *  width class); pdf.js puts a space where glyphs stand apart. */
+  text: string;
+  /** Left and right ends of the run, mm from the page's left edge. */
+  x0: number;
+  x1: number;
+  /** Baseline, mm from the page's bottom edge. */
+  baseline: number;
+  /** Font size in mm (the em). */
+  size: number;
+}
+
+export interface PageText {
+  /** 1-based. */
+  page: number;
+  widthMm: number;
+  heightMm: number;
+  runs: TextRun[];
+}
+
+export interface DocumentText {
+  pageCount: number;
+  pages: PageText[];
+  /** The last page with text, when the selection asked for it and it was found within the pages allowed. */
+  lastWithText?: number;
+}
+
+/**
+ * Which pages to read: some by number, and/or the last pages back to the first one that has any text
+ * (at most `lastWithText` of them). Each page is read once.
+ */
+export interface PageSelection {
+  pages?: number[];
+  lastWithText?: number;
+}
+
+type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
+let pdfjsLoaded: Promise<PdfJs> | undefined;
+const loadPdfJs = () => (pdfjsLoaded ??= import('pdfjs-dist/legacy/build/pdf.mjs'));
+
+/** pdf.js's own CMaps and standard fonts, read from its package folder (never fetched). */
+function assetDirs(): { cMapUrl: string; standardFontDataUrl: string } {
+  const base = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+  return { cMapUrl: join(base, 'cmaps') + '/', standardFontDataUrl: join(base, 'standard_fonts') + '/' };
+}
+
+/** Pages read at most in one call (a bound on the work one document can cause). */
+export const MAX_PAGES_READ = 10;
+
+export async function extractText(pdf: Uint8Array, which: PageSelection): Promise<DocumentText> {
+  const pdfjs = await loadPdfJs();
+  // pdf.js takes ownership of the buffer it is given (it moves it to its worker): it gets a copy, so the
+  // caller's document stays whole. (Reading by byte ranges instead was measured: pdf.js then asks for every
+  // chunk of the document anyway, and it is no faster.)
+  const task = pdfjs.getDocument({
+    data: new Uint8Array(pdf),
+    ...assetDirs(),
+    cMapPacked: true,
+    isEvalSupported: false,
+    disableFontFace: true,
+    useSystemFonts: false,
+    useWorkerFetch: false,
+    stopAtErrors: false,
+    verbosity: 0,
+  });
+  let doc: Awaited<typeof task.promise>;
+  try {
+    doc = await task.promise;
+  } catch (e) {
+    await task.destroy();
+    const name = (e as { name?: string }).name;
+    if (name === 'PasswordException') throw unprocessable('encrypted-pdf', 'The PDF is encrypted; its text cannot be read.');
+    throw unprocessable('not-a-pdf', 'The PDF structure could not be read to find its text.');
+  }
+  try {
+    const pages = new Map<number, PageText>();
+    const read = async (n: number): Promise<PageText> => {
+      const known = pages.get(n);
+      if (known) return known;
+      const page = await doc.getPage(n);
+      try {
+        const text = pageText(n, page, await page.getTextContent({ disableNormalization: true }));
+        pages.set(n, text);
+        return text;
+      } finally {
+        page.cleanup();
+      }
+    };
+    const room = () => pages.size < MAX_PAGES_READ;
+    for (const n of which.pages ?? []) if (Number.isInteger(n) && n >= 1 && n <= doc.numPages && room()) await read(n);
+    let lastWithText: number | undefined;
+    for (let n = doc.numPages, k = 0; n >= 1 && k < (which.lastWithText ?? 0) && room(); n--, k++) {
+      if ((await read(n)).runs.length) {
+        lastWithText = n;
+        break;
+      }
+    }
+    return { pageCount: doc.numPages, pages: [...pages.values()], ...(lastWithText ? { lastWithText } : {}) };
+  } finally {
+    await task.destroy();
+  }
+}
+
+interface PdfJsPage {
+  getViewport(p: { scale: number }): { width: number; height: number; transform: number[] };
+}
+interface PdfJsTextContent {
+  items: unknown[];
+}
+
+function pageText(n: number, page: PdfJsPage, content: PdfJsTextContent): PageText {
+  // The viewport maps user space to the reader's view (CropBox, /Rotate), y downwards, in points.
+  const vp = page.getViewport({ scale: 1 });
+  const [va, vb, vc, vd, ve, vf] = vp.transform as [number, number, number, number, number, number];
+  const runs: TextRun[] = [];
+  for (const item of content.items) {
+    const it = item as { str?: string; transform?: number[]; width?: number };
+    if (typeof it.str !== 'string' || !it.transform || typeof it.width !== 'number') continue;
+    const text = it.str;
+    if (!text.trim()) continue;
+    const [a, b, c, d, e, f] = it.transform as [number, number, number, number, number, number];
+    // Direction of the baseline and of "up" in the reader's view (y downwards).
+    const dirX = va * a + vc * b;
+    const dirY = vb * a + vd * b;
+    const upX = va * c + vc * d;
+    const upY = vb * c + vd * d;
+    const len = Math.hypot(dirX, dirY);
+    const size = Math.hypot(upX, upY);
+    if (!(len > 0) || !(size > 0)) continue;
+    // Only text a reader reads left to right and upright (within a few degrees): the signature block and
+    // the classification mark are set that way. Vertical or turned text is not looked at.
+    if (dirX / len < 0.995 || upY / size > -0.995) continue; // y grows downwards in the view: up is negative
+    const ox = va * e + vc * f + ve;
+    const oy = vb * e + vd * f + vf;
+    runs.push({
+      text,
+      x0: ox * MM_PER_PT,
+      // pdf.js gives the run's advance in user space; the viewport may scale it (by len / |(a, b)|).
+      x1: (ox + it.width * (len / Math.hypot(a, b))) * MM_PER_PT,
+      baseline: (vp.height - oy) * MM_PER_PT,
+      size: size * MM_PER_PT,
+    });
+  }
+  return { page: n, widthMm: vp.width * MM_PER_PT, heightMm: vp.height * MM_PER_PT, runs };
+}
