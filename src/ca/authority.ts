@@ -139,18 +139,18 @@ export class CaHandle {
     private readonly deps: CaDeps,
     readonly policy: CaPolicy,
     private readonly ocspSigner: { keyId: string; certificate: Buffer; keyHash: Buffer; algorithm: LoadedCa['algorithm'] },
-    private readonly tsaSigner: { keyId: string; certificate: Buffer; algorithm: LoadedCa['algorithm'] },
+    private readonly tsaSigner: { keyId: string; certificate: Buffer; algorithm: LoadedCa['algorithm']; caId: string },
     private readonly auditSigner: { keyId: string; certificate: Buffer },
   ) {}
 
   static async load(deps: CaDeps, policy: CaPolicy): Promise<CaHandle> {
-    const signers = await deps.db.query<{ role: string; key_id: string; certificate: Uint8Array }>(
-      'SELECT role, key_id, certificate FROM ca_service_signers',
+    const signers = await deps.db.query<{ role: string; ca_id: string; key_id: string; certificate: Uint8Array }>(
+      'SELECT role, ca_id, key_id, certificate FROM ca_service_signers',
     );
     const get = (role: string) => {
       const r = signers.rows.find((x) => x.role === role);
       if (!r) throw new Error(`the CA has no ${role} signer: run \`seal ca init\``);
-      return { keyId: r.key_id, certificate: Buffer.from(r.certificate) };
+      return { keyId: r.key_id, certificate: Buffer.from(r.certificate), caId: r.ca_id };
     };
     const ocsp = get('ocsp');
     const tsa = get('tsa');
@@ -715,7 +715,9 @@ export class CaHandle {
       ...(nonce ? { nonce } : {}),
     });
     const signer: Signer = { vault: this.deps.vault, keyId: this.tsaSigner.keyId, algorithm: this.tsaSigner.algorithm, hash: this.policy.tsa.hash };
-    return buildTimeStampToken(tst, signer, this.tsaSigner.certificate, certReq ? [this.tsaSigner.certificate, this.issuingCertificate] : [], genTime);
+    // The TSA certificate and the CAs between it and the root (none when the root issued it).
+    const chain = this.tsaSigner.caId === 'root' ? [] : [this.issuingCertificate];
+    return buildTimeStampToken(tst, signer, this.tsaSigner.certificate, certReq ? [this.tsaSigner.certificate, ...chain] : [], genTime);
   }
 
   // ---- internals ----------------------------------------------------------------------------

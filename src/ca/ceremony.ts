@@ -99,9 +99,12 @@ export async function runCeremony(tx: Queryable, vault: KeyVault, policy: CaPoli
   const issuing = await make('issuing-ca', { caId: 'root', certificate: root.der, keyId: root.keyId });
   await addCa('issuing', 'issuing', 'root', issuing);
   for (const role of ['ocsp', 'tsa', 'audit'] as const) {
-    const c = await make(SERVICE_PROFILE[role], { caId: 'issuing', certificate: issuing.der, keyId: issuing.keyId });
-    await tx.query(`INSERT INTO ca_service_signers (role, ca_id, key_id, cert_serial, certificate) VALUES ($1, 'issuing', $2, $3, $4)`, [
+    const caId = profiles[SERVICE_PROFILE[role]].issuer ?? 'issuing';
+    const parent = caId === 'root' ? root : issuing;
+    const c = await make(SERVICE_PROFILE[role], { caId, certificate: parent.der, keyId: parent.keyId });
+    await tx.query(`INSERT INTO ca_service_signers (role, ca_id, key_id, cert_serial, certificate) VALUES ($1, $2, $3, $4, $5)`, [
       role,
+      caId,
       c.keyId,
       c.serial,
       c.der,
@@ -116,44 +119,47 @@ const RENEW_BEFORE_MS = 30 * 86_400_000;
 
 /**
  * The OCSP responder (1 year) and TSA certificates outlive no restart by much: at start, one that
- * expires within 30 days is replaced by a new key and certificate from the issuing CA. Old TSA
- * tokens stay verifiable: they carry their own certificate.
+ * expires within 30 days — or that another CA than its profile names issued (a data directory made
+ * before the TSA certificate lived as long as the root) — is replaced by a new key and certificate.
+ * Old TSA tokens stay verifiable: they carry their own certificate.
  */
 export async function renewServiceSigners(tx: Queryable, vault: KeyVault, policy: CaPolicy, publicUrl: string, now: Date): Promise<void> {
-  const rows = await tx.query<{ role: ServiceRole; certificate: Uint8Array }>('SELECT role, certificate FROM ca_service_signers');
-  const issuing = (await tx.query<{ key_id: string; certificate: Uint8Array }>("SELECT key_id, certificate FROM ca_authorities WHERE ca_id = 'issuing'"))
-    .rows[0];
-  if (!issuing) return;
+  const rows = await tx.query<{ role: ServiceRole; ca_id: string | null; certificate: Uint8Array | null }>('SELECT role, ca_id, certificate FROM ca_service_signers');
+  const cas = await tx.query<{ ca_id: string; key_id: string; certificate: Uint8Array }>(
+    "SELECT ca_id, key_id, certificate FROM ca_authorities WHERE ca_id IN ('root', 'issuing')",
+  );
   // A data directory made before a signer role existed (the audit signer) gets it at this start.
   const missing = (Object.keys(SERVICE_PROFILE) as ServiceRole[]).filter((role) => !rows.rows.some((r) => r.role === role));
-  for (const row of [...rows.rows, ...missing.map((role) => ({ role, certificate: null }))]) {
-    if (row.certificate) {
-      const notAfter = readTime(certParts(Buffer.from(row.certificate)).notAfter);
-      if (notAfter.getTime() - now.getTime() > RENEW_BEFORE_MS) continue;
-    }
+  for (const row of [...rows.rows, ...missing.map((role) => ({ role, ca_id: null, certificate: null }))]) {
     const profileName = SERVICE_PROFILE[row.role];
     const profile = policy.profiles[profileName];
-    const issuingProfile = policy.profiles['issuing-ca'];
+    const caId = profile.issuer ?? 'issuing';
+    if (row.certificate) {
+      const notAfter = readTime(certParts(Buffer.from(row.certificate)).notAfter);
+      if (notAfter.getTime() - now.getTime() > RENEW_BEFORE_MS && row.ca_id === caId) continue;
+    }
+    const issuer = cas.rows.find((c) => c.ca_id === caId);
+    if (!issuer) continue;
+    const issuerProfile = policy.profiles[caId === 'root' ? 'root' : 'issuing-ca'];
     const key = await vault.generate(profile.keyAlgorithm, { purpose: `ca:${profileName}` });
     const { der, serial } = await issueAndRecord(tx, {
       policy,
       profile,
       profileName,
-      issuerCaId: 'issuing',
+      issuerCaId: caId,
       issuer: {
-        certificate: Buffer.from(issuing.certificate),
-        signer: { vault, keyId: issuing.key_id, algorithm: issuingProfile.keyAlgorithm, hash: issuingProfile.signingHash },
+        certificate: Buffer.from(issuer.certificate),
+        signer: { vault, keyId: issuer.key_id, algorithm: issuerProfile.keyAlgorithm, hash: issuerProfile.signingHash },
       },
       subject: fillName(profile.subject, {}),
       subjectPublicKeySpki: key.publicKeySpki,
       now,
-      urls: publicationUrls(publicUrl, 'issuing'),
+      urls: publicationUrls(publicUrl, caId),
     });
     await tx.query(
-      `INSERT INTO ca_service_signers (role, ca_id, key_id, cert_serial, certificate) VALUES ($1, 'issuing', $2, $3, $4)
-       ON CONFLICT (role) DO UPDATE SET key_id = $2, cert_serial = $3, certificate = $4`,
-      [row.role, key.keyId, serial, der],
+      `INSERT INTO ca_service_signers (role, ca_id, key_id, cert_serial, certificate) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (role) DO UPDATE SET ca_id = $2, key_id = $3, cert_serial = $4, certificate = $5`,
+      [row.role, caId, key.keyId, serial, der],
     );
   }
 }
-

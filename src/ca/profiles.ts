@@ -31,6 +31,8 @@ const profileSchema = z
     crlDistributionPoint: z.boolean(),
     nameConstraints: z.object({ permitted: nameTemplate }).optional(),
     sealImageBinding: z.boolean().optional(),
+    /** Service certificates (OCSP responder, TSA): the CA that issues them; the issuing CA when absent. */
+    issuer: z.enum(['root', 'issuing']).optional(),
   })
   .strict();
 

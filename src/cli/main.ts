@@ -5,6 +5,7 @@
  */
 import { auditCommand } from './commands/audit.js';
 import { caCommand } from './commands/ca.js';
+import { extendCommand } from './commands/extend.js';
 import { renderCommand } from './commands/render.js';
 import { renderImprintCommand } from './commands/render-imprint.js';
 import { serveCommand } from './commands/serve.js';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   ca: caCommand,
   audit: auditCommand,
   verify: verifyCommand,
+  extend: extendCommand,
 };
 
 const USAGE = `usage: seal <command> [options]
@@ -37,13 +39,15 @@ commands:
                                          a seal image extracted from a scan or photo of the physical imprint
   render --template NAME --text "UNIT NAME" [--bottom-text TEXT] [--dpi N] -o seal.png
                                          a seal image from a template (no database needed)
-  verify FILE.pdf --trust ROOT.pem [--json] [--online]
-                                         offline verification for auditors (exit 0 only when every signature is VALID)
+  verify FILE.pdf --trust ROOT.pem [--json] [--online] [--at ISO-TIME]
+                                         offline verification for auditors (exit 0 only when every signature is VALID),
+                                         as of now or of --at (e.g. 2045-01-01)
+  extend FILE.pdf [-o OUT.pdf]           add the revocation data its signatures lack and a fresh archive time-stamp (B-LTA)
   audit verify [--export FILE.ndjson --trust ROOT.pem]
                                          check the seal usage register: hash chain, signed checkpoints (exit 1 when broken)
   sign IN.pdf --key K --cert C [--chain P] --page N --x MM --y MM --image PNG [--size-mm W[xH]]
-       [--level B-B|B-T] [--tsa URL] -o OUT.pdf
-                                         seal a PDF with a local key file (no service needed)
+       [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] -o OUT.pdf
+                                         seal a PDF with a local key file (no service needed; B-LT when --tsa is given)
 `;
 
 async function main(argv: string[]): Promise<number> {

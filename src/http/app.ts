@@ -16,6 +16,7 @@ import { auditRoutes } from './routes/audit.js';
 import { caRoutes } from './routes/ca.js';
 import { signRoutes } from './routes/sign.js';
 import { verifyRoutes } from './routes/verify.js';
+import { extendRoutes } from './routes/extend.js';
 import { healthRoutes } from './routes/health.js';
 import { renderRoutes } from './routes/render.js';
 import { sealRoutes } from './routes/seals.js';
@@ -42,6 +43,7 @@ const ROUTES: RouteFactory[] = [
   sealRoutes,
   signRoutes,
   verifyRoutes,
+  extendRoutes,
   auditRoutes,
   renderRoutes,
 ];

@@ -80,7 +80,7 @@ export function certificatesOfOcspResponse(resp: Uint8Array): Buffer[] {
   }
 }
 
-interface Collected {
+export interface Collected {
   certs: Map<string, Buffer>;
   ocsps: Map<string, Buffer>;
   crls: Map<string, Buffer>;
@@ -160,7 +160,11 @@ export async function addDssRevision(
   writeOptions: WriteOptions = {},
 ): Promise<Buffer> {
   const pdf = readPdf(bytes);
-  const data = await collectValidationData(pdf, revocation, extraCerts);
+  return writeDssRevision(pdf, await collectValidationData(pdf, revocation, extraCerts), writeOptions);
+}
+
+/** Appends a DSS revision holding `data` (merged with the DSS already there, without duplicates). */
+export function writeDssRevision(pdf: PdfFile, data: Collected, writeOptions: WriteOptions = {}): Buffer {
   const u = new IncrementalUpdate(pdf);
   const ctx = pdf.context;
   const catalog = pdf.catalog().clone(ctx);

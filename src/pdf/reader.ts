@@ -59,6 +59,8 @@ export interface PdfFile {
   readonly trailer: PDFDict;
   readonly xref: Map<number, XrefEntry>;
   readonly catalogRef: PDFRef;
+  /** True when the structure was rebuilt by `ReadOptions.recover`. */
+  readonly recovered: boolean;
   xrefAt(revision: number): Map<number, XrefEntry>;
   getObject(ref: PDFRef, revision?: number): PDFObject | undefined;
   resolve(obj: PDFObject | undefined, revision?: number): PDFObject | undefined;
@@ -75,12 +77,24 @@ export interface PdfFile {
 
 const broken = (message: string) => unprocessable('unsealable-pdf', message);
 
+/**
+ * Rebuilds the cross-reference sections of a file whose startxref or last section is broken (./recover.ts),
+ * given a reader for one section at an offset. Sections oldest first; undefined when nothing can be rebuilt.
+ */
+export type StructureRecovery = (bytes: Uint8Array, readSection: (offset: number) => Section | undefined) => Section[] | undefined;
+
+export interface ReadOptions {
+  /** Verification only: recover a broken structure instead of refusing it. Sealing never does. */
+  recover?: StructureRecovery;
+}
+
 const STARTXREF = Buffer.from('startxref');
 const EOF_MARK = Buffer.from('%%EOF');
 const XREF = Buffer.from('xref');
 const TRAILER = Buffer.from('trailer');
 
-interface Section {
+/** One cross-reference section (table or stream) with its trailer. */
+export interface Section {
   offset: number;
   kind: 'table' | 'stream';
   trailer: PDFDict;
@@ -90,9 +104,9 @@ interface Section {
 }
 
 /** Reads the structure of a PDF. Throws AppError 422 for anything that is not a sealable PDF. */
-export function readPdf(bytes: Uint8Array): PdfFile {
+export function readPdf(bytes: Uint8Array, opts: ReadOptions = {}): PdfFile {
   try {
-    return new Reader(bytes);
+    return new Reader(bytes, opts);
   } catch (e) {
     if (e instanceof AppError) throw e;
     throw broken(`The PDF structure could not be read: ${(e as Error).message}`);
@@ -111,32 +125,24 @@ class Reader implements PdfFile {
   private readonly cache = new Map<string, { object: PDFObject; end?: number }>();
   private readonly objStreams = new Map<string, { data: Uint8Array; offsets: number[]; first: number }>();
 
-  constructor(readonly bytes: Uint8Array) {
+  readonly recovered: boolean = false;
+
+  constructor(readonly bytes: Uint8Array, opts: ReadOptions = {}) {
     this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const header = this.buf.subarray(0, 1024).indexOf('%PDF-');
     if (header < 0) throw unprocessable('not-a-pdf', 'The input is not a PDF (no %PDF- header).');
     this.version = this.buf.subarray(header + 5, header + 8).toString('latin1');
 
-    const sx = this.buf.lastIndexOf(STARTXREF);
-    if (sx < 0) throw broken('The PDF has no startxref: it is truncated or damaged.');
-    if (this.buf.indexOf(EOF_MARK, sx) < 0) throw broken('The PDF does not end with %%EOF: it is truncated.');
-    const start = readInt(bytes, sx + STARTXREF.length);
-    if (!start) throw broken('startxref is not followed by an offset.');
-
-    // Walk the /Prev chain, newest first.
-    const sections: Section[] = [];
-    const seen = new Set<number>();
-    let next: number | undefined = start.value;
-    while (next !== undefined) {
-      if (seen.has(next)) throw broken('The cross-reference /Prev chain loops.');
-      seen.add(next);
-      if (sections.length > 10_000) throw broken('Too many cross-reference sections.');
-      const section = this.readSection(next);
-      sections.push(section);
-      const prev = section.trailer.get(PDFName.of('Prev'));
-      next = prev instanceof PDFNumber ? prev.asNumber() : undefined;
+    let sections: Section[];
+    try {
+      sections = this.readSections();
+    } catch (e) {
+      // Verification only (sealing never passes `recover`): rebuild a broken structure by scanning, as validators do.
+      const recovered = opts.recover?.(bytes, (offset) => { try { return this.readSection(offset); } catch { return undefined; } });
+      if (!recovered?.length) throw e;
+      sections = recovered;
+      this.recovered = true;
     }
-    sections.reverse(); // oldest first
 
     // Group sections into revisions: a section whose %%EOF is not after the previous revision's end
     // belongs to that revision (linearized files: the first-page section points back to the main one).
@@ -172,6 +178,32 @@ class Reader implements PdfFile {
     if (!(root instanceof PDFRef)) throw broken('The trailer has no /Root.');
     this.catalogRef = root;
     if (!this.lookupDict(root)) throw broken('The document catalog (/Root) cannot be read.');
+  }
+
+  /** The cross-reference sections from startxref along the /Prev chain, oldest first. */
+  private readSections(): Section[] {
+    const bytes = this.bytes;
+    const sx = this.buf.lastIndexOf(STARTXREF);
+    if (sx < 0) throw broken('The PDF has no startxref: it is truncated or damaged.');
+    if (this.buf.indexOf(EOF_MARK, sx) < 0) throw broken('The PDF does not end with %%EOF: it is truncated.');
+    const start = readInt(bytes, sx + STARTXREF.length);
+    if (!start) throw broken('startxref is not followed by an offset.');
+
+    // Walk the /Prev chain, newest first.
+    const sections: Section[] = [];
+    const seen = new Set<number>();
+    let next: number | undefined = start.value;
+    while (next !== undefined) {
+      if (seen.has(next)) throw broken('The cross-reference /Prev chain loops.');
+      seen.add(next);
+      if (sections.length > 10_000) throw broken('Too many cross-reference sections.');
+      const section = this.readSection(next);
+      sections.push(section);
+      const prev = section.trailer.get(PDFName.of('Prev'));
+      next = prev instanceof PDFNumber ? prev.asNumber() : undefined;
+    }
+    sections.reverse(); // oldest first
+    return sections;
   }
 
   /** Offset just after the first %%EOF (plus EOL) at or after `from`; file end when missing. */

@@ -61,7 +61,8 @@ function appearanceOf(deps: SealingDeps, seal: { id: string; width_mm: number; h
   return a;
 }
 
-function timestamperOf(deps: SealingDeps): Timestamper {
+/** Our TSA in-process, or the external one configured (SEAL_TSA_URL). */
+export function timestamperOf(deps: Pick<SealingDeps, 'ca' | 'config'>): Timestamper {
   if (deps.config.tsaUrl) return httpTimestamper(deps.config.tsaUrl);
   return (imprint, hash) => deps.ca.timestamp(imprint, hash);
 }

@@ -4,5 +4,5 @@
  */
 export { verifyPdf } from './verify-pdf.js';
 export type {
-  CheckOutcome, ModificationReport, PadesLevel, SignatureReport, SignatureStatus, SignerReport, VerificationReport, VerifyOptions,
+  CheckOutcome, ModificationLevel, ModificationReport, PadesLevel, SignatureReport, SignatureStatus, SignerReport, VerificationReport, VerifyOptions,
 } from './types.js';

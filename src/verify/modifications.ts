@@ -1,37 +1,72 @@
 /**
- * What changed after a signature: an ALLOW-LIST in the manner of pyHanko's diff_analysis. Every
- * object that a later revision adds, changes or frees must be cleared by one of the rules below;
- * whatever no rule clears is a disallowed modification, named by revision and object. An attack
- * nobody has thought of yet is therefore refused too.
+ * What changed after a signature: an ALLOW-LIST in the manner of pyHanko's diff_analysis. Every object a
+ * later revision adds, overwrites or frees must be cleared by one of the rules in POLICY (./rules/, one file
+ * per topic, each rule saying which signers write what it clears and why that is harmless); whatever no
+ * rule clears is a modification at level `other`, named by revision and object. An attack nobody has
+ * thought of yet is therefore refused too.
  *
- * Rules (each a small function):
- *   dss            the /DSS dictionary and objects reachable only from it (new, or DSS objects before)
- *   signature      a signature field added (or an empty one filled) in revision r and signed BY revision r,
- *                  with its signature dictionary, widget, and the appearance objects new in r
- *   acroform       /AcroForm changing only /Fields (old ones kept, new ones = cleared signature fields) and /SigFlags
- *   page-annots    a page changing only /Annots (old ones kept, new ones = cleared widgets and annotations)
- *   form-fill      (DocMDP P=2/3 only) an existing non-signature field or widget changing only /V, /AS, /AP
- *   annotation     (DocMDP P=3 only) new or changed annotations other than widgets, with their appearances
- *   catalog        the catalog changing only /AcroForm, /DSS, /Extensions
- *   metadata       the trailer's /Info dictionary
- *   structure      the revision's own cross-reference and object streams
- * and one veto over all of them: a new object may not give a value to a reference the earlier document
- * already made to a missing object (dangling-reference-filled).
+ * Two vetoes sit above the rules:
+ *   - an overwritten object is cleared only when every way the earlier revision reached it passes through a
+ *     place its rule vouched for (./rules/usages.ts): an appearance stream that a page also draws, or a DSS
+ *     object the catalog also points to, cannot be rewritten under the cover of a signature or a DSS;
+ *   - a new object may not give a value to a reference the earlier revision made to an object it did not
+ *     have (dangling-reference-filled): that is a shadow attack, whatever the object claims to be.
+ *
+ * The result of a revision is the highest level among its changes plus anything unexplained. Whether that
+ * level was permitted (DocMDP of a certification, FieldMDP locks) is decided afterwards, by ./permissions.ts.
  */
-import { PDFArray, PDFDict, PDFNumber, PDFObject, PDFRawStream, PDFRef } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFObject, PDFRawStream, PDFRef } from 'pdf-lib';
 import type { PdfFile, XrefEntry } from '../pdf/reader.js';
-import { dictOf, differingKeys, N, nameOf, reachable, sameObject } from './pdf-objects.js';
+import { N, nameOf, reachable, sameObject } from './pdf-objects.js';
 import { eofMarkEnd } from './pdf-signatures.js';
-import type { ModificationReport } from './types.js';
+import { levelRank, maxLevel, type Change, type Cleared, type DiffRule, type ModificationLevel, type RevisionView, type UpdateView, type Usage } from './rules/api.js';
+import { acroForm } from './rules/acroform.js';
+import { annotations } from './rules/annotations.js';
+import { catalog, catalogDifferences, extensions, rootIsReplacedByExisting } from './rules/catalog.js';
+import { dss } from './rules/dss.js';
+import { formFilling } from './rules/form-fill.js';
+import { documentInfo, xmpMetadata } from './rules/metadata.js';
+import { pageAnnotations } from './rules/page-annotations.js';
+import { signatureFields } from './rules/signature-fields.js';
+import { crossReferenceStreams, orphans, unchangedRewrites, unusedObjectsFreed } from './rules/structure.js';
+import { UsageGraph } from './rules/usages.js';
 
-interface Changed { num: number; gen: number; tag: string; before?: PDFObject; after: PDFObject | undefined; isNew: boolean }
+export type { ModificationLevel } from './rules/api.js';
 
-export interface RevisionChanges {
+/** The allow-list, read top to bottom. */
+export const POLICY: readonly DiffRule[] = [
+  crossReferenceStreams, // structure: the revision's own xref and object streams
+  unchangedRewrites, // objects written again with the same meaning
+  orphans, // new objects nothing points to
+  unusedObjectsFreed, // objects freed (or renumbered) that nothing used
+  catalog, // the catalog written again, only delegated keys differing
+  extensions, // /Extensions declared
+  documentInfo, // /Info
+  xmpMetadata, // XMP /Metadata
+  dss, // the Document Security Store
+  signatureFields, // new signatures and document time-stamps, filled or added signature fields
+  acroForm, // /AcroForm: fields gained, /SigFlags, /DR and /DA
+  pageAnnotations, // pages that only gained annotations
+  formFilling, // field values
+  annotations, // notes, stamps, links
+];
+
+export interface RevisionModification {
   revision: number;
-  /** One entry per kind of change; disallowed ones name their objects. */
-  entries: ModificationReport[];
-  /** Kinds of signature fields cleared in this revision (for DocMDP). */
-  newSignatureKinds: ('signature' | 'document-timestamp')[];
+  /** What the change is: a rule's name when cleared ("dss", "signature", …), else what a reader sees ("page-content", …). */
+  kind: string;
+  level: ModificationLevel;
+  /** Objects involved ("12 0"), for changes no rule explains. */
+  objects?: string[];
+  /** Form fields whose value or appearance the change touches. */
+  fields?: string[];
+}
+
+export interface RevisionAnalysis {
+  revision: number;
+  /** The highest level among the revision's changes ('none' when it changed nothing). */
+  level: ModificationLevel;
+  entries: RevisionModification[];
 }
 
 function sameEntry(a: XrefEntry | undefined, b: XrefEntry | undefined): boolean {
@@ -41,301 +76,197 @@ function sameEntry(a: XrefEntry | undefined, b: XrefEntry | undefined): boolean 
   return a.type === 'free' && b.type === 'free';
 }
 
-const ref = (num: number, gen: number) => PDFRef.of(num, gen);
+const genOf = (e: XrefEntry): number => (e.type === 'offset' || e.type === 'free' ? e.gen : 0);
 
-/** Classify every object revision `r` adds or changes relative to revision r-1. */
-/**
- * @param docMdp the DocMDP permission of the document's certification signature (1-3), if certified:
- *   2 and 3 allow filling form fields, 3 also annotations. Without certification neither is allowed.
- */
-export function analyseRevision(pdf: PdfFile, r: number, docMdp?: number): RevisionChanges {
-  const prev = r - 1;
-  const rev = pdf.revisions[r]!;
-  const prevXref = pdf.xrefAt(prev);
-  const entries = new Map<string, ModificationReport>();
-  const add = (kind: string, allowed: boolean, object?: string) => {
-    const key = `${kind}|${allowed}`;
-    let e = entries.get(key);
-    if (!e) { e = { revision: r, kind, allowed, ...(allowed ? {} : { objects: [] }) }; entries.set(key, e); }
-    if (!allowed && object && e.objects!.length < 20 && !e.objects!.includes(object)) e.objects!.push(object);
+function view(pdf: PdfFile, index: number): RevisionView {
+  const trailer = pdf.revisions[index]!.trailer;
+  const root = trailer.get(N('Root'));
+  const rootRef = root instanceof PDFRef ? root : undefined;
+  const get = (o: PDFObject | undefined) => {
+    try {
+      return pdf.resolve(o, index);
+    } catch {
+      return undefined;
+    }
   };
-  const safeGet = (o: PDFObject, at: number) => { try { return pdf.getObject(o as PDFRef, at); } catch { return undefined; } };
+  const catalogDict = get(rootRef);
+  return {
+    pdf, index, trailer, rootRef,
+    catalog: catalogDict instanceof PDFDict && !(catalogDict instanceof PDFRawStream) ? catalogDict : undefined,
+    get,
+    dict: (o) => { const v = get(o); return v instanceof PDFDict ? v : undefined; },
+    array: (o) => { const v = get(o); return v instanceof PDFArray ? v : undefined; },
+    reachable: (o) => reachable(pdf, o, index),
+  };
+}
 
-  // 1. What changed.
-  const changed: Changed[] = [];
-  for (const [num, entry] of rev.objects) {
+/** Every object revision `r` adds, overwrites (with a different value) or frees, relative to revision r-1. */
+export function changesOf(pdf: PdfFile, r: number): Change[] {
+  const prevXref = pdf.xrefAt(r - 1);
+  const out: Change[] = [];
+  const get = (num: number, gen: number, at: number) => {
+    try {
+      return pdf.getObject(PDFRef.of(num, gen), at);
+    } catch {
+      return undefined;
+    }
+  };
+  for (const [num, entry] of pdf.revisions[r]!.objects) {
     const before = prevXref.get(num);
     if (sameEntry(entry, before)) continue;
-    const existedBefore = !!before && before.type !== 'free';
+    const inUse = before !== undefined && before.type !== 'free';
     if (entry.type === 'free') {
-      if (existedBefore) add('object-deleted', false, `${num} ${before.type === 'offset' ? before.gen : 0}`);
+      if (inUse) out.push({ tag: `${num} ${genOf(before)} R`, num, gen: genOf(before), kind: 'freed', before: get(num, genOf(before), r - 1) });
       continue;
     }
-    const gen = entry.type === 'offset' ? entry.gen : 0;
-    const after = safeGet(ref(num, gen), r);
-    const old = existedBefore ? safeGet(ref(num, before.type === 'offset' ? before.gen : 0), prev) : undefined;
+    const gen = genOf(entry);
+    const after = get(num, gen, r);
+    if (inUse && genOf(before) !== gen) {
+      // The number reused under another generation: the old object is gone (references to it now resolve to
+      // null) and this is a new one.
+      out.push({ tag: `${num} ${genOf(before)} R`, num, gen: genOf(before), kind: 'freed', before: get(num, genOf(before), r - 1) });
+      out.push({ tag: `${num} ${gen} R`, num, gen, kind: 'new', after });
+      continue;
+    }
+    if (!inUse) {
+      out.push({ tag: `${num} ${gen} R`, num, gen, kind: 'new', after });
+      continue;
+    }
+    const old = get(num, gen, r - 1);
     if (old && after && sameObject(old, after)) continue;
-    changed.push({ num, gen, tag: `${num} ${gen} R`, ...(old ? { before: old } : {}), after, isNew: !existedBefore });
+    out.push({ tag: `${num} ${gen} R`, num, gen, kind: 'overwritten', before: old, after });
   }
-  const newSignatureKinds: RevisionChanges['newSignatureKinds'] = [];
-  if (!changed.length) return { revision: r, entries: [...entries.values()], newSignatureKinds };
+  return out;
+}
 
-  const cleared = new Map<string, string>(); // object tag -> kind that cleared it
-  const clear = (tag: string, kind: string) => { if (!cleared.has(tag)) cleared.set(tag, kind); };
-  const changedByTag = new Map(changed.map((c) => [c.tag, c]));
-  const isNewObject = (tag: string) => changedByTag.get(tag)?.isNew === true;
-
-  // structure: this revision's own xref and object streams (new objects only).
-  for (const c of changed) {
-    const t = c.after instanceof PDFRawStream ? nameOf(c.after.dict.get(N('Type'))) : undefined;
-    if (c.isNew && (t === 'XRef' || t === 'ObjStm')) clear(c.tag, 'structure');
-  }
-
-  // Root must stay the same object.
-  const rootNow = rev.trailer.get(N('Root'));
-  const rootBefore = pdf.revisions[prev]!.trailer.get(N('Root'));
-  if (!(rootNow instanceof PDFRef) || !(rootBefore instanceof PDFRef) || rootNow.tag !== rootBefore.tag) {
-    add('catalog-replaced', false, rootNow instanceof PDFRef ? rootNow.tag.replace(/ R$/, '') : 'trailer');
-  }
-  let catalogNow: PDFDict | undefined;
-  let catalogBefore: PDFDict | undefined;
-  try { catalogNow = pdf.catalog(r); catalogBefore = pdf.catalog(prev); } catch { /* reported below as unexplained */ }
-
-  // dss: objects reachable from the DSS, new or already DSS objects before.
-  if (catalogNow) {
-    const dssNow = reachable(pdf, catalogNow.get(N('DSS')), r);
-    const dssBefore = catalogBefore ? reachable(pdf, catalogBefore.get(N('DSS')), prev) : new Set<string>();
-    for (const tag of dssNow) if (changedByTag.has(tag) && (isNewObject(tag) || dssBefore.has(tag))) clear(tag, 'dss');
-  }
-
-  // metadata: the document information dictionary.
-  const infoNow = rev.trailer.get(N('Info'));
-  const infoBefore = pdf.revisions[prev]!.trailer.get(N('Info'));
-  if (infoNow instanceof PDFRef && changedByTag.has(infoNow.tag)) {
-    const c = changedByTag.get(infoNow.tag)!;
-    const wasInfo = infoBefore instanceof PDFRef && infoBefore.tag === infoNow.tag;
-    if ((c.isNew || wasInfo) && dictOf(c.after) && !(c.after instanceof PDFRawStream)) clear(c.tag, 'metadata');
-  }
-
-  // signature: fields with a value signed by this very revision.
-  const newFieldTags = new Set<string>();
-  const newWidgetTags = new Set<string>();
-  const newWidgets: PDFRef[] = [];
-  const revEnd = rev.end;
+/** The two views the rules compare: revision r-1, and revision r with what it changed. */
+export function revisionPair(pdf: PdfFile, r: number, changes: Change[] = changesOf(pdf, r)): { old: RevisionView; update: UpdateView } {
+  const old = view(pdf, r - 1);
+  const base = view(pdf, r);
+  const byTag = new Map(changes.map((c) => [c.tag, c]));
+  const revEnd = pdf.revisions[r]!.end;
   const revEofEnd = eofMarkEnd(pdf, r);
-  const signedHere = (sig: PDFDict | undefined) => {
-    const br = sig && pdf.lookupArray(sig.get(N('ByteRange')), r);
-    const n = br?.asArray().map((x) => (x instanceof PDFNumber ? x.asNumber() : NaN));
-    if (!n || n.length !== 4) return false;
-    const end = n[2]! + n[3]!;
-    return end >= revEofEnd && end <= revEnd;
+  const update: UpdateView = {
+    ...base,
+    changes: byTag,
+    isNew: (tag) => byTag.get(tag)?.kind === 'new',
+    signedHere: (sig) => {
+      const n = base.array(sig.get(N('ByteRange')))?.asArray().map((x) => Number((x as { asNumber?: () => number }).asNumber?.()));
+      if (!n || n.length !== 4 || n.some((x) => !Number.isFinite(x))) return false;
+      const end = n[2]! + n[3]!;
+      return end >= revEofEnd && end <= revEnd;
+    },
   };
-  const fieldsNow = catalogNow ? pdf.lookupArray(pdf.lookupDict(catalogNow.get(N('AcroForm')), r)?.get(N('Fields')), r) : undefined;
-  for (const f of fieldsNow?.asArray() ?? []) {
-    if (!(f instanceof PDFRef)) continue;
-    const field = pdf.lookupDict(f, r);
-    if (!field || nameOf(field.get(N('FT'))) !== 'Sig') continue;
-    const v = field.get(N('V'));
-    const sig = pdf.lookupDict(v, r);
-    if (!sig || !signedHere(sig)) continue;
-    const fc = changedByTag.get(f.tag);
-    const sigIsNew = v instanceof PDFRef ? isNewObject(v.tag) : true;
-    if (!sigIsNew) continue;
-    let fieldOk = false;
-    if (fc?.isNew) fieldOk = true;
-    else if (fc && dictOf(fc.before) && !dictOf(fc.before)!.has(N('V'))) {
-      // Filling a field that existed empty: only its value and appearance may change.
-      fieldOk = differingKeys(dictOf(fc.before)!, field).every((k) => ['V', 'AP', 'AS'].includes(k));
-    } else if (!fc) fieldOk = false; // the field did not change yet now has a new signed value: impossible unless /V is indirect-shared
-    if (!fieldOk) continue;
-    const kind = nameOf(sig.get(N('Type'))) === 'DocTimeStamp' ? 'document-timestamp' : 'signature';
-    newSignatureKinds.push(kind);
-    clear(f.tag, kind);
-    newFieldTags.add(f.tag);
-    if (v instanceof PDFRef) clear(v.tag, kind);
-    const widgets: PDFRef[] = [];
-    if (nameOf(field.get(N('Subtype'))) === 'Widget') widgets.push(f);
-    for (const k of pdf.lookupArray(field.get(N('Kids')), r)?.asArray() ?? []) if (k instanceof PDFRef) widgets.push(k);
-    for (const w of widgets) {
-      newWidgetTags.add(w.tag);
-      newWidgets.push(w);
-      const wc = changedByTag.get(w.tag);
-      if (w.tag !== f.tag && wc && !wc.isNew) continue; // an existing widget rewritten: not this rule's business
-      if (w.tag !== f.tag) clear(w.tag, kind);
-      const wd = pdf.lookupDict(w, r);
-      const apBefore = fc?.before ? reachable(pdf, dictOf(fc.before)?.get(N('AP')), prev) : new Set<string>();
-      for (const tag of reachable(pdf, wd?.get(N('AP')), r)) {
-        if (changedByTag.has(tag) && (isNewObject(tag) || apBefore.has(tag))) clear(tag, kind);
-      }
-    }
-  }
+  return { old, update };
+}
 
-  // form-fill (DocMDP 2 or 3): existing fields and widgets changing only their value and appearance.
-  if (docMdp === 2 || docMdp === 3) {
-    for (const c of changed) {
-      if (cleared.has(c.tag) || c.isNew) continue;
-      const before = dictOf(c.before);
-      const after = dictOf(c.after);
-      if (!before || !after || c.after instanceof PDFRawStream) continue;
-      const isField = before.has(N('FT')) || before.has(N('T')) || before.has(N('Parent'));
-      const isWidget = nameOf(before.get(N('Subtype'))) === 'Widget';
-      if (!isField && !isWidget) continue;
-      if (nameOf(before.get(N('FT'))) === 'Sig') continue; // signature fields are filled only by signing
-      const diff = differingKeys(before, after);
-      if (!diff.length || !diff.every((k) => ['V', 'AS', 'AP'].includes(k))) continue;
-      clear(c.tag, 'form-fill');
-      for (const key of ['V', 'AP']) {
-        const was = reachable(pdf, before.get(N(key)), prev);
-        for (const tag of reachable(pdf, after.get(N(key)), r)) {
-          if (changedByTag.has(tag) && (isNewObject(tag) || was.has(tag))) clear(tag, 'form-fill');
-        }
-      }
-    }
-  }
-  // annotation (DocMDP 3): new annotations other than widgets, and changes to existing ones.
-  const newAnnotTags = new Set<string>();
-  if (docMdp === 3) {
-    for (const c of changed) {
-      if (cleared.has(c.tag)) continue;
-      const after = dictOf(c.after);
-      if (!after || c.after instanceof PDFRawStream) continue;
-      const subtype = nameOf(after.get(N('Subtype')));
-      const isAnnot = (nameOf(after.get(N('Type'))) === 'Annot' || after.has(N('Rect'))) && subtype !== undefined && subtype !== 'Widget';
-      if (!isAnnot) continue;
-      const before = dictOf(c.before);
-      if (!c.isNew && (!before || nameOf(before.get(N('Subtype'))) !== subtype)) continue;
-      clear(c.tag, 'annotation');
-      if (c.isNew) newAnnotTags.add(c.tag);
-      const was = before ? reachable(pdf, before.get(N('AP')), prev) : new Set<string>();
-      for (const key of ['AP', 'Popup']) {
-        for (const tag of reachable(pdf, after.get(N(key)), r)) {
-          const cc = changedByTag.get(tag);
-          if (!cc) continue;
-          const d = dictOf(cc.after);
-          // A popup is itself a new annotation; appearance streams must be new or this annotation's own.
-          if (key === 'Popup' && !(cc.isNew && nameOf(d?.get(N('Subtype'))) === 'Popup')) continue;
-          if (key === 'Popup') newAnnotTags.add(tag);
-          if (cc.isNew || was.has(tag)) clear(tag, 'annotation');
-        }
-      }
-    }
-  }
+interface Verdict { rule: DiffRule; cleared: Cleared }
 
-  // acroform and page-annots: containers that gained exactly the cleared fields and widgets.
-  const gainedOnly = (before: PDFArray | undefined, after: PDFArray | undefined, allowedNew: Set<string>) => {
-    if (!after) return false;
-    const b = (before?.asArray() ?? []).map((x) => (x instanceof PDFRef ? x.tag : '?'));
-    const a = after.asArray().map((x) => (x instanceof PDFRef ? x.tag : '?'));
-    if (b.some((t) => !a.includes(t))) return false;
-    return a.filter((t) => !b.includes(t)).every((t) => allowedNew.has(t));
+/** Classify everything revision `r` changed relative to revision r-1. */
+export function analyseRevision(pdf: PdfFile, r: number, rules: readonly DiffRule[] = POLICY): RevisionAnalysis {
+  const changes = changesOf(pdf, r);
+  const entries = new Map<string, RevisionModification>();
+  const add = (kind: string, level: ModificationLevel, object?: string, fields?: string[]) => {
+    const key = `${kind}|${level}`;
+    let e = entries.get(key);
+    if (!e) entries.set(key, (e = { revision: r, kind, level }));
+    if (object && level === 'other') {
+      e.objects ??= [];
+      if (e.objects.length < 20 && !e.objects.includes(object)) e.objects.push(object);
+    }
+    for (const f of fields ?? []) {
+      e.fields ??= [];
+      if (!e.fields.includes(f)) e.fields.push(f);
+    }
   };
-  const acroFormOk = (before: PDFDict | undefined, after: PDFDict | undefined): boolean => {
-    if (!after) return false;
-    const diff = before ? differingKeys(before, after) : after.keys().map((k) => k.decodeText());
-    return diff.every((k) => {
-      if (k === 'SigFlags') return true;
-      if (k === 'Fields') return gainedOnly(pdf.lookupArray(before?.get(N('Fields')), prev), pdf.lookupArray(after.get(N('Fields')), r), newFieldTags);
-      if ((k === 'DR' || k === 'DA') && !before?.has(N(k))) return true;
-      return false;
-    });
-  };
-  const afRefNow = catalogNow?.get(N('AcroForm'));
-  const afRefBefore = catalogBefore?.get(N('AcroForm'));
-  if (afRefNow instanceof PDFRef && changedByTag.has(afRefNow.tag)) {
-    const c = changedByTag.get(afRefNow.tag)!;
-    const before = afRefBefore instanceof PDFRef && afRefBefore.tag === afRefNow.tag ? dictOf(c.before)
-      : pdf.lookupDict(afRefBefore, prev);
-    if ((c.isNew || (afRefBefore instanceof PDFRef && afRefBefore.tag === afRefNow.tag)) && acroFormOk(before, dictOf(c.after))) clear(c.tag, 'acroform');
-  }
-  // An indirect /Fields array.
-  const fieldsRefNow = pdf.lookupDict(afRefNow, r)?.get(N('Fields'));
-  if (fieldsRefNow instanceof PDFRef && changedByTag.has(fieldsRefNow.tag)) {
-    const c = changedByTag.get(fieldsRefNow.tag)!;
-    const before = c.before instanceof PDFArray ? c.before : pdf.lookupArray(pdf.lookupDict(afRefBefore, prev)?.get(N('Fields')), prev);
-    if (c.after instanceof PDFArray && gainedOnly(before, c.after, newFieldTags)) clear(c.tag, 'acroform');
-  }
-  // Pages that gained the new widgets.
-  for (const c of changed) {
-    if (cleared.has(c.tag)) continue;
-    const before = dictOf(c.before);
-    const after = dictOf(c.after);
-    if (before && after && !(c.after instanceof PDFRawStream) && nameOf(before.get(N('Type'))) === 'Page' && nameOf(after.get(N('Type'))) === 'Page') {
-      const diff = differingKeys(before, after);
-      if (diff.length && diff.every((k) => k === 'Annots')) {
-        const annBefore = pdf.lookupArray(before.get(N('Annots')), prev);
-        const annAfterObj = after.get(N('Annots'));
-        const annAfter = pdf.lookupArray(annAfterObj, r);
-        if (gainedOnly(annBefore, annAfter, new Set([...newWidgetTags, ...newAnnotTags]))) {
-          clear(c.tag, 'page-annots');
-          if (annAfterObj instanceof PDFRef && changedByTag.get(annAfterObj.tag)?.isNew) clear(annAfterObj.tag, 'page-annots');
-        }
-      }
+  const { old, update } = revisionPair(pdf, r, changes);
+  const byTag = update.changes;
+
+  const replacedBy = rootIsReplacedByExisting(old, update);
+  if (replacedBy) add('catalog-replaced', 'other', replacedBy.tag.replace(/ R$/, ''));
+  if (!changes.length) return summarise(r, entries);
+
+  // What the rules clear.
+  const verdicts = new Map<string, Verdict[]>();
+  for (const rule of rules) {
+    let cleared: Cleared[];
+    try {
+      cleared = [...rule.clears(old, update)];
+    } catch {
+      cleared = []; // a rule that cannot read what it looks at explains nothing
     }
-    // An indirect /Annots array of an unchanged page: it must be the array of the page the new annotations name.
-    const gained = new Set([...newWidgetTags, ...newAnnotTags]);
-    if (c.before instanceof PDFArray && c.after instanceof PDFArray && gained.size && gainedOnly(c.before, c.after, gained)) {
-      const owner = [...newWidgets, ...[...newAnnotTags].map((t) => changedByTag.get(t)!).map((x) => ref(x.num, x.gen))].some((w) => {
-        const p = pdf.lookupDict(w, r)?.get(N('P'));
-        const annots = pdf.lookupDict(p, r)?.get(N('Annots'));
-        return annots instanceof PDFRef && annots.tag === c.tag;
-      });
-      if (owner) clear(c.tag, 'page-annots');
+    for (const c of cleared) {
+      if (!byTag.has(c.tag)) continue;
+      let list = verdicts.get(c.tag);
+      if (!list) verdicts.set(c.tag, (list = []));
+      list.push({ rule, cleared: c });
     }
   }
 
-  // catalog: only /AcroForm, /DSS, /Extensions may differ (an inline AcroForm is checked by the acroform rule).
-  if (rootNow instanceof PDFRef && changedByTag.has(rootNow.tag) && catalogBefore && catalogNow) {
-    const diff = differingKeys(catalogBefore, catalogNow);
-    const ok = diff.every((k) => {
-      if (k === 'DSS' || k === 'Extensions') return true;
-      if (k === 'AcroForm') {
-        const a = catalogNow!.get(N('AcroForm'));
-        if (a instanceof PDFRef) return cleared.has(a.tag) || (!changedByTag.has(a.tag) && false);
-        return acroFormOk(pdf.lookupDict(catalogBefore!.get(N('AcroForm')), prev), dictOf(a));
-      }
-      return false;
-    });
-    if (ok) clear(rootNow.tag, 'catalog');
-    else add('catalog', false, `${rootNow.tag.replace(/ R$/, '')} (/${diff.filter((k) => !['DSS', 'Extensions', 'AcroForm'].includes(k)).join(', /') || 'AcroForm'})`);
-  }
+  // The earlier revision's usages, when something needs them.
+  const needsUsages = changes.some((c) => c.kind === 'new' || (verdicts.get(c.tag) ?? []).some((v) => v.cleared.usages !== 'all'));
+  let usages: UsageGraph | undefined;
+  if (needsUsages) usages = new UsageGraph(pdf, r - 1);
 
-  // dangling references: a new object must not give a value to a reference the earlier document already made
-  // to a missing object (a page resource or content pointing nowhere, "filled in" later — a shadow attack that
-  // would otherwise pass as DSS data or a new appearance). Checked over everything reachable before.
-  const newNums = changed.filter((c) => c.isNew).map((c) => c.num);
-  if (newNums.length) {
-    const missing = new Set<number>();
-    const before = pdf.revisions[prev]!.trailer;
-    reachable(pdf, before.get(N('Root')), prev, 500_000, missing);
-    reachable(pdf, before.get(N('Info')), prev, 1_000, missing);
-    for (const c of changed) {
-      if (c.isNew && missing.has(c.num)) {
-        cleared.delete(c.tag);
-        add('dangling-reference-filled', false, `${c.num} ${c.gen}`);
-        changedByTag.delete(c.tag);
-      }
+  for (const c of changes) {
+    const vs = verdicts.get(c.tag) ?? [];
+    const label = `${c.num} ${c.gen}`;
+    if (c.kind === 'new' && usages?.missing.has(c.num)) {
+      add('dangling-reference-filled', 'other', label);
+      continue;
     }
+    const decided = decide(c, vs, usages);
+    if (decided) {
+      add(decided.kind, decided.level, undefined, decided.fields);
+      continue;
+    }
+    if (old.rootRef && c.tag === update.rootRef?.tag) {
+      const keys = catalogDifferences(old, update);
+      add('catalog', 'other', `${label}${keys.length ? ` (/${keys.join(', /')})` : ''}`);
+      continue;
+    }
+    add(c.kind === 'freed' ? 'object-deleted' : describe(pdf, c, r), 'other', label);
   }
+  return summarise(r, entries);
+}
 
-  // Report.
-  const kinds = new Map<string, number>();
-  for (const c of changed) {
-    if (!changedByTag.has(c.tag)) continue; // already reported above
-    const k = cleared.get(c.tag);
-    if (k) { kinds.set(k, (kinds.get(k) ?? 0) + 1); continue; }
-    if (rootNow instanceof PDFRef && c.tag === rootNow.tag) continue; // already reported as "catalog"
-    add(describe(pdf, c, r), false, `${c.num} ${c.gen}`);
+/** The explanation a change gets from the rules' verdicts, or undefined. */
+function decide(c: Change, vs: Verdict[], usages: UsageGraph | undefined): { kind: string; level: ModificationLevel; fields?: string[] } | undefined {
+  if (!vs.length) return undefined;
+  const levelOf = (v: Verdict) => v.cleared.level ?? v.rule.level;
+  const kindOf = (v: Verdict) => v.cleared.kind ?? v.rule.name;
+  const fields = [...new Set(vs.flatMap((v) => v.cleared.fields ?? []))];
+  const withFields = (x: { kind: string; level: ModificationLevel }) => (fields.length ? { ...x, fields } : x);
+  if (c.kind === 'new') {
+    // The most lenient explanation wins (pyHanko: explained at LTA level means explained).
+    const best = vs.reduce((a, b) => (levelRank(levelOf(b)) < levelRank(levelOf(a)) ? b : a));
+    return { kind: kindOf(best), level: levelOf(best), ...(best.cleared.fields?.length ? { fields: best.cleared.fields } : {}) };
   }
-  for (const k of kinds.keys()) add(k, true);
-  return { revision: r, entries: [...entries.values()], newSignatureKinds };
+  // Overwritten or freed: every usage in the earlier revision must be vouched for.
+  let level: ModificationLevel = 'none';
+  for (const v of vs) level = maxLevel(level, levelOf(v));
+  const strongest = vs.find((v) => levelOf(v) === level) ?? vs[0]!;
+  if (vs.some((v) => v.cleared.usages === 'all')) return withFields({ kind: kindOf(strongest), level });
+  const allowed: Usage[] = vs.flatMap((v) => (Array.isArray(v.cleared.usages) ? v.cleared.usages : []));
+  if (!usages || !usages.onlyThrough(c.tag, allowed)) return undefined;
+  return withFields({ kind: kindOf(strongest), level });
+}
+
+function summarise(r: number, entries: Map<string, RevisionModification>): RevisionAnalysis {
+  const list = [...entries.values()];
+  // Unexplained changes first: they are what a reader needs to see.
+  list.sort((a, b) => Number(b.level === 'other') - Number(a.level === 'other'));
+  let level: ModificationLevel = 'none';
+  for (const e of list) level = maxLevel(level, e.level);
+  return { revision: r, level, entries: list };
 }
 
 /** A name for an unexplained change, for the report: what a reader would see differently. */
-function describe(pdf: PdfFile, c: Changed, r: number): string {
+function describe(pdf: PdfFile, c: Change, r: number): string {
   const d = dictOf(c.after) ?? dictOf(c.before);
   const type = d && nameOf(d.get(N('Type')));
   const subtype = d && nameOf(d.get(N('Subtype')));
-  if (type === 'Page') return c.isNew ? 'page-added' : 'page';
+  if (type === 'Page') return c.kind === 'new' ? 'page-added' : 'page';
   if (type === 'Pages') return 'page-tree';
   if (type === 'Catalog') return 'catalog';
   if (type === 'Font' || type === 'FontDescriptor') return 'font';
@@ -349,6 +280,11 @@ function describe(pdf: PdfFile, c: Changed, r: number): string {
   }
   if (d && (d.has(N('XObject')) || d.has(N('Font')) || d.has(N('ExtGState')) || d.has(N('ProcSet')))) return 'resources';
   return 'object';
+}
+
+function dictOf(o: PDFObject | undefined): PDFDict | undefined {
+  if (o instanceof PDFRawStream) return o.dict;
+  return o instanceof PDFDict ? o : undefined;
 }
 
 function isPageContent(pdf: PdfFile, tag: string, r: number): boolean {

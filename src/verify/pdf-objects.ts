@@ -46,7 +46,7 @@ function sameDict(a: PDFDict, b: PDFDict, depth: number, ignore: string[] = []):
 }
 
 /** Keys whose values differ (present in one only, or unequal). */
-export function differingKeys(a: PDFDict, b: PDFDict, depth = 0): string[] {
+function differingKeys(a: PDFDict, b: PDFDict, depth = 0): string[] {
   const keys = new Set<string>();
   for (const [k] of a.entries()) keys.add(k.decodeText());
   for (const [k] of b.entries()) keys.add(k.decodeText());

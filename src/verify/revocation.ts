@@ -18,8 +18,9 @@ const CRL_REASONS = ['unspecified', 'keyCompromise', 'cACompromise', 'affiliatio
 
 export type RevocationSourceKind = 'dss-ocsp' | 'dss-crl' | 'online-ocsp' | 'online-crl';
 export type RevocationStatus =
-  | { status: 'good'; source: RevocationSourceKind; issuedAt: Date }
-  | { status: 'revoked'; source: RevocationSourceKind; revokedAt: Date; reason: string }
+  /** `evidence`: the OCSP response or CRL (DER) the answer rests on, as given (so a caller can tell where it came from). */
+  | { status: 'good'; source: RevocationSourceKind; issuedAt: Date; evidence: Uint8Array }
+  | { status: 'revoked'; source: RevocationSourceKind; revokedAt: Date; reason: string; evidence: Uint8Array }
   | { status: 'unknown'; detail: string }
   /** The certificate names no OCSP responder or CRL and the document holds none: nothing to check. */
   | { status: 'not-applicable' };
@@ -170,12 +171,14 @@ export function crlFinding(der: Uint8Array, cert: ParsedCertificate, issuer: Par
   return { status: 'good', issuedAt, ...(number !== undefined ? { number } : {}) };
 }
 
-function decide(findings: { f: Finding; source: RevocationSourceKind }[], at: Date, toleranceMs: number): RevocationStatus | undefined {
+type Sourced = { f: Finding; source: RevocationSourceKind; der: Uint8Array };
+
+function decide(findings: Sourced[], at: Date, toleranceMs: number): RevocationStatus | undefined {
   const revoked = findings.filter((x) => x.f.status === 'revoked').sort((a, c) => a.f.revokedAt!.getTime() - c.f.revokedAt!.getTime())[0];
-  if (revoked) return { status: 'revoked', source: revoked.source, revokedAt: revoked.f.revokedAt!, reason: revoked.f.reason ?? 'unspecified' };
+  if (revoked) return { status: 'revoked', source: revoked.source, revokedAt: revoked.f.revokedAt!, reason: revoked.f.reason ?? 'unspecified', evidence: revoked.der };
   // "good" counts only when issued after the signing time (minus tolerance): earlier evidence proves nothing about it.
   const good = findings.find((x) => x.f.status === 'good' && x.f.issuedAt.getTime() >= at.getTime() - toleranceMs);
-  if (good) return { status: 'good', source: good.source, issuedAt: good.f.issuedAt };
+  if (good) return { status: 'good', source: good.source, issuedAt: good.f.issuedAt, evidence: good.der };
   return undefined;
 }
 
@@ -193,14 +196,14 @@ export function ocspRequestFor(cert: ParsedCertificate, issuer: ParsedCertificat
 
 export async function checkRevocation(cert: ParsedCertificate, issuer: ParsedCertificate, ctx: RevocationContext): Promise<RevocationStatus> {
   const tolerance = ctx.toleranceMs ?? DEFAULT_TOLERANCE_MS;
-  const findings: { f: Finding; source: RevocationSourceKind }[] = [];
+  const findings: Sourced[] = [];
   for (const o of ctx.ocsps) {
     const f = ocspFinding(o, cert, issuer, ctx.pool, ctx.allowRsa);
-    if (f) findings.push({ f, source: 'dss-ocsp' });
+    if (f) findings.push({ f, source: 'dss-ocsp', der: o });
   }
   for (const c of ctx.crls) {
     const f = crlFinding(c, cert, issuer, ctx.allowRsa);
-    if (f) findings.push({ f, source: 'dss-crl' });
+    if (f) findings.push({ f, source: 'dss-crl', der: c });
   }
   const fromDss = decide(findings, ctx.at, tolerance);
   if (fromDss) return fromDss;
@@ -213,8 +216,9 @@ export async function checkRevocation(cert: ParsedCertificate, issuer: ParsedCer
           signal: AbortSignal.timeout(10_000),
         });
         if (!res.ok) continue;
-        const f = ocspFinding(new Uint8Array(await res.arrayBuffer()), cert, issuer, ctx.pool, ctx.allowRsa);
-        if (f) findings.push({ f, source: 'online-ocsp' });
+        const der = new Uint8Array(await res.arrayBuffer());
+        const f = ocspFinding(der, cert, issuer, ctx.pool, ctx.allowRsa);
+        if (f) findings.push({ f, source: 'online-ocsp', der });
       } catch { /* try the next source */ }
     }
     let r = decide(findings, ctx.at, tolerance);
@@ -223,8 +227,9 @@ export async function checkRevocation(cert: ParsedCertificate, issuer: ParsedCer
       try {
         const res = await fetcher(url, { signal: AbortSignal.timeout(10_000) });
         if (!res.ok) continue;
-        const f = crlFinding(new Uint8Array(await res.arrayBuffer()), cert, issuer, ctx.allowRsa);
-        if (f) findings.push({ f, source: 'online-crl' });
+        const der = new Uint8Array(await res.arrayBuffer());
+        const f = crlFinding(der, cert, issuer, ctx.allowRsa);
+        if (f) findings.push({ f, source: 'online-crl', der });
       } catch { /* unknown */ }
     }
     r = decide(findings, ctx.at, tolerance);

@@ -1,13 +1,17 @@
 /**
- * CMS SignedData (RFC 5652) verification for PDF signatures and time-stamp tokens: find the
+ * CMS SignedData (RFC 5652) verification for PDF signatures and time-stamp tokens: find each
  * signer, check the signed attributes (content-type, message-digest, ESS signing-certificate
- * v1/v2) and the signature value. Read with the offset-based DER reader (./der.ts), so the signed
- * attributes and certificates are verified as the exact bytes the signer produced.
+ * v1/v2) and the signature value. Read with the offset-based BER/DER reader (./der.ts), so the signed
+ * attributes and certificates are verified as the exact bytes the signer produced (and, for signed
+ * attributes a signer wrote in BER, as their DER encoding, which is what RFC 5652 §5.4 signs).
+ *
+ * Every SignerInfo is parsed (a CMS may carry several, each its own signature); without signed attributes
+ * (ISO 32000 allows that for adbe.pkcs7.detached) the signature is over the content itself.
  */
 import * as asn1js from 'asn1js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
 import { childrenOf, contentOf, DerError, expect, octetsOf, oidOf, readTlv, timeOf, wholeOf, type Tlv } from './der.js';
-import { digest, hashFromOid, verifySignatureValue, type AlgorithmId, type HashName } from './signature-algorithms.js';
+import { digest, hashFromOid, verifySignatureValue, weakHash, type AlgorithmId, type HashName } from './signature-algorithms.js';
 
 export const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 export const OID_DATA = '1.2.840.113549.1.7.1';
@@ -29,20 +33,16 @@ export type CmsFailure =
   | 'signing-certificate-mismatch'
   | 'signature-invalid'
   | 'unsupported-algorithm'
-  | 'rsa-not-allowed'
-  | 'weak-key';
+  | 'rsa-not-allowed';
 
 interface Attribute { type: string; values: Tlv[] }
 
-export interface ParsedSignedData {
-  certificates: ParsedCertificate[];
+/** One SignerInfo. */
+export interface ParsedSignerInfo {
   signer?: ParsedCertificate;
   digestAlgorithmOid: string;
   digestAlgorithm?: HashName;
   signatureAlgorithm: AlgorithmId;
-  eContentType: string;
-  /** The encapsulated content (time-stamp tokens), absent for detached PDF signatures. */
-  eContent?: Buffer;
   signatureValue: Buffer;
   /** The signed attributes as signed: the [0] IMPLICIT element re-tagged as SET OF (0x31). */
   signedAttrsDer?: Buffer;
@@ -50,6 +50,20 @@ export interface ParsedSignedData {
   /** id-aa-signatureTimeStampToken, DER ContentInfo, when present. */
   signatureTimestampToken?: Buffer;
   claimedSigningTime?: Date;
+}
+
+/** A SignedData; the SignerInfo fields at the top level are those of the first SignerInfo (see withSigner). */
+export interface ParsedSignedData extends ParsedSignerInfo {
+  certificates: ParsedCertificate[];
+  eContentType: string;
+  /** The encapsulated content (time-stamp tokens), absent for detached PDF signatures. */
+  eContent?: Buffer;
+  signerInfos: ParsedSignerInfo[];
+}
+
+/** The same SignedData seen through its `index`-th SignerInfo. */
+export function withSigner(parsed: ParsedSignedData, index: number): ParsedSignedData {
+  return { ...parsed, ...parsed.signerInfos[index]! };
 }
 
 export class CmsParseError extends Error {}
@@ -70,7 +84,7 @@ function attributesOf(t: Tlv): Attribute[] {
 
 const serialKey = (b: Buffer) => b.toString('hex').replace(/^(00)+(?=.)/, '').toUpperCase();
 
-/** Parse a ContentInfo holding SignedData with exactly one SignerInfo (PAdES and RFC 3161 both require one). */
+/** Parse a ContentInfo holding SignedData with one or more SignerInfos. */
 export function parseSignedData(der: Uint8Array): ParsedSignedData {
   try {
     return parse(Buffer.from(der.buffer, der.byteOffset, der.byteLength));
@@ -99,18 +113,23 @@ function parse(buf: Buffer): ParsedSignedData {
     i++;
   }
   if (sd[i]?.tag === 0xa1) i++; // crls
-  const signerInfos = childrenOf(expect(sd[i], 0x31, 'signerInfos'));
-  if (signerInfos.length !== 1) throw new CmsParseError(`expected one SignerInfo, found ${signerInfos.length}`);
-  const si = childrenOf(expect(signerInfos[0], 0x30, 'SignerInfo'));
+  const infos = childrenOf(expect(sd[i], 0x31, 'signerInfos'));
+  if (!infos.length) throw new CmsParseError('no SignerInfo');
+  const signerInfos = infos.map((t) => parseSignerInfo(t, certificates));
+  return { certificates, eContentType, ...(eContent ? { eContent } : {}), signerInfos, ...signerInfos[0]! };
+}
+
+function parseSignerInfo(t: Tlv, certificates: ParsedCertificate[]): ParsedSignerInfo {
+  const si = childrenOf(expect(t, 0x30, 'SignerInfo'));
   let j = 1; // version
   const sid = si[j++]!;
   const digestAlgorithmOid = algorithmOf(si[j++]!).algorithmId;
   let signedAttrsDer: Buffer | undefined;
   let signedAttrs: Attribute[] = [];
   if (si[j]?.tag === 0xa0) {
-    const t = si[j++]!;
-    signedAttrs = attributesOf(t);
-    signedAttrsDer = Buffer.from(wholeOf(t));
+    const a = si[j++]!;
+    signedAttrs = attributesOf(a);
+    signedAttrsDer = Buffer.from(wholeOf(a));
     signedAttrsDer[0] = 0x31;
   }
   const signatureAlgorithm = algorithmOf(si[j++]!);
@@ -120,17 +139,17 @@ function parse(buf: Buffer): ParsedSignedData {
   let signer: ParsedCertificate | undefined;
   if (sid.tag === 0x30) {
     const [issuer, serial] = childrenOf(sid);
-    const issuerDer = wholeOf(expect(issuer, 0x30, 'issuer'));
+    const issuerBer = wholeOf(expect(issuer, 0x30, 'issuer'));
+    const issuerDer = issuerBer[1] === 0x80 ? reencodeDer(Buffer.from(issuerBer)) ?? issuerBer : issuerBer; // a streaming encoder's BER name
     const sn = serialKey(contentOf(expect(serial, 0x02, 'serialNumber')));
     signer = certificates.find((c) => c.serialHex === sn && c.issuerDer.equals(issuerDer));
   } else if (sid.tag === 0x80) {
     const ski = contentOf(sid);
     signer = certificates.find((c) => c.subjectKeyId?.equals(ski));
   }
-  const parsed: ParsedSignedData = {
-    certificates, digestAlgorithmOid, signatureAlgorithm, eContentType, signatureValue, signedAttrs,
+  const parsed: ParsedSignerInfo = {
+    digestAlgorithmOid, signatureAlgorithm, signatureValue, signedAttrs,
     ...(signer ? { signer } : {}),
-    ...(eContent ? { eContent } : {}),
     ...(signedAttrsDer ? { signedAttrsDer } : {}),
   };
   const dh = hashFromOid(digestAlgorithmOid);
@@ -142,21 +161,39 @@ function parse(buf: Buffer): ParsedSignedData {
   return parsed;
 }
 
-export type CmsCheck = { ok: true; algorithm: string } | { ok: false; reason: CmsFailure; detail: string };
+export type CmsCheck = { ok: true; algorithm: string; weak?: string } | { ok: false; reason: CmsFailure; detail: string };
+
+/** The content a SignerInfo is checked against: its digest, and the content itself for signatures without signed attributes. */
+export interface SignedContent {
+  /** Digest of the content with the SignerInfo's digest algorithm (computed by the caller: a document is hashed once, streaming). */
+  digest: Buffer;
+  /** The content in parts (a document's byte ranges), needed only when there are no signed attributes. */
+  parts?: Uint8Array[];
+}
 
 /**
- * Verify the SignerInfo over content whose digest is `contentDigest` (computed by the caller
- * with `parsed.digestAlgorithm`, so a 50 MB document is hashed once, streaming).
+ * Verify the (first, or given by withSigner) SignerInfo over the content. `requireSignedAttributes`: PAdES
+ * (ETSI.CAdES.detached) and RFC 3161 require them; ISO 32000's adbe.pkcs7.detached does not.
  */
 export function verifySignerInfo(
   parsed: ParsedSignedData,
-  contentDigest: Buffer,
-  opts: { requireSigningCertificate: boolean; allowRsa?: boolean },
+  content: Buffer | SignedContent,
+  opts: { requireSigningCertificate: boolean; requireSignedAttributes?: boolean; allowRsa?: boolean },
 ): CmsCheck {
+  const { digest: contentDigest, parts } = Buffer.isBuffer(content) ? { digest: content, parts: undefined } : content;
   if (!parsed.digestAlgorithm) return { ok: false, reason: 'unsupported-algorithm', detail: `digest ${parsed.digestAlgorithmOid}` };
   if (!parsed.signer) return { ok: false, reason: 'signer-certificate-missing', detail: 'the SignerInfo names no certificate in the CMS' };
-  if (!parsed.signedAttrsDer || !parsed.signedAttrs.length)
-    return { ok: false, reason: 'signed-attributes-missing', detail: 'PAdES requires signed attributes' };
+  const rsa = opts.allowRsa !== undefined ? { allowRsa: opts.allowRsa } : {};
+  if (!parsed.signedAttrsDer || !parsed.signedAttrs.length) {
+    if (opts.requireSignedAttributes !== false || !parts)
+      return { ok: false, reason: 'signed-attributes-missing', detail: 'PAdES requires signed attributes' };
+    // ISO 32000-1 §12.8.3.3: without signed attributes the signature is over the signed bytes themselves.
+    const r = verifySignatureValue({
+      algorithm: parsed.signatureAlgorithm, digestAlgorithmOid: parsed.digestAlgorithmOid, spki: parsed.signer.spki,
+      data: parts, signature: parsed.signatureValue, ...rsa,
+    });
+    return signatureOutcome(r, parsed.digestAlgorithm);
+  }
   try {
     const find = (oid: string) => parsed.signedAttrs.filter((a) => a.type === oid);
     const ct = find(OID_CONTENT_TYPE);
@@ -172,16 +209,48 @@ export function verifySignerInfo(
   } catch {
     return { ok: false, reason: 'cms-malformed', detail: 'a signed attribute is malformed' };
   }
-  const r = verifySignatureValue({
-    algorithm: parsed.signatureAlgorithm,
-    digestAlgorithmOid: parsed.digestAlgorithmOid,
-    spki: parsed.signer.spki,
-    data: parsed.signedAttrsDer,
-    signature: parsed.signatureValue,
-    ...(opts.allowRsa !== undefined ? { allowRsa: opts.allowRsa } : {}),
+  const verifyOver = (data: Buffer) => verifySignatureValue({
+    algorithm: parsed.signatureAlgorithm, digestAlgorithmOid: parsed.digestAlgorithmOid, spki: parsed.signer!.spki,
+    data, signature: parsed.signatureValue, ...rsa,
   });
+  let r = verifyOver(parsed.signedAttrsDer);
+  if (!r.ok && r.reason === 'signature-invalid') {
+    // Signed attributes received in BER (indefinite lengths, unsorted SET OF): the signature is over their DER.
+    const der = reencodeDer(parsed.signedAttrsDer);
+    if (der && !der.equals(parsed.signedAttrsDer)) r = verifyOver(der);
+  }
+  return signatureOutcome(r, parsed.digestAlgorithm);
+}
+
+function signatureOutcome(r: ReturnType<typeof verifySignatureValue>, digestAlgorithm: HashName): CmsCheck {
   if (!r.ok) return { ok: false, reason: r.reason, detail: `${r.algorithm}: the CMS signature does not verify with the signer's key` };
-  return { ok: true, algorithm: r.algorithm };
+  const weak = weakHash(digestAlgorithm) ?? r.weak;
+  return { ok: true, algorithm: r.algorithm, ...(weak ? { weak } : {}) };
+}
+
+/** The DER encoding of a BER element: definite lengths, SET OF sorted; undefined when it cannot be read. */
+function reencodeDer(ber: Buffer): Buffer | undefined {
+  try {
+    return derOf(readTlv(ber));
+  } catch {
+    return undefined;
+  }
+}
+
+function derOf(t: Tlv, depth = 0): Buffer {
+  if (depth > 64) throw new DerError('nesting too deep');
+  if (!(t.tag & 0x20)) return Buffer.concat([Buffer.from([t.tag]), derLength(t.contentEnd - t.contentStart), contentOf(t)]);
+  let parts = childrenOf(t).map((c) => derOf(c, depth + 1));
+  if (t.tag === 0x31) parts = parts.sort(Buffer.compare);
+  const body = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([t.tag]), derLength(body.length), body]);
+}
+
+function derLength(n: number): Buffer {
+  if (n < 0x80) return Buffer.from([n]);
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
 }
 
 function checkSigningCertificate(v2: Attribute[], v1: Attribute[], signer: ParsedCertificate): 'ok' | 'absent' | 'mismatch' {

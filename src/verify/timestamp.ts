@@ -6,10 +6,11 @@ import { OID_EKU_TIMESTAMPING, type ParsedCertificate } from './certificate.js';
 import { validateChain } from './chain.js';
 import { childrenOf, contentOf, expect, readTlv, timeOf } from './der.js';
 import { algorithmOf, OID_TST_INFO, parseSignedData, verifySignerInfo, type ParsedSignedData } from './signed-data.js';
-import { digest, hashFromOid, type HashName } from './signature-algorithms.js';
+import { digest, hashFromOid, weakHash, type HashName } from './signature-algorithms.js';
 
 export type TimestampResult =
-  | { ok: true; genTime: Date; tsa: ParsedCertificate; path: ParsedCertificate[]; parsed: ParsedSignedData }
+  /** `weak`: a verified token whose imprint or signature uses a weak algorithm ("SHA-1", "RSA-1024"). */
+  | { ok: true; genTime: Date; tsa: ParsedCertificate; path: ParsedCertificate[]; parsed: ParsedSignedData; weak?: string }
   | { ok: false; reason: 'timestamp-malformed' | 'timestamp-imprint-mismatch' | 'timestamp-signature-invalid' | 'timestamp-untrusted' | 'timestamp-chain-invalid'; detail: string; genTime?: Date };
 
 export interface TimestampContext {
@@ -31,6 +32,7 @@ export function verifyTimestampToken(token: Uint8Array, imprintOf: (hash: HashNa
   try {
     parsed = parseSignedData(token);
     if (parsed.eContentType !== OID_TST_INFO || !parsed.eContent) throw new Error('not a TSTInfo');
+    if (parsed.signerInfos.length !== 1) throw new Error('a time-stamp token has exactly one SignerInfo (RFC 3161)');
     // TSTInfo ::= SEQUENCE { version, policy, messageImprint SEQUENCE { hashAlgorithm, hashedMessage }, serialNumber, genTime, ... }
     const f = childrenOf(expect(readTlv(parsed.eContent), 0x30, 'TSTInfo'));
     const mi = childrenOf(expect(f[2], 0x30, 'MessageImprint'));
@@ -60,5 +62,6 @@ export function verifyTimestampToken(token: Uint8Array, imprintOf: (hash: HashNa
       ? { ok: false, reason: 'timestamp-untrusted', detail: `time-stamp authority: ${chain.detail}`, genTime }
       : { ok: false, reason: 'timestamp-chain-invalid', detail: `time-stamp authority: ${chain.reason}: ${chain.detail}`, genTime };
   }
-  return { ok: true, genTime, tsa, path: chain.path, parsed };
+  const weak = weakHash(hash) ?? sig.weak;
+  return { ok: true, genTime, tsa, path: chain.path, parsed, ...(weak ? { weak } : {}) };
 }

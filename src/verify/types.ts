@@ -6,7 +6,10 @@ export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
 export interface VerifyOptions {
   /** Trust anchors, DER. */
   trustAnchors: Buffer[];
-  /** "Now" for validation (certificate validity when no proven time, revocation freshness). Default: the current time. */
+  /**
+   * The validation time (`seal verify --at`, `POST /v1/verify?at=`): certificates that expired before it need
+   * a proof of existence from an archive time-stamp relied on at it. Default: the current time.
+   */
   now?: Date;
   /** Online revocation fetching (OCSP then CRL from the certificate's URLs); default off. */
   online?: { fetch: typeof fetch } | false;
@@ -22,13 +25,24 @@ export interface VerifyOptions {
 /** A check's outcome: true passed, false failed, null not applicable or could not be decided. */
 export type CheckOutcome = boolean | null;
 
+/** pyHanko's modification levels, lowest first; `other` is never allowed. */
+export type ModificationLevel = 'none' | 'lta-updates' | 'form-filling' | 'annotations' | 'other';
+
 export interface ModificationReport {
   revision: number;
-  /** What the change is, e.g. "dss", "signature", "document-timestamp", "page-content", "page", "catalog". */
+  /**
+   * What the change is: the rule that cleared it ("dss", "signature", "document-timestamp", "metadata",
+   * "form-fill", "annotation", …) or, for a change no rule explains, what a reader would see differently
+   * ("page-content", "page", "catalog", "dangling-reference-filled", "unaccounted-bytes", …).
+   */
   kind: string;
+  level: ModificationLevel;
+  /** False for `other`, and where a DocMDP certification or a FieldMDP lock of an earlier signature forbids the level. */
   allowed: boolean;
-  /** Objects involved ("12 0"), for disallowed changes. */
+  /** Objects involved ("12 0"), for changes no rule explains. */
   objects?: string[];
+  /** Form fields whose value or appearance the change touches. */
+  fields?: string[];
 }
 
 export interface SignerReport {
@@ -44,6 +58,8 @@ export interface SignerReport {
 export interface SignatureReport {
   field: string;
   kind: 'signature' | 'document-timestamp';
+  /** When the signature's CMS holds several SignerInfos, each is reported on its own: its index (0-based). */
+  signerInfo?: number;
   status: SignatureStatus;
   /** Stable code of the first problem ("ok" when valid); tests and clients match on it. */
   reason: string;
@@ -52,6 +68,8 @@ export interface SignatureReport {
   /** Every problem found, first one = `reason`. */
   problems: { reason: string; detail: string }[];
   level?: PadesLevel;
+  /** The signature format: a CMS (CAdES) signature for every PDF signature this verifier reads. */
+  format: 'cades' | 'ses' | 'cms-sm2';
   subFilter?: string;
   signer?: SignerReport;
   signedAt?: string;
@@ -82,4 +100,8 @@ export interface VerificationReport {
   valid: boolean;
   signatures: SignatureReport[];
   revisions: number;
+  /** The time the document was validated at (ISO 8601). */
+  validationTime: string;
+  /** True when the cross-reference structure was broken and had to be recovered by scanning the file. */
+  recovered?: boolean;
 }

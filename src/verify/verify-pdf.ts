@@ -1,86 +1,42 @@
 /**
  * verifyPdf: bytes and trust anchors in, report out. Pure: no database, no configuration, no
- * network unless `online` is given. Each signature and document time-stamp is judged on its own;
- * the document is valid only when every one of them is VALID.
+ * network unless `online` is given. Each signature (each SignerInfo of a signature's CMS) and each
+ * document time-stamp is judged on its own, at the validation time (`now`, "--at"); the document is
+ * valid only when every one of them is VALID.
+ *
+ * Statuses follow ETSI EN 319 102-1: INVALID only for what is proven wrong, INDETERMINATE for what cannot
+ * be decided (no trust anchor, no revocation data, a weak or unknown algorithm, an expired certificate
+ * without proof of existence from an archive time-stamp).
  */
-import { PDFObject, PDFRawStream, PDFRef } from 'pdf-lib';
 import { AppError, unprocessable } from '../errors.js';
-import { decodeStream, readPdf, type PdfFile } from '../pdf/reader.js';
+import { readPdf, type PdfFile } from '../pdf/reader.js';
+import { recoverStructure } from '../pdf/recover.js';
+import { ArchiveTimestamps, expiredIn, pathExpiry, type ArchiveStamp } from './archive.js';
 import { attributeOf, parseCertificate, type ParsedCertificate } from './certificate.js';
 import { validateChain } from './chain.js';
-import { analyseRevision, type RevisionChanges } from './modifications.js';
-import { N, nameOf, parsePdfDate, textOf } from './pdf-objects.js';
+import { readDss, type DssData } from './dss-data.js';
+import { analyseRevision, type RevisionAnalysis } from './modifications.js';
+import { certificationOf, fieldLockOf, permitted, type Certification } from './permissions.js';
+import { N, parsePdfDate, textOf } from './pdf-objects.js';
 import { checkByteRange, findSignatures, type FoundSignature } from './pdf-signatures.js';
 import { checkRevocation } from './revocation.js';
 import { checkRidingSeal } from './riding.js';
 import { boundImageOf, checkSealImage } from './seal-image.js';
-import { CmsParseError, parseSignedData, verifySignerInfo, type ParsedSignedData } from './signed-data.js';
-import { digest } from './signature-algorithms.js';
-import { verifyTimestampToken } from './timestamp.js';
-import type { PadesLevel, SignatureReport, SignatureStatus, VerificationReport, VerifyOptions } from './types.js';
+import { CmsParseError, parseSignedData, verifySignerInfo, withSigner, type ParsedSignedData, type SignedContent } from './signed-data.js';
+import { digest, weakCertificate, type HashName } from './signature-algorithms.js';
+import { verifyTimestampToken, type TimestampResult } from './timestamp.js';
+import { unaccountedBytes, type UnaccountedBytes } from './trailing-bytes.js';
+import type { ModificationReport, PadesLevel, SignatureReport, SignatureStatus, VerificationReport, VerifyOptions } from './types.js';
 
 export type { VerifyOptions, VerificationReport, SignatureReport } from './types.js';
 
 type Severity = 'INVALID' | 'INDETERMINATE';
 interface Problem { severity: Severity; reason: string; detail: string }
 
-interface DssData { certs: ParsedCertificate[]; ocsps: Buffer[]; crls: Buffer[]; revision?: number }
-
-function streamBytes(pdf: PdfFile, o: PDFObject | undefined): Buffer | undefined {
-  const s = pdf.resolve(o);
-  if (!(s instanceof PDFRawStream)) return undefined;
-  try {
-    return s.dict.has(N('Filter')) ? Buffer.from(decodeStream(s)) : Buffer.from(s.contents);
-  } catch {
-    return undefined;
-  }
-}
-
-function readDss(pdf: PdfFile): DssData {
-  const out: DssData = { certs: [], ocsps: [], crls: [] };
-  try {
-    const dss = pdf.lookupDict(pdf.catalog().get(N('DSS')));
-    if (!dss) return out;
-    const list = (key: string) => pdf.lookupArray(dss.get(N(key)))?.asArray() ?? [];
-    for (const c of list('Certs')) {
-      const b = streamBytes(pdf, c);
-      if (b) try { out.certs.push(parseCertificate(b)); } catch { /* skip unparsable */ }
-    }
-    for (const o of list('OCSPs')) { const b = streamBytes(pdf, o); if (b) out.ocsps.push(b); }
-    for (const c of list('CRLs')) { const b = streamBytes(pdf, c); if (b) out.crls.push(b); }
-    // The revision that (last) wrote the DSS: for the level (B-LTA needs a document time-stamp after it).
-    const ref = pdf.catalog().get(N('DSS'));
-    for (let r = pdf.revisions.length - 1; r >= 0; r--) {
-      const rootRef = pdf.revisions[r]!.trailer.get(N('Root'));
-      if ((ref instanceof PDFRef && pdf.revisions[r]!.objects.has(ref.objectNumber)) || (rootRef instanceof PDFRef && pdf.revisions[r]!.objects.has(rootRef.objectNumber))) {
-        out.revision = r;
-        break;
-      }
-    }
-  } catch { /* a broken DSS gives no evidence */ }
-  return out;
-}
-
-function hashRanges(pdf: PdfFile, ranges: [number, number][], hash: Parameters<typeof digest>[0]): Buffer {
-  return digest(hash, ranges.map(([s, l]) => pdf.bytes.subarray(s, s + l)));
-}
-
-/** DocMDP permission of the certification signature, if any: 1, 2 or 3. */
-function docMdpPermission(pdf: PdfFile): { p: number; sigRef: string } | undefined {
-  try {
-    const perms = pdf.lookupDict(pdf.catalog().get(N('Perms')));
-    const sigRef = perms?.get(N('DocMDP'));
-    const sig = pdf.lookupDict(sigRef);
-    if (!sig || !(sigRef instanceof PDFRef)) return undefined;
-    for (const r of pdf.lookupArray(sig.get(N('Reference')))?.asArray() ?? []) {
-      const rd = pdf.lookupDict(r);
-      if (nameOf(rd?.get(N('TransformMethod'))) !== 'DocMDP') continue;
-      const p = pdf.lookupNumber(pdf.lookupDict(rd!.get(N('TransformParams')))?.get(N('P'))) ?? 2;
-      return { p, sigRef: sigRef.tag };
-    }
-  } catch { /* none */ }
-  return undefined;
-}
+/** Subfilters whose CMS must not carry the signed content (ISO 32000-1 §12.8.3.3, ETSI EN 319 142-1). */
+const DETACHED = new Set(['adbe.pkcs7.detached', 'ETSI.CAdES.detached']);
+/** A claimed or stamped time this far after the validation time means the signature did not exist yet. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 function signerReport(cert: ParsedCertificate): SignatureReport['signer'] {
   return {
@@ -101,12 +57,13 @@ export async function verifyPdf(bytes: Uint8Array, opts: VerifyOptions): Promise
   }
   let pdf: PdfFile;
   try {
-    pdf = readPdf(bytes);
+    // A validator must read what viewers read: a broken last startxref or xref section is recovered by scanning.
+    pdf = readPdf(bytes, { recover: recoverStructure });
   } catch (e) {
     if (e instanceof AppError && e.type === 'encrypted-pdf') {
       throw unprocessable('encrypted-pdf', 'The PDF is encrypted; only unencrypted documents can be verified.');
     }
-    if (e instanceof AppError) throw e;
+    if (e instanceof AppError && e.type !== 'unsealable-pdf') throw e;
     throw unprocessable('unverifiable-pdf', 'The PDF structure could not be read.');
   }
   let found: FoundSignature[];
@@ -119,7 +76,7 @@ export async function verifyPdf(bytes: Uint8Array, opts: VerifyOptions): Promise
   const reports: SignatureReport[] = [];
   for (const s of found) {
     try {
-      reports.push(await ctx.verifyOne(s));
+      reports.push(...(await ctx.verifyField(s)));
     } catch (e) {
       // A signature whose structures break the verifier is not a valid signature; never a 500.
       reports.push(ctx.broken(s, e));
@@ -127,17 +84,34 @@ export async function verifyPdf(bytes: Uint8Array, opts: VerifyOptions): Promise
   }
   // Revision order; signatures too broken to place in a revision (-1) come last.
   const order = (r: SignatureReport) => (r.revision < 0 ? Number.MAX_SAFE_INTEGER : r.revision);
-  reports.sort((a, b) => order(a) - order(b));
-  return { valid: reports.length > 0 && reports.every((r) => r.status === 'VALID'), signatures: reports, revisions: pdf.revisions.length };
+  reports.sort((a, b) => order(a) - order(b) || (a.signerInfo ?? 0) - (b.signerInfo ?? 0));
+  return {
+    valid: reports.length > 0 && reports.every((r) => r.status === 'VALID'),
+    signatures: reports,
+    revisions: pdf.revisions.length,
+    validationTime: ctx.at.toISOString(),
+    ...(pdf.recovered ? { recovered: true } : {}),
+  };
+}
+
+interface Common {
+  revision: number;
+  coversWholeDocument: boolean;
+  modificationsAfter: ModificationReport[];
+  byteRange: [number, number, number, number];
 }
 
 class Context {
   readonly dss: DssData;
-  readonly now: Date;
+  /** The validation time. */
+  readonly at: Date;
   readonly allowRsa: boolean;
-  private readonly changes = new Map<number, RevisionChanges>();
-  private readonly docMdp: { p: number; sigRef: string } | undefined;
-  private docTimestampRevisions: number[] = [];
+  private readonly changes = new Map<number, RevisionAnalysis>();
+  /** The document's certification (DocMDP) and the revision its signature signed. */
+  private readonly certification: (Certification & { revision: number }) | undefined;
+  private readonly trailing: UnaccountedBytes | undefined;
+  private readonly stamps = new Map<FoundSignature, ArchiveStamp>();
+  private readonly archive: ArchiveTimestamps;
   private readonly extraOcsps: Buffer[];
   private readonly extraCrls: Buffer[];
 
@@ -147,27 +121,56 @@ class Context {
     for (const c of opts.evidence?.certificates ?? []) try { this.dss.certs.push(parseCertificate(c)); } catch { /* skip */ }
     this.extraOcsps = opts.evidence?.ocsps ?? [];
     this.extraCrls = opts.evidence?.crls ?? [];
-    this.now = opts.now ?? new Date();
+    this.at = opts.now ?? new Date();
     this.allowRsa = opts.allowRsa !== false;
-    this.docMdp = docMdpPermission(pdf);
+    const certification = certificationOf(pdf);
+    this.trailing = unaccountedBytes(pdf);
     for (const s of found) {
-      if (s.kind !== 'document-timestamp') continue;
       const br = checkByteRange(pdf, s);
-      if (br.ok) this.docTimestampRevisions.push(br.revision);
+      if (!br.ok) continue;
+      if (certification && s.sigRef?.tag === certification.sigRef) this.certification = { ...certification, revision: br.revision };
+      if (s.kind === 'document-timestamp') {
+        const result = verifyTimestampToken(br.cms, (h) => this.hashRanges(br.ranges, h), this.tsContext());
+        this.stamps.set(s, { revision: br.revision, result });
+      }
     }
+    this.archive = new ArchiveTimestamps([...this.stamps.values()], this.at);
   }
 
-  private changesOf(r: number): RevisionChanges {
+  private tsContext() {
+    return { anchors: this.anchors, pool: this.dss.certs, allowRsa: this.allowRsa };
+  }
+
+  private hashRanges(ranges: [number, number][], hash: HashName): Buffer {
+    return digest(hash, this.rangeParts(ranges));
+  }
+
+  private rangeParts(ranges: [number, number][]): Uint8Array[] {
+    return ranges.map(([s, l]) => this.pdf.bytes.subarray(s, s + l));
+  }
+
+  private changesOf(r: number): RevisionAnalysis {
     let c = this.changes.get(r);
     if (!c) {
       try {
-        c = analyseRevision(this.pdf, r, this.docMdp?.p);
-      } catch (e) {
-        c = { revision: r, entries: [{ revision: r, kind: 'unreadable-revision', allowed: false, objects: [] }], newSignatureKinds: [] };
+        c = analyseRevision(this.pdf, r);
+      } catch {
+        c = { revision: r, level: 'other', entries: [{ revision: r, kind: 'unreadable-revision', level: 'other' }] };
       }
       this.changes.set(r, c);
     }
     return c;
+  }
+
+  private describeDisallowed(m: ModificationReport, lock: ((f: string) => boolean) | undefined): string {
+    const objects = m.objects?.length ? ` (object ${m.objects.join(', ')})` : '';
+    if (m.kind === 'unaccounted-bytes') {
+      return `${this.trailing!.length} bytes after the last %%EOF at offset ${this.trailing!.start} are not accounted for by any cross-reference section${objects}`;
+    }
+    if (m.level === 'other') return `revision ${m.revision} changes ${m.kind}${objects} after this signature`;
+    const locked = lock && m.fields?.filter(lock);
+    if (locked?.length) return `revision ${m.revision} changes ${m.kind} of field ${locked.join(', ')}, which this signature locks (FieldMDP)`;
+    return `revision ${m.revision} changes ${m.kind} (${m.level}), which the certification (DocMDP P=${this.certification?.p}) does not permit`;
   }
 
   broken(s: FoundSignature, e: unknown): SignatureReport {
@@ -186,11 +189,13 @@ class Context {
     return {
       field: s.fieldName,
       kind: s.kind,
+      ...(r.signerInfo !== undefined ? { signerInfo: r.signerInfo } : {}),
       status,
       reason: first?.reason ?? 'ok',
       ...(first ? { detail: first.detail } : {}),
       problems: ordered.map((p) => ({ reason: p.reason, detail: p.detail })),
       ...(r.level ? { level: r.level } : {}),
+      format: 'cades',
       ...(s.subFilter ? { subFilter: s.subFilter } : {}),
       ...(r.byteRange ? { byteRange: r.byteRange } : {}),
       ...(r.riding ? { riding: r.riding, ridingPages: r.ridingPages } : {}),
@@ -207,89 +212,132 @@ class Context {
     };
   }
 
-  async verifyOne(s: FoundSignature): Promise<SignatureReport> {
+  /** The reports for one signature field: one per SignerInfo of its CMS (one for a document time-stamp). */
+  async verifyField(s: FoundSignature): Promise<SignatureReport[]> {
     const pdf = this.pdf;
-    const problems: Problem[] = [];
     const checks: Partial<SignatureReport['checks']> = {};
     const br = checkByteRange(pdf, s);
     if (!br.ok) {
       checks.integrity = false;
-      return this.report(s, { problems: [{ severity: 'INVALID', reason: br.reason, detail: br.detail }], revision: -1, checks });
+      return [this.report(s, { problems: [{ severity: 'INVALID', reason: br.reason, detail: br.detail }], revision: -1, checks })];
     }
     const revision = br.revision;
+    const coversWholeDocument = br.coversWholeDocument && !this.trailing;
     let parsed: ParsedSignedData;
     try {
       parsed = parseSignedData(br.cms);
     } catch (e) {
       checks.integrity = false;
       const detail = e instanceof CmsParseError ? `the CMS signature cannot be read: ${e.message}` : 'the CMS signature cannot be read';
-      return this.report(s, { problems: [{ severity: 'INVALID', reason: 'cms-malformed', detail }], revision, checks, coversWholeDocument: br.coversWholeDocument });
+      return [this.report(s, { problems: [{ severity: 'INVALID', reason: 'cms-malformed', detail }], revision, checks, coversWholeDocument })];
     }
 
-    // Changes after this revision (shared by every signature; computed once per revision).
-    const modificationsAfter = [];
+    // Changes after this revision (analysed once per revision), then compared with what was permitted.
+    const modificationsAfter: ModificationReport[] = [];
+    const lock = fieldLockOf(pdf, s.sig);
     for (let r = revision + 1; r < pdf.revisions.length; r++) {
-      const c = this.changesOf(r);
-      let entries = c.entries;
-      if (this.docMdp?.p === 1 && c.newSignatureKinds.includes('signature') && s.sigRef?.tag === this.docMdp.sigRef) {
-        entries = entries.map((e) => (e.kind === 'signature' ? { ...e, allowed: false, objects: [] } : e));
-      }
-      modificationsAfter.push(...entries);
+      for (const e of this.changesOf(r).entries) modificationsAfter.push({ ...e, allowed: permitted(e, this.certification, lock) });
     }
-    const disallowed = modificationsAfter.filter((m) => !m.allowed);
-    checks.modifications = disallowed.length === 0;
-    for (const m of disallowed) {
-      problems.push({
-        severity: 'INVALID', reason: 'disallowed-modification',
-        detail: `revision ${m.revision} changes ${m.kind}${m.objects?.length ? ` (object ${m.objects.join(', ')})` : ''} after this signature`,
+    if (this.trailing) {
+      modificationsAfter.push({
+        revision: pdf.revisions.length, kind: 'unaccounted-bytes', level: 'other', allowed: false,
+        ...(this.trailing.objects.length ? { objects: this.trailing.objects } : {}),
       });
     }
+    const problems: Problem[] = [];
+    const disallowed = modificationsAfter.filter((m) => !m.allowed);
+    checks.modifications = disallowed.length === 0;
+    for (const m of disallowed) problems.push({ severity: 'INVALID', reason: 'disallowed-modification', detail: this.describeDisallowed(m, lock) });
 
     const [[b0, l0], [b1, l1]] = br.ranges as [[number, number], [number, number]];
-    const common = { revision, coversWholeDocument: br.coversWholeDocument, modificationsAfter, byteRange: [b0, l0, b1, l1] as [number, number, number, number] };
-    if (s.kind === 'document-timestamp') return this.verifyDocTimestamp(s, br.ranges, br.cms, problems, checks, common);
+    const common: Common = { revision, coversWholeDocument, modificationsAfter, byteRange: [b0, l0, b1, l1] };
+    if (s.kind === 'document-timestamp') return [this.verifyDocTimestamp(s, problems, checks, common)];
+
+    // A detached signature signs the byte ranges; content inside the CMS would be something else signed.
+    if (s.subFilter && DETACHED.has(s.subFilter) && parsed.eContent !== undefined) {
+      problems.unshift({ severity: 'INVALID', reason: 'encapsulated-content', detail: `a ${s.subFilter} signature must not carry encapsulated content (${parsed.eContent.length} bytes found)` });
+      checks.integrity = false;
+      return [this.report(s, { problems, checks, ...common })];
+    }
+    const several = parsed.signerInfos.length > 1;
+    const out: SignatureReport[] = [];
+    for (let i = 0; i < parsed.signerInfos.length; i++) {
+      out.push(await this.verifySigner(s, withSigner(parsed, i), several ? i : undefined, br.ranges, [...problems], { ...checks }, common));
+    }
+    return out;
+  }
+
+  private async verifySigner(
+    s: FoundSignature, parsed: ParsedSignedData, signerInfo: number | undefined, ranges: [number, number][],
+    problems: Problem[], checks: Partial<SignatureReport['checks']>, common: Common,
+  ): Promise<SignatureReport> {
+    const pdf = this.pdf;
+    const base = { ...common, ...(signerInfo !== undefined ? { signerInfo } : {}) };
+    const signerCert = parsed.signer;
+    const signer = signerCert ? signerReport(signerCert) : undefined;
+    const withSignerReport = signer ? { signer } : {};
 
     // Digest and CMS signature.
     if (!parsed.digestAlgorithm) {
-      problems.unshift({ severity: 'INVALID', reason: 'unsupported-algorithm', detail: 'unsupported digest algorithm' });
-      return this.report(s, { problems, checks, ...common });
+      problems.unshift({ severity: 'INDETERMINATE', reason: 'crypto-constraints', detail: `unsupported digest algorithm ${parsed.digestAlgorithmOid}` });
+      return this.report(s, { problems, checks, ...base, ...withSignerReport });
     }
-    const documentDigest = hashRanges(pdf, br.ranges, parsed.digestAlgorithm);
-    const sig = verifySignerInfo(parsed, documentDigest, {
-      requireSigningCertificate: s.subFilter === 'ETSI.CAdES.detached', allowRsa: this.allowRsa,
-    });
+    let content: SignedContent;
+    if (s.subFilter === 'adbe.pkcs7.sha1') {
+      // ISO 32000-1 §12.8.3.3.1: the CMS encapsulates the SHA-1 digest of the byte ranges, and signs that.
+      const rangesDigest = this.hashRanges(ranges, 'SHA-1');
+      if (!parsed.eContent || !parsed.eContent.equals(rangesDigest)) {
+        checks.integrity = false;
+        problems.unshift({ severity: 'INVALID', reason: 'digest-mismatch', detail: 'the encapsulated SHA-1 digest differs from the digest of the signed bytes' });
+        return this.report(s, { problems, checks, ...base, ...withSignerReport });
+      }
+      content = { digest: digest(parsed.digestAlgorithm, parsed.eContent), parts: [parsed.eContent] };
+      problems.push({ severity: 'INDETERMINATE', reason: 'crypto-constraints', detail: 'adbe.pkcs7.sha1 signs a SHA-1 digest of the document, which is too weak to rely on' });
+    } else {
+      content = { digest: this.hashRanges(ranges, parsed.digestAlgorithm), parts: this.rangeParts(ranges) };
+    }
+    const strict = s.subFilter === 'ETSI.CAdES.detached';
+    const sig = verifySignerInfo(parsed, content, { requireSigningCertificate: strict, requireSignedAttributes: strict, allowRsa: this.allowRsa });
     checks.integrity = sig.ok || sig.reason !== 'message-digest-mismatch';
     checks.signature = sig.ok;
-    const signerCert = parsed.signer;
-    const signer = signerCert ? signerReport(signerCert) : undefined;
     if (!sig.ok) {
-      const reason = sig.reason === 'message-digest-mismatch' ? 'digest-mismatch' : sig.reason;
-      problems.unshift({ severity: 'INVALID', reason, detail: sig.detail });
-      return this.report(s, { problems, checks, ...common, ...(signer ? { signer } : {}) });
+      if (sig.reason === 'unsupported-algorithm') {
+        checks.signature = null;
+        problems.unshift({ severity: 'INDETERMINATE', reason: 'crypto-constraints', detail: `unsupported algorithm ${sig.detail.split(':')[0]}: the signature cannot be checked` });
+      } else {
+        const reason = sig.reason === 'message-digest-mismatch' ? 'digest-mismatch' : sig.reason;
+        problems.unshift({ severity: 'INVALID', reason, detail: sig.detail });
+      }
+      return this.report(s, { problems, checks, ...base, ...withSignerReport });
     }
+    if (sig.weak) problems.push({ severity: 'INDETERMINATE', reason: 'crypto-constraints', detail: `the signature uses ${sig.weak}, which is too weak to rely on (${sig.algorithm})` });
     const leaf = signerCert!;
 
     // Time: a valid signature time-stamp, else the claimed /M.
     let signedAt: Date | undefined;
     let timeSource: 'timestamp' | 'claimed' = 'claimed';
     let level: PadesLevel = 'B-B';
+    let tsPath: ParsedCertificate[] | undefined;
     if (parsed.signatureTimestampToken) {
-      const ts = verifyTimestampToken(parsed.signatureTimestampToken, (h) => digest(h, parsed.signatureValue), {
-        anchors: this.anchors, pool: this.dss.certs, allowRsa: this.allowRsa,
-      });
+      const ts = verifyTimestampToken(parsed.signatureTimestampToken, (h) => digest(h, parsed.signatureValue), this.tsContext());
       checks.timestamp = ts.ok;
       if (ts.ok) {
         signedAt = ts.genTime;
         timeSource = 'timestamp';
         level = 'B-T';
+        tsPath = ts.path;
+        if (ts.weak) problems.push({ severity: 'INDETERMINATE', reason: 'crypto-constraints', detail: `the signature time-stamp uses ${ts.weak}` });
       } else {
         problems.push({ severity: ts.reason === 'timestamp-untrusted' ? 'INDETERMINATE' : 'INVALID', reason: ts.reason, detail: ts.detail });
       }
     }
     const claimed = parsePdfDate(textOf(s.sig.get(N('M')))) ?? parsed.claimedSigningTime;
-    if (!signedAt) signedAt = claimed ?? this.now;
-    if (timeSource === 'timestamp' && claimed && claimed.getTime() > signedAt.getTime() + 5 * 60_000) {
+    if (!signedAt) signedAt = claimed ?? this.at;
+    if (timeSource === 'timestamp' && claimed && claimed.getTime() > signedAt.getTime() + CLOCK_SKEW_MS) {
       problems.push({ severity: 'INVALID', reason: 'claimed-time-after-timestamp', detail: `/M ${claimed.toISOString()} is after the time-stamp ${signedAt.toISOString()}` });
+    }
+    if (timeSource === 'timestamp' && signedAt.getTime() > this.at.getTime() + CLOCK_SKEW_MS) {
+      problems.push({ severity: 'INDETERMINATE', reason: 'signed-after-validation-time', detail: `the signature was time-stamped ${signedAt.toISOString()}, after the validation time ${this.at.toISOString()}` });
     }
 
     // Chain at the signing time.
@@ -300,16 +348,21 @@ class Context {
     checks.chain = chain.ok;
     if (!chain.ok) {
       problems.push({ severity: chain.reason === 'chain-untrusted' ? 'INDETERMINATE' : 'INVALID', reason: chain.reason, detail: chain.detail });
-    } else if (timeSource === 'claimed') {
-      // Without a proven time, the certificate must also be valid now (the claim alone proves nothing).
-      const nowCheck = validateChain(leaf, pool, this.anchors, { at: this.now, leafKeyUsage: [], allowRsa: this.allowRsa });
-      if (!nowCheck.ok && (nowCheck.reason === 'certificate-expired' || nowCheck.reason === 'certificate-not-yet-valid')) {
-        checks.chain = false;
-        problems.push({ severity: 'INDETERMINATE', reason: 'certificate-expired-no-proof-of-time', detail: `${nowCheck.detail}; the signing time is only claimed` });
+    } else {
+      const weakLink = chain.path.slice(0, -1).map(weakCertificate).find(Boolean);
+      if (weakLink) problems.push({ severity: 'INDETERMINATE', reason: 'crypto-constraints', detail: `the certificate path uses ${weakLink}` });
+      if (timeSource === 'claimed' && !this.archive.poe(common.revision)) {
+        // Without a proven time, the certificate must also be valid at the validation time (the claim alone proves nothing).
+        const expired = expiredIn(chain.path, this.at);
+        if (expired) {
+          checks.chain = false;
+          problems.push({ severity: 'INDETERMINATE', reason: 'certificate-expired-no-proof-of-time', detail: `${expired.subjectText} is not valid at ${this.at.toISOString()}; the signing time is only claimed` });
+        }
       }
     }
 
-    // Revocation of every certificate below the anchor.
+    // Revocation of every certificate below the anchor, at the signing time.
+    let evidenceRevision = common.revision;
     if (chain.ok) {
       const path = chain.path;
       const states: boolean[] = [];
@@ -322,12 +375,14 @@ class Context {
           online: this.opts.online ?? false,
         });
         if (st.status === 'not-applicable') continue;
-        if (st.status === 'good') { states.push(true); continue; }
         if (st.status === 'unknown') {
           states.push(false);
           problems.push({ severity: 'INDETERMINATE', reason: 'revocation-unknown', detail: st.detail });
           continue;
         }
+        const added = this.dss.addedIn.get(st.evidence);
+        if (added !== undefined) evidenceRevision = Math.max(evidenceRevision, added);
+        if (st.status === 'good') { states.push(true); continue; }
         if (st.revokedAt.getTime() <= signedAt.getTime()) {
           states.push(false);
           problems.push({ severity: 'INVALID', reason: 'revoked-before-signing', detail: `${cert.subjectText} was revoked ${st.revokedAt.toISOString()} (${st.reason}), before the signing time ${signedAt.toISOString()}` });
@@ -339,9 +394,24 @@ class Context {
         }
       }
       checks.revocation = states.length ? states.every(Boolean) : null;
-      if (level === 'B-T' && states.length && this.dss.revision !== undefined && this.dss.revision > revision && (this.dss.ocsps.length || this.dss.crls.length)) {
+      if (level === 'B-T' && states.length && this.dss.revision !== undefined && this.dss.revision > common.revision && (this.dss.ocsps.length || this.dss.crls.length)) {
         level = 'B-LT';
-        if (this.docTimestampRevisions.some((r) => r >= this.dss.revision!)) level = 'B-LTA';
+        if ([...this.stamps.values()].some((st) => st.revision > this.dss.revision!)) level = 'B-LTA';
+      }
+
+      // Long-term: certificates that expired before the validation time need a proof that the signature and
+      // its validation data existed while they were valid — an archive time-stamp relied on at that time.
+      const expired = expiredIn(path, this.at) ?? (tsPath && expiredIn(tsPath, this.at));
+      if (expired && timeSource === 'timestamp') {
+        const poe = this.archive.poe(evidenceRevision);
+        const deadline = Math.min(pathExpiry(path).getTime(), tsPath ? pathExpiry(tsPath).getTime() : Infinity);
+        if (!poe || poe.getTime() > deadline) {
+          problems.push({
+            severity: 'INDETERMINATE', reason: 'out-of-bounds-no-poe',
+            detail: `${expired.subjectText} expired ${expired.notAfter.toISOString()}, before the validation time ${this.at.toISOString()}, ` +
+              (poe ? `and the archive time-stamp of ${poe.toISOString()} came after that` : 'and no archive time-stamp valid at that time covers the signature and its validation data'),
+          });
+        }
       }
     }
 
@@ -351,30 +421,27 @@ class Context {
       checks.sealImage = false;
       problems.push({ severity: 'INVALID', reason: 'seal-image-binding-malformed', detail: 'the seal certificate has an unreadable image binding' });
     } else if (bound) {
-      const img = checkSealImage(pdf, s.widgetRefs, revision, bound);
+      const img = checkSealImage(pdf, s.widgetRefs, common.revision, bound);
       checks.sealImage = img.ok;
       if (!img.ok) problems.push({ severity: 'INVALID', reason: img.reason, detail: img.detail });
     }
 
     // Riding seal: every page still carries its slice.
-    const riding = checkRidingSeal(pdf, s, revision);
+    const riding = checkRidingSeal(pdf, s, common.revision);
     if (riding) {
       checks.ridingSlices = riding.missing.length === 0;
       for (const m of riding.missing) problems.push({ severity: 'INVALID', reason: 'riding-slice-missing', detail: m.detail });
     }
 
     return this.report(s, {
-      problems, checks, ...common, level, ...(signer ? { signer } : {}), signedAt: signedAt.toISOString(), timeSource,
+      problems, checks, ...base, level, ...withSignerReport, signedAt: signedAt.toISOString(), timeSource,
       ...(riding ? { riding: true as const, ridingPages: riding.pages } : {}),
     });
   }
 
-  private verifyDocTimestamp(
-    s: FoundSignature, ranges: [number, number][], cms: Buffer, problems: Problem[],
-    checks: Partial<SignatureReport['checks']>,
-    common: { revision: number; coversWholeDocument: boolean; modificationsAfter: SignatureReport['modificationsAfter']; byteRange: [number, number, number, number] },
-  ): SignatureReport {
-    const ts = verifyTimestampToken(cms, (h) => hashRanges(this.pdf, ranges, h), { anchors: this.anchors, pool: this.dss.certs, allowRsa: this.allowRsa });
+  private verifyDocTimestamp(s: FoundSignature, problems: Problem[], checks: Partial<SignatureReport['checks']>, common: Common): SignatureReport {
+    const stamp = this.stamps.get(s)!;
+    const ts: TimestampResult = stamp.result;
     checks.integrity = ts.ok || ts.reason !== 'timestamp-imprint-mismatch';
     checks.timestamp = ts.ok;
     if (!ts.ok) {
@@ -383,6 +450,15 @@ class Context {
     } else {
       checks.signature = true;
       checks.chain = true;
+      if (ts.weak) problems.push({ severity: 'INDETERMINATE', reason: 'crypto-constraints', detail: `the time-stamp uses ${ts.weak}` });
+      if (!this.archive.trusted(stamp)) {
+        const expired = expiredIn(ts.path, this.at)!;
+        checks.chain = false;
+        problems.push({
+          severity: 'INDETERMINATE', reason: 'out-of-bounds-no-poe',
+          detail: `the time-stamp authority's certificate ${expired.subjectText} is not valid at the validation time ${this.at.toISOString()}, and no later archive time-stamp renews it`,
+        });
+      }
     }
     return this.report(s, {
       problems, checks, ...common, level: 'B-LTA',
@@ -390,5 +466,3 @@ class Context {
     });
   }
 }
-
-

@@ -77,7 +77,7 @@ describe.each(storageAdapters())('municipal CA on $name', (adapter) => {
       expect(h.rootCertificate).toEqual(f.ca.rootCertificate);
       expect(h.ocspCertificate).toEqual(f.ca.ocspCertificate);
     }
-    // 340 days on, the 1-year responder certificate is renewed at start; the TSA's (5 years) is kept
+    // 340 days on, the 1-year responder certificate is renewed at start; the TSA's (as long as the root) is kept
     const later = new FixedClock(new Date(T0.getTime() + 340 * 86_400_000));
     const renewed = await ensureCa({ db, vault: f.vault, config: { publicUrl: 'x' }, clock: later });
     expect(renewed.ocspCertificate).not.toEqual(f.ca.ocspCertificate);

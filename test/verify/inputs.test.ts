@@ -12,13 +12,13 @@ const INPUTS = [
   'inherited-attrs', 'header-1.4', 'header-2.0', 'form-fields',
 ] as const;
 const SIGNED = ['signed-pdfsig-rsa', 'signed-signpdf-p256'] as const;
-const BROKEN = ['broken-not-pdf', 'broken-truncated', 'broken-xref', 'encrypted-user', 'encrypted-owner'] as const;
+const BROKEN = ['broken-not-pdf', 'broken-truncated', 'encrypted-user', 'encrypted-owner'] as const;
 
 let files: Record<string, string>;
 let pki: TestPki;
 let fixtureRoot: Buffer;
 beforeAll(async () => {
-  files = await ensureFixtures([...INPUTS, ...SIGNED, ...BROKEN]);
+  files = await ensureFixtures([...INPUTS, ...SIGNED, ...BROKEN, 'broken-xref']);
   pki = await makeTestPki();
   fixtureRoot = (await fixturePki()).root.certDer;
 }, 300_000);
@@ -55,7 +55,8 @@ describe('signatures made by other tools', () => {
 
 describe('input that is not a verifiable PDF', () => {
   const TYPES: Record<(typeof BROKEN)[number], string> = {
-    'broken-not-pdf': 'not-a-pdf', 'broken-truncated': 'unsealable-pdf', 'broken-xref': 'unsealable-pdf',
+    // Nothing to recover from a file cut before its first %%EOF: the verifier's own error, not the sealer's.
+    'broken-not-pdf': 'not-a-pdf', 'broken-truncated': 'unverifiable-pdf',
     'encrypted-user': 'encrypted-pdf', 'encrypted-owner': 'encrypted-pdf',
   };
   test.each(BROKEN)('%s: AppError 422', async (name) => {
@@ -63,5 +64,9 @@ describe('input that is not a verifiable PDF', () => {
     const err = await verifyPdf(pdf, { trustAnchors: [pki.root.certDer] }).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ status: 422, type: TYPES[name] });
+  });
+  test('broken-xref (startxref and the xref table garbage): recovered by scanning, reported, never VALID', async () => {
+    const r = await verifyPdf(await readFile(files['broken-xref']!), { trustAnchors: [pki.root.certDer] });
+    expect(r).toMatchObject({ valid: false, recovered: true, signatures: [] });
   });
 });

@@ -114,15 +114,20 @@ describe('form fill and annotations, only where DocMDP permits', () => {
     u.set(ref, page);
   });
 
-  test('filling a text field: allowed after certification with P=2, refused without certification', async () => {
+  test('filling a text field: allowed after an approval signature and after certification with P=2, refused with P=1', async () => {
     const certified = await seal(pki, formPdf, pki.leafP256, { level: 'B-T', certify: 2 });
     const r = await verify(fill(certified));
     expect(r.signatures[0]).toMatchObject({ status: 'VALID', reason: 'ok' });
-    expect(r.signatures[0]!.modificationsAfter.map((m) => m.kind)).toContain('form-fill');
+    expect(r.signatures[0]!.modificationsAfter).toContainEqual(expect.objectContaining({ kind: 'form-fill', level: 'form-filling', allowed: true, fields: ['applicant'] }));
+    // ISO 32000 lets anyone fill a form after a plain approval signature: reported, and allowed.
     const approval = await seal(pki, formPdf, pki.leafP256, { level: 'B-T' });
-    const refused = await verify(fill(approval));
+    const filled = await verify(fill(approval));
+    expect(filled.signatures[0]).toMatchObject({ status: 'VALID', reason: 'ok' });
+    expect(filled.signatures[0]!.modificationsAfter.map((m) => `${m.kind}:${m.level}:${m.allowed}`)).toContain('form-fill:form-filling:true');
+    const locked = await seal(pki, formPdf, pki.leafP256, { level: 'B-T', certify: 1 });
+    const refused = await verify(fill(locked));
     expect(refused.signatures[0]).toMatchObject({ status: 'INVALID', reason: 'disallowed-modification' });
-    expect(refused.signatures[0]!.detail).toMatch(/revision 2 changes form-field/);
+    expect(refused.signatures[0]!.detail).toMatch(/revision 2 changes form-fill \(form-filling\), which the certification \(DocMDP P=1\) does not permit/);
   });
   test('adding a note: allowed with P=3, refused with P=2', async () => {
     const p3 = await verify(annotate(await seal(pki, formPdf, pki.leafP256, { level: 'B-T', certify: 3 })));

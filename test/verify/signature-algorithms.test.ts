@@ -2,7 +2,9 @@ import { generateKeyPairSync, sign, constants } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { describe, expect, test } from 'vitest';
-import { oidFromHash, verifySignatureValue, type HashName } from '../../src/verify/signature-algorithms.js';
+import { oidFromHash, verifySignatureValue } from '../../src/verify/signature-algorithms.js';
+
+type HashName = 'SHA-256' | 'SHA-384' | 'SHA-512';
 
 const data = Buffer.from('signed attributes');
 const NODE: Record<HashName, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
@@ -52,18 +54,43 @@ describe('signature algorithm dispatch', () => {
       expect(verifySignatureValue({ algorithm: pssAlgorithm(hash, saltLength + 1), spki: spki(rsa.publicKey), data, signature }).ok).toBe(false);
     });
   }
-  test('curves other than P-256/384/521 and unknown algorithms are refused', () => {
+  test('curves outside the allowed set and unknown algorithms are unsupported', () => {
     const k = generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
     const signature = sign('sha256', data, k.privateKey);
     expect(verifySignatureValue({ algorithm: { algorithmId: ECDSA_OID['SHA-256'] }, spki: spki(k.publicKey), data, signature }))
       .toMatchObject({ ok: false, reason: 'unsupported-algorithm' });
-    expect(verifySignatureValue({ algorithm: { algorithmId: '1.2.840.113549.1.1.5' /* sha1WithRSA */ }, spki: spki(rsa.publicKey), data, signature }))
-      .toMatchObject({ ok: false, reason: 'unsupported-algorithm' });
+    expect(verifySignatureValue({ algorithm: { algorithmId: '1.2.840.113549.1.1.4' /* md5WithRSA */ }, spki: spki(rsa.publicKey), data, signature }))
+      .toMatchObject({ ok: false, reason: 'unsupported-algorithm', algorithm: '1.2.840.113549.1.1.4' });
   });
-  test('RSA keys under 2048 bits are refused', () => {
+  test('SHA-1 and RSA under 2048 bits verify, and are named weak', () => {
+    const sha1 = sign('sha1', data, rsa.privateKey);
+    expect(verifySignatureValue({ algorithm: { algorithmId: '1.2.840.113549.1.1.5' /* sha1WithRSA */ }, spki: spki(rsa.publicKey), data, signature: sha1 }))
+      .toEqual({ ok: true, algorithm: 'RSA-SHA-1', weak: 'SHA-1' });
     const small = generateKeyPairSync('rsa', { modulusLength: 1024 });
     const signature = sign('sha256', data, small.privateKey);
     expect(verifySignatureValue({ algorithm: { algorithmId: RSA_OID['SHA-256'] }, spki: spki(small.publicKey), data, signature }))
-      .toMatchObject({ ok: false, reason: 'weak-key' });
+      .toEqual({ ok: true, algorithm: 'RSA-SHA-256', weak: 'RSA-1024' });
+    expect(verifySignatureValue({ algorithm: { algorithmId: RSA_OID['SHA-256'] }, spki: spki(small.publicKey), data: Buffer.from('x'), signature }))
+      .toMatchObject({ ok: false, reason: 'signature-invalid' });
+  });
+  test('Ed25519 and Ed448 (RFC 8419), natively', () => {
+    for (const [type, oid] of [['ed25519', '1.3.101.112'], ['ed448', '1.3.101.113']] as const) {
+      const k = generateKeyPairSync(type as 'ed25519');
+      const signature = sign(null, data, k.privateKey);
+      expect(verifySignatureValue({ algorithm: { algorithmId: oid }, spki: spki(k.publicKey), data, signature })).toMatchObject({ ok: true });
+      // in parts, as a document's byte ranges arrive
+      expect(verifySignatureValue({ algorithm: { algorithmId: oid }, spki: spki(k.publicKey), data: [data.subarray(0, 5), data.subarray(5)], signature }).ok).toBe(true);
+      expect(verifySignatureValue({ algorithm: { algorithmId: oid }, spki: spki(k.publicKey), data: Buffer.from('other'), signature }).ok).toBe(false);
+    }
+  });
+  test('plain ECDSA (BSI TR-03111: r and s concatenated) on P-256 and brainpoolP256r1', () => {
+    for (const curve of ['P-256', 'brainpoolP256r1']) {
+      const k = generateKeyPairSync('ec', { namedCurve: curve });
+      const signature = sign('sha256', data, { key: k.privateKey, dsaEncoding: 'ieee-p1363' });
+      expect(signature.length).toBe(64);
+      const algorithm = { algorithmId: '0.4.0.127.0.7.1.1.4.1.3' /* ecdsa-plain-SHA256 */ };
+      expect(verifySignatureValue({ algorithm, spki: spki(k.publicKey), data, signature })).toEqual({ ok: true, algorithm: 'ECDSA-plain-SHA-256' });
+      expect(verifySignatureValue({ algorithm, spki: spki(k.publicKey), data: Buffer.from('other'), signature }).ok).toBe(false);
+    }
   });
 });

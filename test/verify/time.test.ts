@@ -19,10 +19,15 @@ beforeAll(async () => {
 const AFTER_EXPIRY = new Date('2040-06-01T00:00:00Z');
 
 describe('signing time', () => {
-  test('B-T: the time-stamp proves the time, so the seal stays VALID after its certificate expired', async () => {
+  test('B-T: VALID while the certificates are; after they expired, INDETERMINATE without an archive time-stamp', async () => {
     const pdf = await seal(pki, base, pki.leafP256, { level: 'B-T' });
+    const before = await verifyPdf(pdf, { trustAnchors: [pki.root.certDer], now: new Date('2034-06-01T00:00:00Z') });
+    expect(before.signatures[0]).toMatchObject({ status: 'VALID', timeSource: 'timestamp', level: 'B-T' });
+    // The time-stamp proves when the seal was made, but nothing proves the time-stamp and the seal existed
+    // before their certificates expired (ETSI EN 319 102-1: OUT_OF_BOUNDS_NO_POE).
     const r = await verifyPdf(pdf, { trustAnchors: [pki.root.certDer], now: AFTER_EXPIRY });
-    expect(r.signatures[0]).toMatchObject({ status: 'VALID', timeSource: 'timestamp', level: 'B-T' });
+    expect(r.signatures[0]).toMatchObject({ status: 'INDETERMINATE', reason: 'out-of-bounds-no-poe', timeSource: 'timestamp', level: 'B-T' });
+    expect(r.validationTime).toBe(AFTER_EXPIRY.toISOString());
   });
   test('B-B: the claimed time is reported as claimed; valid while the certificate is', async () => {
     const signingTime = new Date(Math.floor(Date.now() / 1000) * 1000);

@@ -3,15 +3,19 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { AppError } from '../../errors.js';
-import { httpTimestamper, type CmsSigner } from '../../pdf/cms.js';
+import { httpTimestamper, type CmsSigner, type RevocationSource } from '../../pdf/cms.js';
 import { sealPdf, type PadesLevel } from '../../pdf/seal.js';
 import { canonicalPixels } from '../../render/canonical.js';
+import { parseCertificate } from '../../verify/certificate.js';
+import { ocspRequestFor } from '../../verify/revocation.js';
 
 const USAGE =
   'usage: seal sign IN.pdf --key key.pem --cert cert.pem [--chain chain.pem] --page N --x MM --y MM --image seal.png\n' +
-  '                 [--size-mm W[xH]] [--level B-B|B-T] [--tsa URL] [--reason TEXT] [--location TEXT] [--field NAME] -o OUT.pdf\n' +
+  '                 [--size-mm W[xH]] [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] [--reason TEXT] [--location TEXT] [--field NAME] -o OUT.pdf\n' +
   '  x, y: mm from the bottom-left corner of the page as a reader sees it, to the seal\'s centre.\n' +
-  '  The seal\'s size comes from --size-mm, else from the PNG\'s resolution (as `seal render` writes it).';
+  '  The seal\'s size comes from --size-mm, else from the PNG\'s resolution (as `seal render` writes it).\n' +
+  '  With --tsa the level defaults to B-LT: revocation data is fetched from the OCSP and CRL addresses in the\n' +
+  '  certificates (give the root in --chain to cover the issuing CA too); without --tsa it is B-B.';
 
 /**
  * `seal sign`: seal a PDF with a local key file, no service and no database. Exit 0 on success, 2 on a usage
@@ -60,9 +64,9 @@ export async function signCommand(args: string[]): Promise<number> {
   const yMm = Number(str('y'));
   if (!Number.isInteger(page) || page < 1) return usage('--page must be a whole number from 1');
   if (!Number.isFinite(xMm) || !Number.isFinite(yMm)) return usage('--x and --y must be numbers (mm)');
-  const level = (str('level') ?? (str('tsa') ? 'B-T' : 'B-B')) as PadesLevel;
-  if (level !== 'B-B' && level !== 'B-T') return usage('--level must be B-B or B-T here (B-LT/B-LTA need the service\'s revocation data)');
-  if (level === 'B-T' && !str('tsa')) return usage('--level B-T needs --tsa URL');
+  const level = (str('level') ?? (str('tsa') ? 'B-LT' : 'B-B')) as PadesLevel;
+  if (!['B-B', 'B-T', 'B-LT', 'B-LTA'].includes(level)) return usage('--level must be B-B, B-T, B-LT or B-LTA');
+  if (level !== 'B-B' && !str('tsa')) return usage(`--level ${level} needs --tsa URL`);
 
   let pdf: Buffer, keyPem: Buffer, certPem: Buffer, chainPem: Buffer | undefined, png: Buffer;
   try {
@@ -81,6 +85,7 @@ export async function signCommand(args: string[]): Promise<number> {
       page, xMm, yMm, level, signer, signingTime: new Date(),
       appearance: { ...pixels, widthMm: size.w, heightMm: size.h },
       timestamper: str('tsa') ? httpTimestamper(str('tsa')!) : undefined,
+      revocation: onlineRevocation(globalThis.fetch),
       reason: str('reason'), location: str('location'), fieldName: str('field'),
     });
     try {
@@ -101,6 +106,34 @@ export async function signCommand(args: string[]): Promise<number> {
     }
     throw err;
   }
+}
+
+/**
+ * Revocation data for B-LT from the addresses a certificate names (OCSP first, then its CRL). The signer
+ * chose these certificates, so asking their own responders is what the signer means to do.
+ */
+export function onlineRevocation(fetchImpl: typeof fetch): RevocationSource {
+  return async (certDer, issuerDer) => {
+    const cert = parseCertificate(certDer);
+    const issuer = parseCertificate(issuerDer);
+    const out: { ocsp?: Buffer; crl?: Buffer } = {};
+    for (const url of cert.ocspUrls) {
+      try {
+        const res = await fetchImpl(url, {
+          method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: new Uint8Array(ocspRequestFor(cert, issuer)),
+          signal: AbortSignal.timeout(15_000),
+        });
+        if (res.ok) { out.ocsp = Buffer.from(await res.arrayBuffer()); break; }
+      } catch { /* the next address, or the CRL */ }
+    }
+    for (const url of out.ocsp ? [] : cert.crlUrls) {
+      try {
+        const res = await fetchImpl(url, { signal: AbortSignal.timeout(15_000) });
+        if (res.ok) { out.crl = Buffer.from(await res.arrayBuffer()); break; }
+      } catch { /* none */ }
+    }
+    return out;
+  };
 }
 
 function usage(message: string): number {

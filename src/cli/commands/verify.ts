@@ -1,5 +1,5 @@
 /**
- * `seal verify FILE.pdf --trust ROOT.pem [--trust …] [--json] [--online]` — verification for auditors:
+ * `seal verify FILE.pdf --trust ROOT.pem [--trust …] [--json] [--online] [--at ISO-TIME]` — verification for auditors:
  * no database, and no network unless --online. Exit 0 only when every signature is VALID, 1 otherwise,
  * 2 for a usage error. Also the entry of the self-contained offline bundle (scripts/build-verifier.mjs).
  */
@@ -9,11 +9,13 @@ import { AppError } from '../../errors.js';
 import type { VerificationReport } from '../../verify/types.js';
 import { verifyPdf } from '../../verify/verify-pdf.js';
 
-const USAGE = `usage: seal verify FILE.pdf --trust ROOT.pem [--trust ROOT2.pem …] [--json] [--online]
+const USAGE = `usage: seal verify FILE.pdf --trust ROOT.pem [--trust ROOT2.pem …] [--json] [--online] [--at ISO-TIME]
 
   --trust FILE   a trust anchor (PEM, one or more certificates, or DER); at least one
   --json         print the verification report as JSON
   --online       fetch OCSP/CRL from the certificates' URLs when the document holds no revocation data
+  --at TIME      validate as of this time (ISO 8601, e.g. 2045-01-01): certificates that expired before it
+                 need an archive time-stamp (PAdES B-LTA) as proof of existence; default now
 exit status: 0 every signature VALID, 1 otherwise, 2 usage error
 `;
 
@@ -28,17 +30,19 @@ export function certificatesFrom(data: Buffer): Buffer[] {
 }
 
 function humanReport(file: string, r: VerificationReport): string {
-  const lines = [`${file}: ${r.valid ? 'VALID' : 'NOT VALID'} (${r.signatures.length} signature(s), ${r.revisions} revision(s))`];
+  const lines = [`${file}: ${r.valid ? 'VALID' : 'NOT VALID'} (${r.signatures.length} signature(s), ${r.revisions} revision(s), validated at ${r.validationTime})`];
+  if (r.recovered) lines.push('  the cross-reference structure was broken and has been recovered by scanning the file');
   if (!r.signatures.length) lines.push('  no signatures found');
   r.signatures.forEach((s, i) => {
-    lines.push(`  [${i + 1}] ${s.kind} "${s.field}" (revision ${s.revision}): ${s.status}${s.status === 'VALID' ? '' : ` — ${s.reason}`}`);
+    const signer = s.signerInfo !== undefined ? `, signer ${s.signerInfo + 1}` : '';
+    lines.push(`  [${i + 1}] ${s.kind} "${s.field}" (revision ${s.revision}${signer}): ${s.status}${s.status === 'VALID' ? '' : ` — ${s.reason}`}`);
     if (s.detail) lines.push(`      ${s.detail}`);
     if (s.signer) lines.push(`      signer: ${s.signer.subject} (serial ${s.signer.certificateSerial})`);
     if (s.signedAt) lines.push(`      signed at: ${s.signedAt} (${s.timeSource === 'timestamp' ? 'proven by time-stamp' : 'claimed, not proven'})`);
     if (s.level) lines.push(`      level: PAdES ${s.level}`);
     lines.push(`      covers whole document: ${s.coversWholeDocument ? 'yes' : 'no'}`);
     for (const m of s.modificationsAfter) {
-      lines.push(`      later revision ${m.revision}: ${m.kind} ${m.allowed ? '(allowed)' : `(NOT allowed${m.objects?.length ? `: object ${m.objects.join(', ')}` : ''})`}`);
+      lines.push(`      later revision ${m.revision}: ${m.kind} [${m.level}] ${m.allowed ? '(allowed)' : `(NOT allowed${m.objects?.length ? `: object ${m.objects.join(', ')}` : ''})`}`);
     }
     const checks = Object.entries(s.checks).map(([k, v]) => `${k}=${v === null ? 'n/a' : v ? 'ok' : 'FAIL'}`).join(' ');
     lines.push(`      checks: ${checks}`);
@@ -51,11 +55,18 @@ export async function verifyCommand(args: string[]): Promise<number> {
   const trust: string[] = [];
   let json = false;
   let online = false;
+  let at: Date | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--help' || a === '-h') { process.stdout.write(USAGE); return 0; }
     if (a === '--json') json = true;
     else if (a === '--online') online = true;
+    else if (a === '--at' || a.startsWith('--at=')) {
+      const v = a === '--at' ? args[++i] : a.slice('--at='.length);
+      const t = v && /^\d{4}-\d{2}-\d{2}/.test(v) ? new Date(v) : undefined;
+      if (!t || Number.isNaN(t.getTime())) { process.stderr.write(`seal verify: --at needs an ISO 8601 time, e.g. 2045-01-01T00:00:00Z\n${USAGE}`); return 2; }
+      at = t;
+    }
     else if (a === '--trust') {
       const v = args[++i];
       if (!v) { process.stderr.write(`seal verify: --trust needs a file\n${USAGE}`); return 2; }
@@ -84,7 +95,7 @@ export async function verifyCommand(args: string[]): Promise<number> {
   }
   let report: VerificationReport;
   try {
-    report = await verifyPdf(pdf, { trustAnchors: anchors, online: online ? { fetch: globalThis.fetch } : false });
+    report = await verifyPdf(pdf, { trustAnchors: anchors, online: online ? { fetch: globalThis.fetch } : false, ...(at ? { now: at } : {}) });
   } catch (e) {
     if (e instanceof AppError) {
       if (json) process.stdout.write(JSON.stringify({ valid: false, error: { type: e.type, message: e.message } }, null, 2) + '\n');

@@ -33,7 +33,7 @@ export function signRoutes(ctx: ServiceContext): Router {
       ...(q.page !== undefined ? { page: Number(q.page) } : {}),
       ...position(q),
       riding: String(q.riding) === 'true',
-      level: (q.level ?? 'B-T') as PadesLevel,
+      level: (q.level ?? 'B-LT') as PadesLevel,
       reason: q.reason,
       classification: q.classification ?? 'none',
       title: q.title,

@@ -11,7 +11,7 @@ import { actorOf } from '../actor.js';
 import { requireRole } from '../auth.js';
 
 /**
- * POST /v1/verify: the verification report for an incoming PDF, against our root. Revocation comes
+ * POST /v1/verify[?at=TIME]: the verification report for an incoming PDF, against our root, at the validation time. Revocation comes
  * from the document's DSS first; for our own certificates the verifier then asks our CA in-process,
  * never the network. Every verification is written to the register.
  */
@@ -21,7 +21,9 @@ export function verifyRoutes(ctx: ServiceContext): Router {
   r.post('/v1/verify', requireRole(), async (req, res) => {
     if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw badRequest('missing-document', 'The body must be the PDF (application/pdf).', { field: 'body' });
     const actor = actorOf(req, res);
-    const report = await verifyPdf(req.body, { trustAnchors: [ctx.ca.rootCertificate], now: ctx.clock.now(), online: { fetch } });
+    const at = typeof req.query.at === 'string' ? new Date(req.query.at) : ctx.clock.now();
+    if (Number.isNaN(at.getTime())) throw badRequest('invalid-time', 'at must be an ISO 8601 date and time.', { field: 'query.at' });
+    const report = await verifyPdf(req.body, { trustAnchors: [ctx.ca.rootCertificate], now: at, online: { fetch } });
     // The classification mark (Art. 6) at the top left of the first page; null when there is none (or no text).
     const classification = await documentClassification(req.body).catch(() => null);
     await ctx.db.transaction((tx) =>
@@ -31,6 +33,7 @@ export function verifyRoutes(ctx: ServiceContext): Router {
         details: {
           documentSha256: createHash('sha256').update(req.body as Buffer).digest('hex'),
           valid: report.valid,
+          validationTime: report.validationTime,
           classification: classification?.text ?? null,
           signatures: report.signatures.map((s) => ({ field: s.field, status: s.status, serial: s.signer?.certificateSerial ?? null })),
         },

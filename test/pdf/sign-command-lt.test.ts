@@ -1,0 +1,73 @@
+/**
+ * `seal sign --tsa URL` seals at B-LT by default: the time-stamp from the TSA, then revocation data fetched
+ * from the OCSP address in the seal's certificate, so the document verifies offline. A local HTTP server
+ * plays the TSA and the OCSP responder with openssl.
+ */
+import { createServer, type Server } from 'node:http';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { signCommand } from '../../src/cli/commands/sign.js';
+import { verifyPdf } from '../../src/verify/index.js';
+import { issueCert, makeTestPki, opensslOcsp, opensslTsReply, type TestCert, type TestPki } from '../helpers/openssl-pki.js';
+import { getCorpus, scratch } from './fixtures.js';
+import { redSeal } from './seal-image.js';
+
+let pki: TestPki;
+let cert: TestCert;
+let server: Server;
+let base: string;
+let dir: string;
+const hits = { tsa: 0, ocsp: 0 };
+
+beforeAll(async () => {
+  pki = await makeTestPki();
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      try {
+        const body = Buffer.concat(chunks);
+        if (req.url === '/tsa') {
+          hits.tsa++;
+          res.setHeader('content-type', 'application/timestamp-reply');
+          res.end(await opensslTsReply(pki, body));
+        } else if (req.url === '/ocsp') {
+          hits.ocsp++;
+          res.setHeader('content-type', 'application/ocsp-response');
+          res.end(await opensslOcsp(pki, cert.certDer, pki.intermediate.certDer));
+        } else {
+          res.statusCode = 404;
+          res.end();
+        }
+      } catch {
+        res.statusCode = 500;
+        res.end();
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  cert = await issueCert(pki, { name: `lt-cli-${Date.now()}`, subject: '/C=CN/O=Test Unit One/CN=Test Unit One LT Seal', ocspUrl: `${base}/ocsp` });
+  dir = scratch('sign-cli-lt-');
+  await sharp(redSeal(240, 42).rgba, { raw: { width: 240, height: 240, channels: 4 } }).withMetadata({ density: (240 / 42) * 25.4 }).png().toFile(join(dir, 'seal.png'));
+  await writeFile(join(dir, 'in.pdf'), (await getCorpus()).objstm);
+}, 120_000);
+afterAll(() => new Promise<void>((r) => server?.close(() => r())));
+
+describe('seal sign with a TSA', () => {
+  it('defaults to B-LT: revocation data from the certificate\'s own OCSP address, verifiable offline', async () => {
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const code = await signCommand([
+      join(dir, 'in.pdf'), '--key', cert.keyPath, '--cert', cert.certPath, '--chain', pki.chainPath, '--tsa', `${base}/tsa`,
+      '--page', '1', '--x', '50', '--y', '60', '--image', join(dir, 'seal.png'), '-o', join(dir, 'out.pdf'),
+    ]);
+    err.mockRestore();
+    expect(code).toBe(0);
+    expect(hits.tsa).toBeGreaterThan(0);
+    expect(hits.ocsp).toBeGreaterThan(0);
+    const r = await verifyPdf(await readFile(join(dir, 'out.pdf')), { trustAnchors: [pki.root.certDer] });
+    expect(r.signatures.map((s) => `${s.status}:${s.reason}:${s.level}`)).toEqual(['VALID:ok:B-LT']);
+  });
+});
