@@ -82,7 +82,7 @@ describe.runIf(havePrivatePostgres() && haveRedisServer())('two instances on one
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
     redis?.destroy();
-    pg?.destroy();
+    await pg?.destroy();
   });
 
   it('both instances serve one CA', async () => {

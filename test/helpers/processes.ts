@@ -1,4 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,18 +30,24 @@ const PG_BIN = (() => {
 export const havePrivatePostgres = () => PG_BIN !== '' && spawnSync('id', ['postgres']).status === 0;
 export const haveRedisServer = () => spawnSync('redis-server', ['--version']).status === 0;
 
-function runAsPostgres(args: string[]) {
-  const r = spawnSync('runuser', ['-u', 'postgres', '--', ...args], { encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stdout}${r.stderr}`);
-  return r;
+/** As the postgres user; asynchronous, so the test's own requests keep flowing meanwhile. */
+async function runAsPostgres(args: string[]): Promise<void> {
+  try {
+    await promisify(execFile)('runuser', ['-u', 'postgres', '--', ...args], { encoding: 'utf8', timeout: 60_000 });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string };
+    throw new Error(`${args.join(' ')}: ${err.stdout ?? ''}${err.stderr ?? ''}`);
+  }
 }
 
 export interface PrivatePostgres {
   url: string;
   port: number;
-  stop(): void;
-  start(): void;
-  destroy(): void;
+  /** Resolves once the server is down (pg_ctl stop -m fast -w). */
+  stop(): Promise<void>;
+  /** Resolves once the server accepts connections again. */
+  start(): Promise<void>;
+  destroy(): Promise<void>;
 }
 
 /** A PostgreSQL cluster of its own (initdb in a temp dir, trust auth, unix socket in that dir). */
@@ -48,31 +55,25 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'seal-pg-'));
   chownSync(dir, Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout), Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout));
   const data = join(dir, 'data');
-  runAsPostgres([`${PG_BIN}/initdb`, '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  await runAsPostgres([`${PG_BIN}/initdb`, '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
   const ctl = (...args: string[]) => runAsPostgres([`${PG_BIN}/pg_ctl`, '-D', data, '-l', join(dir, 'log'), ...args]);
-  const start = () => void ctl('-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-w', '-t', '60', 'start');
-  start();
+  const start = () => ctl('-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-w', '-t', '60', 'start');
+  await start();
   let running = true;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
-    start() {
-      start();
+    async start() {
+      await start();
       running = true;
     },
-    stop() {
-      ctl('-m', 'fast', '-w', '-t', '60', 'stop');
+    async stop() {
+      await ctl('-m', 'fast', '-w', '-t', '60', 'stop');
       running = false;
     },
-    destroy() {
-      if (running) {
-        try {
-          ctl('-m', 'immediate', '-w', 'stop');
-        } catch {
-          /* already gone */
-        }
-      }
+    async destroy() {
+      if (running) await ctl('-m', 'immediate', '-w', 'stop').catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
   };
