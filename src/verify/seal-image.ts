@@ -6,7 +6,7 @@
 import * as asn1js from 'asn1js';
 import { PDFDict, PDFObject, PDFRawStream, PDFRef } from 'pdf-lib';
 import { decodeStream, type PdfFile } from '../pdf/reader.js';
-import { canonicalImageHash } from '../render/canonical.js';
+import { canonicalImageHash } from '../render/image-hash.js';
 import { declareUnderstoodExtension, type ParsedCertificate } from './certificate.js';
 import { N, nameOf } from './pdf-objects.js';
 import { hashFromOid } from './signature-algorithms.js';
