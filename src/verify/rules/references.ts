@@ -101,6 +101,31 @@ function numbersOf(b: Uint8Array, s: number, e: number, add: (n: number) => void
   }
 }
 
+/**
+ * The common spelling `digits spaces digits spaces R` (spaces only: with no end of line between the tokens no
+ * comment can sit there), read in one backward pass; false when the bytes are spelled otherwise, for the
+ * general reading to handle.
+ */
+function plainReference(b: Uint8Array, i: number, add: (n: number) => void): boolean {
+  let j = i - 1;
+  while (b[j] === 0x20) j--;
+  if (!isDigit(b[j])) return false;
+  while (isDigit(b[j])) j--;
+  if (b[j] !== 0x20) return false; // the generation is not a plain run of digits
+  while (b[j] === 0x20) j--;
+  if (!isDigit(b[j])) return false;
+  let value = 0;
+  let scale = 1;
+  while (isDigit(b[j])) {
+    value += (b[j]! - 0x30) * scale;
+    scale *= 10;
+    j--;
+  }
+  if (isNumChar(b[j]) || b[j] === LF || b[j] === CR || scale > 1e15) return false; // `+12`, `1.12`, a comment before it: general reading
+  add(value);
+  return true;
+}
+
 /** Every candidate reference in `bytes`. Costs one native search per `R` byte and a few reads before it. */
 export function scanReferences(bytes: Uint8Array): ReferenceScan {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -117,6 +142,7 @@ export function scanReferences(bytes: Uint8Array): ReferenceScan {
     const prev = bytes[i - 1];
     if (!isDigit(prev) && !isWs(prev) && prev !== 0x2e) continue;
     at = i;
+    if (plainReference(bytes, i, add)) continue;
     genEnds.length = 0;
     let known = tokenEnds(bytes, i - 1, 0, genEnds);
     for (let g = 0; known && g < genEnds.length; g++) {
