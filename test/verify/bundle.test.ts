@@ -7,6 +7,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { makeAttackCorpus, type AttackCorpus } from '../fixtures/make-attacks.js';
@@ -48,6 +49,15 @@ function offline(args: string[]): { status: number | null; stdout: string; stder
 }
 
 describe('offline bundle dist/seal-verify.mjs', () => {
+  test('imported as a module (as `seal verify` does from dist/), it exports verifyCommand and runs nothing', () => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e',
+      `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); process.stdout.write(typeof m.verifyCommand);`],
+    { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('function');
+    expect(r.status).toBe(0);
+  });
+
   test('verifies a B-LT document with the network cut: exit 0', () => {
     const r = offline(['b-lt.pdf', '--trust', 'root.pem']);
     expect(r.stderr).toBe('');
