@@ -98,10 +98,10 @@ export function processMedian(cmd: string, args: string[], runs: number, ok: (st
  * file by file (as `npm run build` makes dist/, here with esbuild into bench/out/dist so the bench needs no
  * build step of its own), both fresh from the sources.
  */
-export async function buildCliForBench(): Promise<{ bundle: string; cli: string }> {
-  // Where `npm run build` puts it: beside dist/cli/, so `seal verify` runs it.
+export async function buildCliForBench(): Promise<{ bundle: string; snapshot: string; cli: string }> {
+  // Where `npm run build` puts it: beside dist/cli/, so `seal verify` runs it; and its V8 start-up snapshot.
   const bundle = join(OUT_DIR, 'dist', 'seal-verify.mjs');
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-verifier.mjs'), '--outfile', bundle], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-verifier.mjs'), '--outfile', bundle, '--snapshot'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build-verifier failed: ${r.stderr}`);
   const { build } = await import('esbuild');
   const entries = await listTs(join(ROOT, 'src'));
@@ -109,7 +109,7 @@ export async function buildCliForBench(): Promise<{ bundle: string; cli: string 
   await writeFile(join(OUT_DIR, 'dist', 'package.json'), '{"type":"module"}\n');
   const cli = join(OUT_DIR, 'dist', 'cli', 'main.js');
   if (!existsSync(cli)) throw new Error('the compiled CLI is missing');
-  return { bundle, cli };
+  return { bundle, snapshot: bundle.replace(/\.mjs$/, '.blob'), cli };
 }
 
 async function listTs(dir: string): Promise<string[]> {

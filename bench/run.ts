@@ -163,7 +163,7 @@ async function main(): Promise<void> {
   if (!process.env.BENCH_SKIP_PROCESS && files[MANY_PAGES] && sealPdf) {
     console.log(`\nWhole processes on ${MANY_PAGES} sealed by ours (B-T): median wall time from start to exit (ms):\n`);
     try {
-      const { bundle, cli } = await buildCliForBench();
+      const { bundle, snapshot, cli } = await buildCliForBench();
       const sealed = await oursRun(ctx, sealPdf)(await readFile(files[MANY_PAGES]!));
       const doc = join(OUT_DIR, `${MANY_PAGES}-sealed.pdf`);
       const root = join(OUT_DIR, 'bench-root.pem');
@@ -173,6 +173,7 @@ async function main(): Promise<void> {
       const valid = (status: number | null, out: string) => status === 0 && / VALID /.test(out);
       const rowsP: [string, string, string[], (s: number | null, o: string) => boolean][] = [
         ['seal verify (one-file bundle)', process.execPath, [bundle, doc, '--trust', root], valid],
+        ['seal verify (bundle, V8 snapshot)', process.execPath, ['--snapshot-blob', snapshot, doc, '--trust', root], valid],
         ['seal verify (CLI)', process.execPath, [cli, 'verify', doc, '--trust', root], valid],
         ['seal --help', process.execPath, [cli, '--help'], (st, o) => st === 0 && o.startsWith('usage: seal')],
         ['pdfsig (verify, process)', 'pdfsig', [doc], (st, o) => st === 0 && /Signature is Valid/.test(o)],
@@ -189,6 +190,7 @@ async function main(): Promise<void> {
       }
       const pdfsig = processes['pdfsig (verify, process)'];
       console.log(`\n  seal verify / pdfsig: bundle ${ratio(processes['seal verify (one-file bundle)'], pdfsig)}, ` +
+        `snapshot ${ratio(processes['seal verify (bundle, V8 snapshot)'], pdfsig)}, ` +
         `CLI ${ratio(processes['seal verify (CLI)'], pdfsig)} (goal ≤ 1.5×, aim ≤ 1.0×); ` +
         `seal --help ${fmt(processes['seal --help'])} ms = ${ratio(processes['seal --help'], processes['node -e 0'])} node -e 0 (goal well under 200 ms)`);
     } catch (e) {
