@@ -79,18 +79,36 @@ export function wrk(url: string, seconds = 10): Promise<WrkResult> {
   });
 }
 
-/** Median wall time (ms) of `runs` fresh processes (after one warm-up for the page cache), each checked by `ok`. */
-export function processMedian(cmd: string, args: string[], runs: number, ok: (status: number | null, stdout: string) => boolean): number {
-  const once = () => {
+export interface ProcessTimes {
+  /** Median wall time from start to exit (ms). */
+  wall: number;
+  /** Mean CPU time (user + system, ms) of one process: on a loaded machine a steadier measure than wall time. */
+  cpu?: number;
+}
+
+/**
+ * Times `runs` fresh processes after one checked run (its exit status and output must satisfy `ok`, so a command
+ * that fails fast is not timed as fast): with hyperfine when it is installed (wall and CPU time), else by hand.
+ */
+export async function processTimes(cmd: string, args: string[], runs: number, ok: (status: number | null, stdout: string) => boolean): Promise<ProcessTimes> {
+  const check = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24, timeout: 120_000 });
+  if (!ok(check.status, check.stdout ?? '')) throw new Error(`${cmd} ${args.join(' ')}: exit ${check.status} ${(check.stderr ?? '').slice(-300)}`);
+  if (args.every((a) => !/\s/.test(a)) && spawnSync('hyperfine', ['--version']).status === 0) {
+    const json = join(OUT_DIR, 'hyperfine.json');
+    const r = spawnSync('hyperfine', ['-N', '-w', '1', '-r', String(runs), '-i', '--style', 'none', '--export-json', json, [cmd, ...args].join(' ')],
+      { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+    if (r.status === 0) {
+      const { readFile } = await import('node:fs/promises');
+      const res = (JSON.parse(await readFile(json, 'utf8')) as { results: { median: number; user: number; system: number }[] }).results[0]!;
+      return { wall: res.median * 1000, cpu: (res.user + res.system) * 1000 };
+    }
+  }
+  const times = Array.from({ length: runs }, () => {
     const t0 = performance.now();
-    const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24, timeout: 120_000 });
-    const ms = performance.now() - t0;
-    if (!ok(r.status, r.stdout ?? '')) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status} ${(r.stderr ?? '').slice(-300)}`);
-    return ms;
-  };
-  once();
-  const times = Array.from({ length: runs }, once).sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+    spawnSync(cmd, args, { cwd: ROOT, stdio: 'ignore', timeout: 120_000 });
+    return performance.now() - t0;
+  }).sort((x, y) => x - y);
+  return { wall: times[Math.floor(times.length / 2)]! };
 }
 
 /**
