@@ -13,9 +13,18 @@
  * (a stack of comment lines, a very long line), the scan says so and the caller answers exactly as well.
  *
  * What "the bytes of revision r" are: [0, end of r) of the file, plus the decoded object streams r's
- * cross-reference uses. An object of r cannot be read from later bytes unless its entry points there (then
- * `mentions` gives no answer) or it is left unterminated at the end of its revision and completed by a later
- * one — such an object does not parse within the revision that was signed.
+ * cross-reference uses; when an entry of r points at or past its end, `mayReferTo` answers "may" (and the walk
+ * decides). The one reading the scan does not cover is an object of r left unterminated at the end of r (a
+ * string still open at its %%EOF) and completed by bytes a later revision appends: such an object does not
+ * parse within the bytes that were signed, and it changes meaning without any revision overwriting it. The walk
+ * (which parses against the whole file) would flag the completion when it names a number the same later revision
+ * adds, and this scan does not; but the same completion naming an object that already exists passes the change
+ * analysis with or without the scan. That is a gap of its own (an object must parse within its revision's
+ * bytes), for the reader to close, noted in issue 18's report.
+ *
+ * Why the policy stays an allow-list: the scan never clears anything. It only lets the dangling-reference veto
+ * be skipped for a number that no byte of the earlier revision can name; every object the later revision adds
+ * or overwrites is still judged by the rules, and anything no rule clears is still refused.
  */
 import { PDFRawStream, PDFRef } from 'pdf-lib';
 import { decodeStream, type PdfFile } from '../../pdf/reader.js';
