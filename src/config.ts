@@ -34,6 +34,9 @@ const envSchema = z.object({
   SEAL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(50 * 1024 * 1024),
   SEAL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   SEAL_TSA_URL: urlSchema(['http:', 'https:']).optional(),
+  SEAL_DATABASE_OWNER_URL: urlSchema(['postgres:', 'postgresql:']).optional(),
+  SEAL_AUDIT_CHECKPOINT_ENTRIES: z.coerce.number().int().min(1).default(100),
+  SEAL_AUDIT_CHECKPOINT_MINUTES: z.coerce.number().positive().default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -52,6 +55,10 @@ export interface Config {
   /** An external RFC 3161 TSA for B-T and up; our own TSA when unset. */
   tsaUrl?: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** The role that owns the schema and runs migrations (default: databaseUrl's); the service's own role then cannot rewrite the audit log. */
+  databaseOwnerUrl?: string;
+  /** Audit log checkpoints: after this many entries, and at least this often while entries are written. */
+  auditCheckpoint: { everyEntries: number; everyMinutes: number };
 }
 
 export class ConfigError extends Error {
@@ -91,5 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.SEAL_RATE_LIMIT_PER_MINUTE,
     tsaUrl: e.SEAL_TSA_URL,
     logLevel: e.LOG_LEVEL,
+    databaseOwnerUrl: e.SEAL_DATABASE_OWNER_URL,
+    auditCheckpoint: { everyEntries: e.SEAL_AUDIT_CHECKPOINT_ENTRIES, everyMinutes: e.SEAL_AUDIT_CHECKPOINT_MINUTES },
   };
 }

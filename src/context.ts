@@ -3,6 +3,7 @@ import type { CaHandle } from './ca/authority.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { KeyVault } from './crypto/key-vault.js';
+import type { AuditAnchorDeps, AuditCheckpointer } from './seals/audit-anchor.js';
 import type { RegisterDeps } from './seals/deps.js';
 import type { Db } from './store/db.js';
 import type { SharedState } from './store/shared-state.js';
@@ -22,4 +23,7 @@ export interface ServiceContext {
   ca: CaHandle;
   /** The seal register: units, users, applications, seals, the audit log. */
   register: RegisterDeps;
+  /** Anchoring the audit log: checkpoints and signed exports. */
+  auditAnchor: AuditAnchorDeps;
+  checkpointer: AuditCheckpointer;
 }

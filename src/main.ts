@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ensureBootstrapToken } from './auth/tokens.js';
 import { ensureCa } from './ca/authority.js';
@@ -9,7 +10,10 @@ import { DbKeyVault } from './crypto/db-key-vault.js';
 import { resolveKek } from './dev-kek.js';
 import { createApp } from './http/app.js';
 import { preloadRenderer, renderSeal } from './render/index.js';
+import { AuditCheckpointer } from './seals/audit-anchor.js';
+import { caAuditSigner } from './seals/ca-audit-signer.js';
 import { caSealMaker } from './seals/ca-seal-maker.js';
+import { startScheduledJobs } from './seals/scheduled.js';
 import type { Db } from './store/db.js';
 import { MemoryState } from './store/memory-state.js';
 import { openStore } from './store/open.js';
@@ -41,7 +45,9 @@ export async function assembleContext(parts: { config: Config; db: Db; state: Sh
     maker: caSealMaker(ca, vault),
     renderer: { render: (req: { template: string; text: string; bottomText?: string }) => renderSeal(req) },
   };
-  return { config, db, state, clock, logger, vault, ca, register };
+  const auditAnchor = { db, clock, signer: caAuditSigner(ca), policy: config.auditCheckpoint, instance: `${hostname()}:${process.pid}` };
+  const checkpointer = new AuditCheckpointer(auditAnchor, (err) => logger.warn({ err }, 'audit checkpoint not written; retried later'));
+  return { config, db, state, clock, logger, vault, ca, register, auditAnchor, checkpointer };
 }
 
 /** Opens storage and shared state from the configuration, then assembles the services. */
@@ -71,12 +77,17 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://127.0.0.1:${port}`;
   logger.info({ url, storage: ctx.db.kind, sharedState: ctx.state.kind }, 'e-seal service listening');
+  // Audit checkpoints every M minutes, renames on their effective date: on every instance, each done once.
+  ctx.checkpointer.start();
+  const stopJobs = startScheduledJobs(ctx.register, 60_000, (err) => logger.warn({ err }, 'scheduled job failed; retried at the next run'));
   return {
     ctx,
     server,
     url,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopJobs();
+      await ctx.checkpointer.stop();
       await ctx.state.close();
       await ctx.db.close();
     },

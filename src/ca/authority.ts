@@ -66,6 +66,8 @@ export interface SealCertificateRequest {
   heightMm?: number;
   /** A department sub-CA id (from ensureDepartmentCa) for Art. 17(4) department seals; default: the seal-issuing CA. */
   issuerCaId?: string;
+  /** The department (OU) of a department seal (default: the seal name). */
+  department?: string;
 }
 
 export interface CertificateStatus {
@@ -122,6 +124,10 @@ export async function ensureCa(deps: CaDeps): Promise<CaHandle> {
   return CaHandle.load(deps, policy);
 }
 
+/** A unit's department sub-CA id: one per (credit code, name), so a renamed unit gets a new one. */
+const departmentCaId = (unit: { unitName: string; unitCode: string }): string =>
+  'dept-' + createHash('sha256').update(`${unit.unitCode}\n${unit.unitName}`).digest('hex').slice(0, 20);
+
 /** Advisory lock number for one department CA (stable, from its id). */
 const lockFor = (caId: string): number => createHash('sha256').update(caId).digest().readInt32BE(0);
 
@@ -134,6 +140,7 @@ export class CaHandle {
     readonly policy: CaPolicy,
     private readonly ocspSigner: { keyId: string; certificate: Buffer; keyHash: Buffer; algorithm: LoadedCa['algorithm'] },
     private readonly tsaSigner: { keyId: string; certificate: Buffer; algorithm: LoadedCa['algorithm']; caId: string },
+    private readonly auditSigner: { keyId: string; certificate: Buffer },
   ) {}
 
   static async load(deps: CaDeps, policy: CaPolicy): Promise<CaHandle> {
@@ -152,6 +159,7 @@ export class CaHandle {
       policy,
       { ...ocsp, keyHash: keyIdentifier(certParts(ocsp.certificate).publicKeyBits), algorithm: await deps.vault.algorithm(ocsp.keyId) },
       { ...tsa, algorithm: await deps.vault.algorithm(tsa.keyId) },
+      get('audit'),
     );
     await handle.#refresh();
     if (!handle.#cas.has('root') || !handle.#cas.has('issuing')) throw new Error('the CA is incomplete: run `seal ca init`');
@@ -172,6 +180,15 @@ export class CaHandle {
   get ocspCertificate(): Buffer {
     return this.ocspSigner.certificate;
   }
+  /**
+   * Signs an audit log checkpoint or export trailer with the audit key (ECDSA, SHA-256, DER
+   * signature); returns the signer's certificate and its issuer, to be kept beside the signature.
+   */
+  async signAuditRecord(data: Uint8Array): Promise<{ signature: Buffer; certificates: Buffer[] }> {
+    const signature = await this.deps.vault.sign(this.auditSigner.keyId, data, 'SHA-256');
+    return { signature, certificates: [this.auditSigner.certificate, this.issuingCertificate] };
+  }
+
   rootPem(): string {
     return toPem(this.rootCertificate);
   }
@@ -227,7 +244,13 @@ export class CaHandle {
       ...(req.widthMm !== undefined ? { widthMm: req.widthMm } : {}),
       ...(req.heightMm !== undefined ? { heightMm: req.heightMm } : {}),
     };
-    const subject = fillName(profile.subject, { unitName: req.unitName, unitCode: req.unitCode, sealName: req.sealName });
+    const subject = fillName(profile.subject, {
+      unitName: req.unitName,
+      unitCode: req.unitCode,
+      sealName: req.sealName,
+      // A department seal's OU names its department; a caller that names none gets the seal's name there.
+      department: req.department ?? req.sealName,
+    });
     const { der, serial } = await issueAndRecord(q, {
       policy: this.policy,
       profile,
@@ -252,13 +275,17 @@ export class CaHandle {
    */
   async ensureDepartmentCa(unit: { unitName: string; unitCode: string }, tx?: Queryable): Promise<CaInfo> {
     assertCreditCode(unit.unitCode);
-    const caId = 'dept-' + createHash('sha256').update(`${unit.unitCode}\n${unit.unitName}`).digest('hex').slice(0, 20);
+    const caId = departmentCaId(unit);
     const q = tx ?? this.deps.db;
     const existing = await this.#ca(caId, q).catch((e: unknown) => {
       if (e instanceof AppError && e.type === 'unknown-ca') return null;
       throw e;
     });
-    if (existing) return existing.info;
+    if (existing) {
+      const retired = await q.query('SELECT 1 FROM ca_authorities WHERE ca_id = $1 AND retired_at IS NOT NULL', [caId]);
+      if (retired.rows.length) throw new AppError(409, 'department-ca-retired', `The department sub-CA for ${unit.unitName} was revoked; it issues nothing more.`);
+      return existing.info;
+    }
     const create = async (t: Queryable) => {
       await t.query('SELECT pg_advisory_xact_lock($1)', [lockFor(caId)]);
       if ((await t.query('SELECT 1 FROM ca_authorities WHERE ca_id = $1', [caId])).rows.length) return;
@@ -297,6 +324,53 @@ export class CaHandle {
        VALUES ($1, 'department', 'root', $2, $3, $4, $5, $6)`,
       [caId, key.keyId, serial, der, unit.unitName, unit.unitCode],
     );
+  }
+
+  /**
+   * Retires the unit's department sub-CA for this name (rename, deregistration): its certificate is
+   * revoked under the root in the caller's transaction, and with `destroyKey` its key is marked for
+   * destruction, which finishDepartmentCaRetirements() carries out once the sub-CA's last CRL (with
+   * every revocation of its seals) is made. Returns the revoked serial, or null when there is none.
+   */
+  async retireDepartmentCa(
+    tx: Queryable,
+    unit: { unitName: string; unitCode: string },
+    reason: RevocationReason,
+    time: Date,
+    opts: { destroyKey: boolean },
+  ): Promise<string | null> {
+    const caId = departmentCaId(unit);
+    const r = await tx.query<{ cert_serial: string }>(
+      `UPDATE ca_authorities SET retired_at = COALESCE(retired_at, $2), key_destroy_due = key_destroy_due OR $3
+        WHERE ca_id = $1 AND kind = 'department' RETURNING cert_serial`,
+      [caId, time, opts.destroyKey],
+    );
+    if (!r.rows[0]) return null;
+    await this.revokeWithin(tx, r.rows[0].cert_serial, reason, time);
+    return r.rows[0].cert_serial;
+  }
+
+  /**
+   * For every retired department sub-CA whose key is due for destruction: its final CRL is made,
+   * then its key destroyed (crypto-shredding). Safe on several instances at once: the conditional
+   * update hands each key to exactly one of them. Returns the CA ids finished.
+   */
+  async finishDepartmentCaRetirements(): Promise<string[]> {
+    const due = await this.deps.db.query<{ ca_id: string }>(`SELECT ca_id FROM ca_authorities WHERE key_destroy_due`);
+    const done: string[] = [];
+    for (const { ca_id } of due.rows) {
+      const ca = await this.#ca(ca_id);
+      await this.#buildCrl(ca, this.deps.clock.now());
+      await this.deps.db.transaction(async (tx) => {
+        const claimed = await tx.query<{ key_id: string }>(
+          'UPDATE ca_authorities SET key_destroy_due = false WHERE ca_id = $1 AND key_destroy_due RETURNING key_id',
+          [ca_id],
+        );
+        if (claimed.rows[0]) await this.deps.vault.withQueryable(tx).destroy(claimed.rows[0].key_id);
+      });
+      done.push(ca_id);
+    }
+    return done;
   }
 
   // ---- revocation ---------------------------------------------------------------------------
@@ -502,8 +576,14 @@ export class CaHandle {
     const cacheKey = requests.length === 1 && !nonce && issuers[0] ? ocspCacheKey(issuers[0].info.caId, requests[0]!) : null;
     const state = this.deps.state;
     if (cacheKey && state) {
+      // A cached answer is served only while the database still agrees with it: an answer cached by
+      // another instance just before a revocation committed, or one whose invalidation was missed
+      // while Redis was unreachable, is never served. (Redis down: straight to the database.)
       const hit = await state.get(cacheKey).catch(() => null);
-      if (hit) return hit;
+      if (hit && hit.length > 1) {
+        const now = await this.certificateStatus(requests[0]!.serialHex);
+        if (now.status === (hit[0] === 0x72 ? 'revoked' : 'good')) return hit.subarray(1);
+      }
     }
     // One signer per response: the delegated responder for the seal-issuing CA, else the CA itself.
     const lead = issuers.find((i) => i) ?? this.#cas.get('issuing')!;
@@ -535,7 +615,8 @@ export class CaHandle {
       signer,
     );
     if (cacheKey && state && statuses[0]!.kind !== 'unknown') {
-      await state.set(cacheKey, der, this.policy.ocsp.cacheSeconds * 1000).catch(() => undefined);
+      const tag = Buffer.from(statuses[0]!.kind === 'revoked' ? 'r' : 'g');
+      await state.set(cacheKey, Buffer.concat([tag, der]), this.policy.ocsp.cacheSeconds * 1000).catch(() => undefined);
     }
     return der;
   }
@@ -544,7 +625,8 @@ export class CaHandle {
     const state = this.deps.state;
     if (!state) return;
     const keys = Object.keys(HASH_NODE).flatMap((oid) => [false, true].map((p) => ocspCacheKey(caId, { serialHex: serial, hashAlgOid: oid, hashAlgHasParams: p })));
-    await Promise.all(keys.map((k) => state.delete(k)));
+    // Best effort: with Redis unreachable the database check on every cache hit keeps answers right.
+    await Promise.all(keys.map((k) => state.delete(k).catch(() => undefined)));
   }
 
   async #issuerForCertId(r: OcspCertRequest): Promise<LoadedCa | undefined> {

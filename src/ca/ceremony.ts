@@ -98,7 +98,7 @@ export async function runCeremony(tx: Queryable, vault: KeyVault, policy: CaPoli
   await addCa('root', 'root', null, root);
   const issuing = await make('issuing-ca', { caId: 'root', certificate: root.der, keyId: root.keyId });
   await addCa('issuing', 'issuing', 'root', issuing);
-  for (const role of ['ocsp', 'tsa'] as const) {
+  for (const role of ['ocsp', 'tsa', 'audit'] as const) {
     const caId = profiles[SERVICE_PROFILE[role]].issuer ?? 'issuing';
     const parent = caId === 'root' ? root : issuing;
     const c = await make(SERVICE_PROFILE[role], { caId, certificate: parent.der, keyId: parent.keyId });
@@ -112,7 +112,8 @@ export async function runCeremony(tx: Queryable, vault: KeyVault, policy: CaPoli
   }
 }
 
-const SERVICE_PROFILE = { ocsp: 'ocsp-responder', tsa: 'tsa' } as const;
+const SERVICE_PROFILE = { ocsp: 'ocsp-responder', tsa: 'tsa', audit: 'audit-signer' } as const;
+type ServiceRole = keyof typeof SERVICE_PROFILE;
 /** Renew the OCSP responder or TSA certificate when less than this is left (checked at every start). */
 const RENEW_BEFORE_MS = 30 * 86_400_000;
 
@@ -123,16 +124,20 @@ const RENEW_BEFORE_MS = 30 * 86_400_000;
  * Old TSA tokens stay verifiable: they carry their own certificate.
  */
 export async function renewServiceSigners(tx: Queryable, vault: KeyVault, policy: CaPolicy, publicUrl: string, now: Date): Promise<void> {
-  const rows = await tx.query<{ role: 'ocsp' | 'tsa'; ca_id: string; certificate: Uint8Array }>('SELECT role, ca_id, certificate FROM ca_service_signers');
+  const rows = await tx.query<{ role: ServiceRole; ca_id: string | null; certificate: Uint8Array | null }>('SELECT role, ca_id, certificate FROM ca_service_signers');
   const cas = await tx.query<{ ca_id: string; key_id: string; certificate: Uint8Array }>(
     "SELECT ca_id, key_id, certificate FROM ca_authorities WHERE ca_id IN ('root', 'issuing')",
   );
-  for (const row of rows.rows) {
+  // A data directory made before a signer role existed (the audit signer) gets it at this start.
+  const missing = (Object.keys(SERVICE_PROFILE) as ServiceRole[]).filter((role) => !rows.rows.some((r) => r.role === role));
+  for (const row of [...rows.rows, ...missing.map((role) => ({ role, ca_id: null, certificate: null }))]) {
     const profileName = SERVICE_PROFILE[row.role];
     const profile = policy.profiles[profileName];
     const caId = profile.issuer ?? 'issuing';
-    const notAfter = readTime(certParts(Buffer.from(row.certificate)).notAfter);
-    if (notAfter.getTime() - now.getTime() > RENEW_BEFORE_MS && row.ca_id === caId) continue;
+    if (row.certificate) {
+      const notAfter = readTime(certParts(Buffer.from(row.certificate)).notAfter);
+      if (notAfter.getTime() - now.getTime() > RENEW_BEFORE_MS && row.ca_id === caId) continue;
+    }
     const issuer = cas.rows.find((c) => c.ca_id === caId);
     if (!issuer) continue;
     const issuerProfile = policy.profiles[caId === 'root' ? 'root' : 'issuing-ca'];
@@ -151,8 +156,10 @@ export async function renewServiceSigners(tx: Queryable, vault: KeyVault, policy
       now,
       urls: publicationUrls(publicUrl, caId),
     });
-    await tx.query('UPDATE ca_service_signers SET ca_id = $2, key_id = $3, cert_serial = $4, certificate = $5 WHERE role = $1', [
-      row.role, caId, key.keyId, serial, der,
-    ]);
+    await tx.query(
+      `INSERT INTO ca_service_signers (role, ca_id, key_id, cert_serial, certificate) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (role) DO UPDATE SET ca_id = $2, key_id = $3, cert_serial = $4, certificate = $5`,
+      [row.role, caId, key.keyId, serial, der],
+    );
   }
 }

@@ -27,6 +27,7 @@ export const OID = {
   kpTimeStamping: '1.3.6.1.5.5.7.3.8',
   kpOcspSigning: '1.3.6.1.5.5.7.3.9',
   kpDocumentSigning: '1.3.6.1.5.5.7.3.36', // RFC 9336
+  kpAuditLogSigning: '2.25.307863011571226879859732574380042958433.3.1', // ours: signs audit log checkpoints (ca/README.md)
   // OCSP (RFC 6960)
   ocspBasic: '1.3.6.1.5.5.7.48.1.1',
   ocspNonce: '1.3.6.1.5.5.7.48.1.2',
@@ -57,6 +58,7 @@ export const KEY_PURPOSE_OIDS = {
   timeStamping: OID.kpTimeStamping,
   ocspSigning: OID.kpOcspSigning,
   documentSigning: OID.kpDocumentSigning,
+  auditLogSigning: OID.kpAuditLogSigning,
   // NSS (and so poppler's pdfsig) accepts a document signer only with emailProtection beside documentSigning.
   emailProtection: '1.3.6.1.5.5.7.3.4',
 } as const;

@@ -56,6 +56,7 @@ const caPolicySchema = z
       'department-ca': profileSchema,
       'ocsp-responder': profileSchema,
       tsa: profileSchema,
+      'audit-signer': profileSchema,
       seal: profileSchema,
       'department-seal': profileSchema,
     }),

@@ -47,7 +47,8 @@ commands:
                                          offline verification for auditors (exit 0 only when every signature is VALID),
                                          as of now or of --at (e.g. 2045-01-01)
   extend FILE.pdf [-o OUT.pdf]           add the revocation data its signatures lack and a fresh archive time-stamp (B-LTA)
-  audit verify                           check the hash chain of the seal usage register (exit 1 when broken)
+  audit verify [--export FILE.ndjson --trust ROOT.pem]
+                                         check the seal usage register: hash chain, signed checkpoints (exit 1 when broken)
   sign IN.pdf --key K --cert C [--chain P] --page N --x MM --y MM --image PNG [--size-mm W[xH]]
        [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] -o OUT.pdf
                                          seal a PDF with a local key file (no service needed; B-LT when --tsa is given)

@@ -23,6 +23,7 @@ import { sealRoutes } from './routes/seals.js';
 import { unitRoutes } from './routes/units.js';
 import { userRoutes } from './routes/users.js';
 import { refusalAudit } from './refusal-audit.js';
+import { auditCheckpoints } from './audit-checkpoints.js';
 
 export const OPENAPI_PATH = fromRoot('openapi.yaml');
 
@@ -69,6 +70,7 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
   app.use(documentBody(ctx.config.maxBodyBytes));
   app.use(express.raw({ limit: ctx.config.maxBodyBytes, type: RAW_TYPES }));
   app.use(refusalAudit(ctx));
+  app.use(auditCheckpoints(ctx));
   app.use(authenticate(ctx.db));
   app.use(rateLimit(ctx.state, ctx.clock, { perMinute: ctx.config.rateLimitPerMinute }));
   app.use(

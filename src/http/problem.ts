@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { AppError } from '../errors.js';
+import { asStorageError, isConnectionError } from '../store/unavailable.js';
 
 /** application/problem+json (RFC 9457). `type` is a stable URN built from the AppError's code. */
 export const PROBLEM_TYPE_PREFIX = 'urn:e-seal:problem:';
@@ -50,6 +51,8 @@ const fieldName = (path: string | undefined) => (path ?? '').replace(/^[./]+/, '
 /** Turns anything thrown into a problem; unexpected errors become a bare 500 with no detail leaked. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  // A storage outage that reached here without passing an adapter (e.g. a driver's own pool): 503, not 500.
+  if (isConnectionError(err)) return asStorageError(err) as AppError;
   const e = err as ValidatorError & { type?: string; expose?: boolean; statusCode?: number };
   // body-parser
   if (e?.type === 'entity.too.large') return new AppError(413, 'body-too-large', 'The request body is larger than allowed.');
@@ -76,7 +79,8 @@ export function toAppError(err: unknown): AppError {
 
 export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const appError = toAppError(err);
-  if (appError.status >= 500) req.log?.error({ err }, 'request failed');
+  if (appError.status === 503) req.log?.warn({ problem: appError.type }, 'request refused: a backing store is unavailable');
+  else if (appError.status >= 500) req.log?.error({ err }, 'request failed');
   if (res.headersSent) {
     res.destroy();
     return;

@@ -173,6 +173,7 @@ export async function approveApplication(deps: RegisterDeps, actor: Actor, id: s
       unitId: unit.id,
       kind: 'unit',
       applicationId: app.id,
+      unitName: unit.name,
       name: app.text + (app.bottom_text ?? ''),
       template: app.template,
       text: app.text,

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Db, Queryable } from '../store/db.js';
+import { entryHash, type AuditCheckpoint, type AuditEntry } from './audit-chain.js';
+import { AuditTrailVerifier, type AuditVerifyReport } from './audit-verify.js';
 
 /**
  * 用印登记 the seal usage register: every state change, every sealing and every refused attempt.
@@ -21,44 +22,10 @@ export interface AuditInput {
   details?: Record<string, unknown>;
 }
 
-export interface AuditEntry {
-  seq: string;
-  at: string;
-  action: string;
-  outcome: 'ok' | 'refused';
-  actorId: string | null;
-  actorRole: string | null;
-  onBehalfOf: string | null;
-  unitId: string | null;
-  sealId: string | null;
-  requestId: string | null;
-  client: string | null;
-  details: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
+export type { AuditEntry } from './audit-chain.js';
 
 const AUDIT_LOCK = 724_113_910;
 const GENESIS = Buffer.alloc(32);
-
-/** JSON with object keys sorted at every depth: the same entry always hashes the same. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    return `{${Object.keys(obj)
-      .filter((k) => obj[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
-function entryHash(e: Omit<AuditEntry, 'hash'>): Buffer {
-  const { prevHash, ...fields } = e;
-  return createHash('sha256').update(Buffer.from(prevHash, 'hex')).update(canonicalJson(fields)).digest();
-}
 
 interface AuditRow {
   seq: string;
@@ -181,39 +148,56 @@ export async function* exportAudit(db: Queryable, filter: Omit<AuditFilter, 'lim
   }
 }
 
-export interface AuditChainReport {
-  valid: boolean;
-  entries: number;
-  /** The last entry's hash: record it elsewhere to detect a later truncation of the log's tail. */
-  headHash: string | null;
-  /** The first entry that does not hold, and why. */
-  firstBadSeq?: string;
-  problem?: string;
+/** Appends under the log's lock; exported for the checkpoint writer, which records each checkpoint in the log. */
+export const AUDIT_LOG_LOCK = AUDIT_LOCK;
+
+export { fromRow as auditEntryFromRow, type AuditRow };
+export type AuditChainReport = AuditVerifyReport;
+
+/**
+ * Checks the whole register in the database: the hash chain and the signed checkpoints (see
+ * AuditTrailVerifier), on one consistent snapshot of both tables. `trustAnchors`: the root(s) the
+ * audit signer and the TSA must chain to.
+ */
+export async function verifyAuditChain(db: Db, trustAnchors: Buffer[]): Promise<AuditVerifyReport> {
+  return db.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    const v = new AuditTrailVerifier(await listCheckpoints(tx), { trustAnchors });
+    for await (const e of allEntries(tx)) v.add(e);
+    return v.finish();
+  });
 }
 
-export async function verifyAuditChain(db: Db | Queryable): Promise<AuditChainReport> {
-  let prev = GENESIS.toString('hex');
-  let expectedSeq = 1n;
-  let count = 0;
-  let afterSeq: string | undefined;
-  for (;;) {
-    const { rows } = await db.query<AuditRow>(
-      `SELECT * FROM audit_log ${afterSeq ? 'WHERE seq > $1' : ''} ORDER BY seq LIMIT 1000`,
-      afterSeq ? [afterSeq] : [],
-    );
-    for (const row of rows) {
-      const e = fromRow(row);
-      const bad = (problem: string): AuditChainReport => ({ valid: false, entries: count, headHash: prev, firstBadSeq: e.seq, problem });
-      if (BigInt(e.seq) !== expectedSeq) return bad(`entry ${expectedSeq} is missing (next is ${e.seq})`);
-      if (e.prevHash !== prev) return bad(`entry ${e.seq} does not link to the entry before it`);
-      const { hash, ...unsigned } = e;
-      if (entryHash(unsigned).toString('hex') !== hash) return bad(`entry ${e.seq} was changed after it was written`);
-      prev = hash;
-      expectedSeq += 1n;
-      count += 1;
-    }
-    if (rows.length < 1000) break;
-    afterSeq = String(rows[rows.length - 1]!.seq);
-  }
-  return { valid: true, entries: count, headHash: count ? prev : null };
+/** Every entry in seq order, in pages (memory stays bounded). */
+export async function* allEntries(q: Queryable, filter: Omit<AuditFilter, 'limit' | 'afterSeq'> = {}): AsyncGenerator<AuditEntry> {
+  yield* exportAudit(q, filter);
+}
+
+export interface CheckpointRow {
+  id: string;
+  at: Date;
+  head_seq: string;
+  head_hash: Uint8Array;
+  prev_hash: Uint8Array;
+  hash: Uint8Array;
+  signature: Uint8Array;
+  certificates: string[];
+  timestamp_token: Uint8Array;
+}
+
+export const checkpointFromRow = (r: CheckpointRow): AuditCheckpoint => ({
+  id: String(r.id),
+  at: new Date(r.at).toISOString(),
+  headSeq: String(r.head_seq),
+  headHash: Buffer.from(r.head_hash).toString('hex'),
+  prevHash: Buffer.from(r.prev_hash).toString('hex'),
+  hash: Buffer.from(r.hash).toString('hex'),
+  signature: Buffer.from(r.signature).toString('base64'),
+  certificates: r.certificates,
+  timestampToken: Buffer.from(r.timestamp_token).toString('base64'),
+});
+
+export async function listCheckpoints(q: Queryable): Promise<AuditCheckpoint[]> {
+  const { rows } = await q.query<CheckpointRow>('SELECT * FROM audit_checkpoints ORDER BY id');
+  return rows.map(checkpointFromRow);
 }

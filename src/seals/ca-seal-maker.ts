@@ -21,6 +21,7 @@ export function caSealMaker(ca: CaHandle, vault: KeyVault): SealMaker {
           unitName: req.unit.name,
           unitCode: req.unit.code,
           sealName: req.sealName,
+          ...(req.department !== undefined ? { department: req.department } : {}),
           imageHash: req.imageHash,
           widthMm: req.imageSizeMm.width,
           heightMm: req.imageSizeMm.height,
@@ -38,6 +39,12 @@ export function caSealMaker(ca: CaHandle, vault: KeyVault): SealMaker {
     },
     async destroyKey(tx, keyId) {
       await vault.withQueryable(tx).destroy(keyId);
+    },
+    retireDepartmentCa(tx, unit, reason, time, opts) {
+      return ca.retireDepartmentCa(tx, { unitName: unit.name, unitCode: unit.code }, reason, time, opts);
+    },
+    async finishRetirements() {
+      await ca.finishDepartmentCaRetirements();
     },
   };
 }

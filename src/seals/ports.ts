@@ -29,6 +29,8 @@ export interface SealMaker {
       /** The municipal seal-issuing CA, or the unit's own department sub-CA (Art. 17(4)). */
       issuer: 'municipal' | 'department';
       sealName: string;
+      /** A department seal's department (certificate OU). */
+      department?: string;
       imageHash: Buffer;
       imageSizeMm: { width: number; height: number };
     },
@@ -38,6 +40,14 @@ export interface SealMaker {
   revocationsCommitted(serials: string[]): Promise<void>;
   /** Crypto-shredding: the private key is gone for good. */
   destroyKey(tx: Queryable, keyId: string): Promise<void>;
+  /**
+   * Revokes the unit's department sub-CA for that name (Art. 17(4), at a rename or deregistration);
+   * with destroyKey its key is destroyed by finishRetirements() after the sub-CA's last CRL is made.
+   * Returns the revoked serial, or null when the unit never had one under that name.
+   */
+  retireDepartmentCa(tx: Queryable, unit: { name: string; code: string }, reason: RevocationReason, time: Date, opts: { destroyKey: boolean }): Promise<string | null>;
+  /** After commit: the final CRLs of retired department sub-CAs, then their keys destroyed. */
+  finishRetirements(): Promise<void>;
 }
 
 export interface RenderedSealImage {

@@ -20,6 +20,8 @@ export interface SealRow {
   kind: 'unit' | 'department';
   application_id: string | null;
   name: string;
+  unit_name: string;
+  department: string | null;
   template: string;
   text: string;
   bottom_text: string | null;
@@ -67,7 +69,7 @@ export const APPLICATION_COLUMNS = `id, unit_id, template, text, bottom_text, ph
   applied_by, applied_at, decided_by, decided_at, decision_reason, seal_id, imprint_hash, imprint_width_mm, imprint_height_mm, imprint_report`;
 
 /** Seal columns without the image bytes (fetched only by the image endpoint). */
-export const SEAL_COLUMNS = `id, unit_id, kind, application_id, name, template, text, bottom_text, status, key_id, cert_serial,
+export const SEAL_COLUMNS = `id, unit_id, kind, application_id, name, unit_name, department, template, text, bottom_text, status, key_id, cert_serial,
   certificate, issuer_ca_id, image_hash, width_mm, height_mm, created_by, created_at, returned_at, return_reason, destroyed_at, destroy_reason`;
 
 export async function findUnit(q: Queryable, id: string, opts: { forUpdate?: boolean } = {}): Promise<UnitRow> {

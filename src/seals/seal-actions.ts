@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { MUNICIPAL_ROLES } from '../auth/roles.js';
 import { toPem } from '../ca/der.js';
 import { forbidden, notFound, unprocessable } from '../errors.js';
 import type { Queryable } from '../store/db.js';
@@ -6,12 +6,19 @@ import { assertUnitScope, auditActor, type Actor } from './actor.js';
 import { appendAudit, listAudit } from './audit.js';
 import type { RegisterDeps } from './deps.js';
 import type { RevocationReason } from './ports.js';
-import { findActiveUnit, findSeal, wrongState, type SealRow } from './records.js';
+import { findSeal, wrongState, type SealRow } from './records.js';
 
 /**
- * The life of a made seal (Art. 17(3), 18): active → returned → destroyed, its operators, and the
- * department seals a unit makes for itself (Art. 17(4)).
+ * The life of a made seal (Art. 17(3), 18): active → returned → destroyed, and its operators.
+ * (Department seals are made in department-seals.ts.)
  */
+
+/**
+ * OCSP and CRLs carry whole seconds, time-stamps carry milliseconds: a revocation recorded as the
+ * second it happened in (rounded down) could predate a sealing time-stamped a moment before the
+ * return. The revocation takes effect at the next whole second instead.
+ */
+export const revocationTimeOf = (d: Date): Date => new Date(Math.ceil(d.getTime() / 1000) * 1000);
 
 /** Within a transaction: active → returned, certificate revoked. Returns the revoked serial. */
 export async function returnSealIn(
@@ -21,19 +28,15 @@ export async function returnSealIn(
   sealId: string,
   input: { reason: string; revocationReason: RevocationReason },
 ): Promise<string> {
+  // The row lock first: a sealing holding the seal FOR SHARE finishes (and registers) before this
+  // goes on; of two concurrent returns exactly one finds the seal active.
+  const seal = await findSeal(tx, sealId, { forUpdate: true });
+  if (seal.status !== 'active') throw wrongState('seal', seal.status, 'active');
+  const row = { cert_serial: seal.cert_serial, unit_id: seal.unit_id };
+  // Taken only now, with the lock held: every sealing that got in first was time-stamped before this.
   const now = deps.clock.now();
-  // The conditional UPDATE is the lock: of two concurrent returns exactly one finds the seal active.
-  const { rows } = await tx.query<{ cert_serial: string; unit_id: string }>(
-    `UPDATE seals SET status = 'returned', returned_at = $2, return_reason = $3
-      WHERE id = $1 AND status = 'active' RETURNING cert_serial, unit_id`,
-    [sealId, now, input.reason],
-  );
-  const row = rows[0];
-  if (!row) {
-    const seal = await findSeal(tx, sealId);
-    throw wrongState('seal', seal.status, 'active');
-  }
-  await deps.maker.revoke(tx, row.cert_serial, input.revocationReason, now);
+  await tx.query(`UPDATE seals SET status = 'returned', returned_at = $2, return_reason = $3 WHERE id = $1`, [sealId, now, input.reason]);
+  await deps.maker.revoke(tx, row.cert_serial, input.revocationReason, revocationTimeOf(now));
   await appendAudit(tx, deps.clock, {
     ...auditActor(actor),
     action: 'seal.returned',
@@ -85,6 +88,9 @@ export interface SealView {
   unitId: string;
   kind: 'unit' | 'department';
   name: string;
+  /** The unit name the certificate carries (O), and for a department seal its department (OU). */
+  unitName: string;
+  department: string | null;
   template: string;
   text: string;
   bottomText: string | null;
@@ -140,6 +146,8 @@ function sealView(seal: SealRow, operators: string[], history: SealView['history
     unitId: seal.unit_id,
     kind: seal.kind,
     name: seal.name,
+    unitName: seal.unit_name,
+    department: seal.department,
     template: seal.template,
     text: seal.text,
     bottomText: seal.bottom_text,
@@ -161,10 +169,24 @@ function sealView(seal: SealRow, operators: string[], history: SealView['history
   };
 }
 
+/** The seal's image bytes, for the service's own use (sealing draws it on the page). */
 export async function sealImagePng(deps: RegisterDeps, sealId: string): Promise<Buffer> {
   const { rows } = await deps.db.query<{ image_png: Uint8Array }>('SELECT image_png FROM seals WHERE id = $1', [sealId]);
   if (!rows[0]) throw notFound('seal-not-found', 'No such seal.', { field: 'id' });
   return Buffer.from(rows[0].image_png);
+}
+
+/**
+ * Art. 16: the seal image is kept like the physical seal. Only the unit's own users, the municipal
+ * roles (municipal office, exchange platform) and auditors may fetch it; another unit's users may
+ * not. (The certificate stays public: every sealed document carries it.)
+ */
+export async function sealImageFor(deps: RegisterDeps, actor: Actor, sealId: string): Promise<Buffer> {
+  const seal = await findSeal(deps.db, sealId);
+  const p = actor.principal;
+  const municipal = (MUNICIPAL_ROLES as readonly string[]).includes(p.role);
+  if (!municipal && p.unitId !== seal.unit_id) throw forbidden('This seal image belongs to another unit.');
+  return sealImagePng(deps, sealId);
 }
 
 /** A unit administrator authorises one of its own unit's operators to use one of its unit's seals. */
@@ -240,52 +262,6 @@ export async function authorizeSealing(deps: RegisterDeps, actor: Actor, sealId:
   return { seal, operatorId };
 }
 
-/** Art. 17(4): a unit makes its internal department seals itself, under its own sub-CA, with no municipal approval. */
-export async function issueDepartmentSeal(
-  deps: RegisterDeps,
-  actor: Actor,
-  unitId: string,
-  input: { template?: string; text: string; bottomText?: string; purpose: string },
-) {
-  assertUnitScope(actor, unitId, false);
-  const template = input.template ?? 'round-department';
-  const image = await deps.renderer.render({ template, text: input.text, bottomText: input.bottomText });
-  const seal = await deps.db.transaction(async (tx) => {
-    const unit = await findActiveUnit(tx, unitId);
-    const made = await deps.maker.makeSeal(tx, {
-      unit: { id: unit.id, name: unit.name, code: unit.code },
-      issuer: 'department',
-      sealName: input.text,
-      imageHash: image.imageHash,
-      imageSizeMm: { width: image.widthMm, height: image.heightMm },
-    });
-    const id = randomUUID();
-    await insertSeal(tx, {
-      id,
-      unitId,
-      kind: 'department',
-      applicationId: null,
-      name: input.text,
-      template,
-      text: input.text,
-      bottomText: input.bottomText ?? null,
-      made,
-      image,
-      createdBy: actor.principal.userId,
-      createdAt: deps.clock.now(),
-    });
-    await appendAudit(tx, deps.clock, {
-      ...auditActor(actor),
-      action: 'seal.department-issued',
-      unitId,
-      sealId: id,
-      details: { name: input.text, template, purpose: input.purpose, certificateSerial: made.serial, issuerCaId: made.issuerCaId },
-    });
-    return { sealId: id };
-  });
-  return seal;
-}
-
 export async function insertSeal(
   tx: Queryable,
   s: {
@@ -293,6 +269,9 @@ export async function insertSeal(
     unitId: string;
     kind: 'unit' | 'department';
     applicationId: string | null;
+    /** The unit's name the certificate carries (O); a rename returns the seals that carry the old one. */
+    unitName: string;
+    department?: string | null;
     name: string;
     template: string;
     text: string;
@@ -305,8 +284,8 @@ export async function insertSeal(
 ): Promise<void> {
   await tx.query(
     `INSERT INTO seals (id, unit_id, kind, application_id, name, template, text, bottom_text, status, key_id, cert_serial, certificate,
-                        issuer_ca_id, image_png, image_hash, width_mm, height_mm, created_by, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+                        issuer_ca_id, image_png, image_hash, width_mm, height_mm, created_by, created_at, unit_name, department)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
     [
       s.id,
       s.unitId,
@@ -326,6 +305,8 @@ export async function insertSeal(
       s.image.heightMm,
       s.createdBy,
       s.createdAt,
+      s.unitName,
+      s.department ?? null,
     ],
   );
 }

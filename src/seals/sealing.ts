@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { CaHandle } from '../ca/authority.js';
 import type { Config } from '../config.js';
 import type { KeyVault } from '../crypto/key-vault.js';
-import { unprocessable } from '../errors.js';
+import { forbidden, unprocessable } from '../errors.js';
+import type { Queryable } from '../store/db.js';
 import { httpTimestamper, type CmsSigner, type Timestamper } from '../pdf/cms.js';
 import { sealPdf, type PadesLevel, type SealAppearance } from '../pdf/seal.js';
 import { examineForSealing } from '../placement/index.js';
@@ -11,6 +12,7 @@ import { auditActor, type Actor } from './actor.js';
 import { appendAudit } from './audit.js';
 import { findUnit } from './records.js';
 import type { RegisterDeps } from './deps.js';
+import { wrongState, type SealStatus } from './records.js';
 import { authorizeSealing, sealImagePng } from './seal-actions.js';
 
 /** 用印 using a seal on a document: authorised, sealed as PAdES, written to the usage register. */
@@ -119,29 +121,60 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
     certify: req.certify,
     extraCertificates: [deps.ca.rootCertificate, deps.ca.tsaCertificate],
   });
-  // The document is handed back only once its sealing is in the register.
-  await deps.register.db.transaction((tx) =>
-    appendAudit(tx, deps.register.clock, {
-      ...auditActor(actor),
-      action: 'seal.used',
-      unitId: seal.unit_id,
-      sealId,
-      onBehalfOf: actor.principal.role === 'platform' ? operatorId : null,
-      details: {
-        documentSha256: createHash('sha256').update(pdf).digest('hex'),
-        sealedSha256: createHash('sha256').update(sealed).digest('hex'),
-        title: req.title ?? null,
-        bytes: pdf.length,
-        page: position?.page ?? null,
-        xMm: position?.xMm ?? null,
-        yMm: position?.yMm ?? null,
-        placement: req.placement ?? null,
-        riding: req.riding ?? false,
-        level: req.level,
-        reason: req.reason ?? null,
-        certificateSerial: seal.cert_serial,
-      },
-    }),
-  );
+  // The document is handed back only once its sealing is in the register, written in the same
+  // transaction that finds the seal still active and its operator still authorised, with the seal's
+  // row locked FOR SHARE: a return, destroy, rename or deregistration (FOR UPDATE) waits for this
+  // commit, so no "seal used" ever follows "seal returned" and no 200 is sealed after a return.
+  const details = {
+    documentSha256: createHash('sha256').update(pdf).digest('hex'),
+    sealedSha256: createHash('sha256').update(sealed).digest('hex'),
+    title: req.title ?? null,
+    bytes: pdf.length,
+    page: position?.page ?? null,
+    xMm: position?.xMm ?? null,
+    yMm: position?.yMm ?? null,
+    placement: req.placement ?? null,
+    riding: req.riding ?? false,
+    level: req.level,
+    reason: req.reason ?? null,
+    certificateSerial: seal.cert_serial,
+  };
+  const entry = {
+    ...auditActor(actor),
+    unitId: seal.unit_id,
+    sealId,
+    onBehalfOf: actor.principal.role === 'platform' ? operatorId : null,
+  };
+  const refusal = await deps.register.db.transaction(async (tx) => {
+    const now = await sealStateForUse(tx, sealId, operatorId);
+    if (now.status !== 'active') return wrongState('seal', now.status, 'active');
+    if (!now.authorised) return forbidden('This operator is no longer authorised to use this seal.');
+    await appendAudit(tx, deps.register.clock, { ...entry, action: 'seal.used', details });
+    return null;
+  });
+  if (refusal) {
+    // Lost the race: the key was used (and a time-stamp issued) for a document nobody receives.
+    await deps.register.db.transaction((tx) =>
+      appendAudit(tx, deps.register.clock, {
+        ...entry,
+        action: 'seal.use-abandoned',
+        outcome: 'refused',
+        details: { ...details, refusedBecause: refusal.type, state: refusal.details.state ?? null, timestamped: req.level !== 'B-B' },
+      }),
+    );
+    throw refusal;
+  }
   return { pdf: sealed, ...(position ? { placement: { page: position.page, xMm: position.xMm, yMm: position.yMm } } : {}) };
+}
+
+/** The seal's state and the operator's authorisation, read with the seal's row locked FOR SHARE until commit. */
+async function sealStateForUse(tx: Queryable, sealId: string, operatorId: string): Promise<{ status: SealStatus; authorised: boolean }> {
+  const { rows } = await tx.query<{ status: SealStatus; authorised: boolean }>(
+    `SELECT s.status,
+            EXISTS (SELECT 1 FROM seal_operators o JOIN users u ON u.id = o.user_id
+                     WHERE o.seal_id = s.id AND o.user_id = $2 AND o.revoked_at IS NULL AND u.disabled_at IS NULL AND u.unit_id = s.unit_id) AS authorised
+       FROM seals s WHERE s.id = $1 FOR SHARE OF s`,
+    [sealId, operatorId],
+  );
+  return rows[0] ?? { status: 'destroyed', authorised: false };
 }

@@ -13,3 +13,8 @@ export function addWorkingDays(date: string, days: number): string {
   }
   return d.toISOString().slice(0, 10);
 }
+
+/** The calendar date (YYYY-MM-DD) in Asia/Shanghai (UTC+8 all year, no daylight saving) at an instant. */
+export function shanghaiDate(at: Date): string {
+  return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+}

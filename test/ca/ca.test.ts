@@ -162,7 +162,7 @@ describe.each(storageAdapters())('municipal CA on $name', (adapter) => {
       urls: { ocsp: 'http://x/ocsp', caIssuers: 'http://x/c', crl: 'http://x/crl' },
       sealImage: { hashAlg: 'SHA-256' as const, hash: imageHash('evil') },
     };
-    const otherSubject = fillName(profile.subject, { unitName: '另一个单位', unitCode: '91110000100000000' + 'R', sealName: '冒名章' });
+    const otherSubject = fillName(profile.subject, { unitName: '另一个单位', unitCode: '91110000100000000' + 'R', department: '办公室', sealName: '冒名章' });
     const e = await rejects(issueCertificate({ ...base, issuer: guarded, subject: otherSubject, serial: randomSerial() }));
     expect([e.status, e.type]).toEqual([422, 'name-constraints-violation']);
     expect(signs).toBe(0);

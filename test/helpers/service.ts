@@ -50,6 +50,7 @@ export async function testService(db: Db, opts: TestServiceOptions = {}): Promis
       return rows[0].wrapped_key === null;
     },
     async close() {
+      await ctx.checkpointer.stop();
       await state.close();
       await db.close();
     },

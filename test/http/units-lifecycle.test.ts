@@ -82,16 +82,16 @@ describe.each(storageAdapters())('units and department seals on $name', (adapter
 
   it('department seals are self-issued under the unit sub-CA; the municipal office sees and revokes them', async () => {
     const { unitId, admin } = await unitWithSeals(12, '丙局');
-    const dept = await api().post(`/v1/units/${unitId}/department-seals`).set(bearer(admin.token)).send({ text: '办公室', purpose: '内部文件' }).expect(201);
+    const dept = await api().post(`/v1/units/${unitId}/department-seals`).set(bearer(admin.token)).send({ department: '办公室', purpose: '内部文件' }).expect(201);
     const seal = (await api().get(`/v1/seals/${dept.body.sealId}`).set(bearer(muni)).expect(200)).body;
-    expect(seal).toMatchObject({ kind: 'department', template: 'round-department', status: 'active' });
+    expect(seal).toMatchObject({ kind: 'department', template: 'round-department', status: 'active', text: '丙局', bottomText: '办公室', unitName: '丙局', department: '办公室' });
     expect(seal.issuerCaId).toMatch(/^dept-/);
     const unit = (await api().get(`/v1/units/${unitId}`).set(bearer(muni)).expect(200)).body;
     expect(unit.seals.some((s: { id: string; kind: string }) => s.id === dept.body.sealId && s.kind === 'department')).toBe(true);
     await api().post(`/v1/seals/${dept.body.sealId}/return`).set(bearer(muni)).send({ reason: '市办收回', revocationReason: 'privilegeWithdrawn' }).expect(200);
     expect(await svc.revokedSerials()).toContain(seal.certificateSerial);
     // the municipal office does not make department seals
-    await api().post(`/v1/units/${unitId}/department-seals`).set(bearer(muni)).send({ text: '办公室', purpose: 'p' }).expect(403);
+    await api().post(`/v1/units/${unitId}/department-seals`).set(bearer(muni)).send({ department: '办公室', purpose: 'p' }).expect(403);
   });
 
   it('deregisters: seals returned and destroyed, users disabled, the unit kept as history', async () => {

@@ -11,7 +11,7 @@ const clock = new FixedClock(new Date('2026-11-25T00:00:00Z'));
 kinds.push({ name: 'memory', open: async () => new MemoryState(clock), expire: async (_s, ms) => clock.advance(ms) });
 if (process.env.REDIS_URL) {
   const url = process.env.REDIS_URL;
-  kinds.push({ name: 'redis', open: () => openRedisState(url, `test:${randomBytes(6).toString('hex')}:`), expire: async (_s, ms) => { await sleep(ms); } });
+  kinds.push({ name: 'redis', open: () => openRedisState(url, { prefix: `test:${randomBytes(6).toString('hex')}:` }), expire: async (_s, ms) => { await sleep(ms); } });
 } else if (process.env.CI) {
   throw new Error('CI is set but REDIS_URL is not: the Redis adapter would go untested');
 }

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { ServiceContext } from '../../context.js';
-import { exportAudit, listAudit, verifyAuditChain, type AuditFilter } from '../../seals/audit.js';
+import { exportAuditTrail, writeCheckpointIfDue } from '../../seals/audit-anchor.js';
+import { listAudit, listCheckpoints, verifyAuditChain, type AuditFilter } from '../../seals/audit.js';
 import { requireRole } from '../auth.js';
 
 function filterOf(q: Record<string, unknown>): AuditFilter {
@@ -24,11 +25,19 @@ export function auditRoutes(ctx: ServiceContext): Router {
   r.get('/v1/audit/export', readers, async (req, res) => {
     const { afterSeq: _a, limit: _l, ...filter } = filterOf(req.query);
     res.type('application/x-ndjson');
-    for await (const entry of exportAudit(ctx.db, filter)) res.write(JSON.stringify(entry) + '\n');
+    await exportAuditTrail(ctx.auditAnchor, filter, (line) => res.write(line));
     res.end();
   });
   r.get('/v1/audit/verify', readers, async (_req, res) => {
-    res.json(await verifyAuditChain(ctx.db));
+    res.json(await verifyAuditChain(ctx.db, [ctx.ca.rootCertificate]));
+  });
+  r.get('/v1/audit/checkpoints', readers, async (_req, res) => {
+    res.json({ checkpoints: await listCheckpoints(ctx.db) });
+  });
+  // The municipal office may anchor the head now (e.g. before an export it hands to an auditor).
+  r.post('/v1/audit/checkpoints', requireRole('municipal-admin'), async (_req, res) => {
+    const checkpoint = await writeCheckpointIfDue(ctx.auditAnchor, { force: true });
+    res.status(checkpoint ? 201 : 200).json({ checkpoint });
   });
   return r;
 }

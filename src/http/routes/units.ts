@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { ServiceContext } from '../../context.js';
 import { deregisterUnit, getUnit, registerUnit, renameUnit } from '../../seals/units.js';
-import { issueDepartmentSeal } from '../../seals/seal-actions.js';
+import { issueDepartmentSeal } from '../../seals/department-seals.js';
 import { actorOf } from '../actor.js';
 import { requireRole } from '../auth.js';
 
