@@ -5,11 +5,14 @@
  *   (c) floor     SHA-256 of the file + two ECDSA P-256 signatures (node:crypto)
  *   (and, for reference, poppler `pdfsig -add-signature` timed as a whole process)
  *   (d) verify    verifyPdf over the document (a) produced, the bench PKI's root as trust anchor
- * then the imprint extraction (bench/imprint.ts, a 12 MP photo) and the peak RSS of sealing the 50 MB file,
- * each way in a child process.
+ *   (e) ours over HTTP  the same sealing through the running service (bench/service.ts, a child process) on loopback
+ * then what users wait for from outside (bench/http.ts): `seal verify`, `seal --help` and poppler `pdfsig` as
+ * whole processes on the 2000-page document, and OCSP GET responses per second with wrk; then the imprint
+ * extraction (bench/imprint.ts, a 12 MP photo) and the peak RSS of sealing the 50 MB file, each way in a child process.
  *
  * Options (environment): BENCH_RUNS=n caps the timed runs per cell; BENCH_SIZES=size-40k,size-1m picks files;
- * BENCH_SKIP_BASELINE=1 leaves the (slow) baseline out; BENCH_SKIP_IMPRINT=1 leaves the imprint rows out.
+ * BENCH_SKIP_BASELINE=1 leaves the (slow) baseline out; BENCH_SKIP_IMPRINT=1 leaves the imprint rows out;
+ * BENCH_SKIP_HTTP=1 leaves the service's rows (HTTP sealing, OCSP) out; BENCH_SKIP_PROCESS=1 the whole-process rows.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -17,8 +20,9 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ensureFixtures, SIZE_FIXTURES } from '../test/fixtures/make-fixtures.js';
+import { buildCliForBench, httpSealRun, processTimes, startService, wrk, type ProcessTimes, type RunningService, type WrkResult } from './http.js';
 import {
-  BENCH_DIR, baselineRun, benchContext, floorRun, loadSealPdf, loadVerifyPdf, OUT_DIR, oursRun, pdfsigRun, verifyRun,
+  BENCH_DIR, baselineRun, benchContext, floorRun, loadSealPdf, loadVerifyPdf, OUT_DIR, oursRun, pdfsigRun, verifyLtaRun, verifyRun,
 } from './setup.js';
 
 /** One row of the timing tables: a column of the table(s) it belongs to. */
@@ -34,8 +38,16 @@ const OURS = 'ours (B-T, visible)';
 const BASELINE = 'baseline (@signpdf)';
 const FLOOR = 'floor (sha256 + 2 ECDSA)';
 const VERIFY = 'verify (ours, B-T)';
+const HTTP = 'ours over HTTP (B-T, visible)';
+const VERIFY_LTA = 'verify (ours + DSS + doc time-stamp)';
+const PDFSIG_ADD = 'pdfsig -add-signature (process)';
+/** Issue 18's figures, measured on a quiet machine (the bench prints its own beside them). */
+const ISSUE_OCSP_PER_SECOND = 964;
+const GOAL_OCSP_PER_SECOND = 5000;
+/** The many-page document of issue 18: 2000 pages of text, 7.6 MB. */
+const MANY_PAGES = 'pages-2000';
 
-const RUNS: Record<string, number> = { 'size-40k': 21, 'size-1m': 15, 'size-8m': 15, 'size-50m': 5 };
+const RUNS: Record<string, number> = { 'size-40k': 21, 'size-1m': 15, 'size-8m': 15, 'pages-2000': 9, 'size-50m': 5 };
 const cap = Number(process.env.BENCH_RUNS ?? Infinity);
 
 async function median(fn: (pdf: Buffer) => Promise<unknown>, pdf: Buffer, runs: number): Promise<number> {
@@ -70,7 +82,8 @@ const mb = (b: unknown) => (typeof b === 'number' ? (b / 1048576).toFixed(1) + '
 async function main(): Promise<void> {
   const sizes = (process.env.BENCH_SIZES?.split(',') ?? [...SIZE_FIXTURES]) as string[];
   console.log('preparing fixtures and keys…');
-  const files = await ensureFixtures(sizes);
+  // The whole-process rows use the many-page document whichever sizes the tables show.
+  const files = await ensureFixtures(process.env.BENCH_SKIP_PROCESS ? sizes : [...new Set([...sizes, MANY_PAGES])]);
   const ctx = await benchContext();
   const sealPdf = await loadSealPdf();
   const verifyPdf = await loadVerifyPdf();
@@ -79,17 +92,30 @@ async function main(): Promise<void> {
   if (!verifyPdf) notes.push('verify: src/verify/index.ts does not load or export verifyPdf: row skipped.');
   const loadAtStart = loadavg();
   console.log(`load average at start: ${loadAtStart.map((l) => l.toFixed(2)).join(', ')}`);
+  let service: RunningService | undefined;
+  if (!process.env.BENCH_SKIP_HTTP) {
+    try {
+      service = await startService();
+    } catch (e) {
+      notes.push(`HTTP rows: ${(e as Error).message}`);
+    }
+  }
 
   const rows: BenchRow[] = [
     { name: OURS, tables: ['seal'], prepare: async () => (sealPdf ? oursRun(ctx, sealPdf) : undefined) },
     { name: BASELINE, tables: ['seal'], prepare: async () => (process.env.BENCH_SKIP_BASELINE ? undefined : baselineRun(ctx)) },
     { name: FLOOR, tables: ['seal', 'verify'], prepare: async () => floorRun(ctx) },
     // For reference: poppler's C++ signer as a whole process (start-up included), RSA key in an NSS database.
-    { name: 'pdfsig -add-signature (process)', tables: ['seal'],
+    { name: PDFSIG_ADD, tables: ['seal'],
       prepare: async () => (process.env.BENCH_SKIP_BASELINE ? undefined : pdfsigRun(ctx)) },
+    // The same sealing through the running service over loopback: what a caller of POST /v1/seals/{id}/sign waits for.
+    { name: HTTP, tables: ['seal'], prepare: async () => (service ? httpSealRun(service) : undefined) },
     // The sealed document is made in prepare (not timed); the timed run ignores the original it is handed.
     { name: VERIFY, tables: ['verify'],
       prepare: async (pdf) => (sealPdf && verifyPdf ? verifyRun(ctx, sealPdf, verifyPdf, pdf) : undefined) },
+    // The same after extension for the long term: a DSS revision and a document time-stamp revision after the seal.
+    { name: VERIFY_LTA, tables: ['verify'],
+      prepare: async (pdf) => (sealPdf && verifyPdf ? verifyLtaRun(ctx, sealPdf, verifyPdf, pdf) : undefined) },
   ];
 
   const results: Record<string, Record<string, number | undefined>> = {};
@@ -129,9 +155,68 @@ async function main(): Promise<void> {
     for (const l of lines) console.log('  ' + l.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
   };
   console.log('\nSealing: median wall time per document (ms), this machine:\n');
-  table('seal', [['baseline/ours', (r) => ratio(r[BASELINE], r[OURS])], ['ours/floor', (r) => ratio(r[OURS], r[FLOOR])]]);
+  table('seal', [
+    ['baseline/ours', (r) => ratio(r[BASELINE], r[OURS])], ['ours/floor', (r) => ratio(r[OURS], r[FLOOR])],
+    ['http/ours', (r) => ratio(r[HTTP], r[OURS])], ['baseline/http', (r) => ratio(r[BASELINE], r[HTTP])],
+    ['pdfsig/http', (r) => ratio(r[PDFSIG_ADD], r[HTTP])],
+  ]);
   console.log('\nVerification of our sealed output: median wall time per document (ms), this machine:\n');
-  table('verify', [['verify/floor', (r) => ratio(r[VERIFY], r[FLOOR])]]);
+  table('verify', [['verify/floor', (r) => ratio(r[VERIFY], r[FLOOR])], ['lta/floor', (r) => ratio(r[VERIFY_LTA], r[FLOOR])]]);
+
+  // Whole processes on the many-page document as our sealing produced it (B-T, visible), started afresh each run.
+  const processes: Record<string, ProcessTimes | undefined> = {};
+  if (!process.env.BENCH_SKIP_PROCESS && files[MANY_PAGES] && sealPdf) {
+    console.log(`\nWhole processes on ${MANY_PAGES} sealed by ours (B-T), from start to exit: median wall time and mean CPU time (ms):\n`);
+    try {
+      const { bundle, snapshot, cli } = await buildCliForBench();
+      const sealed = await oursRun(ctx, sealPdf)(await readFile(files[MANY_PAGES]!));
+      const doc = join(OUT_DIR, `${MANY_PAGES}-sealed.pdf`);
+      const root = join(OUT_DIR, 'bench-root.pem');
+      await writeFile(doc, sealed);
+      await writeFile(root, ctx.pki.root.certPem);
+      const runs = Math.max(5, Math.min(cap, 21));
+      const valid = (status: number | null, out: string) => status === 0 && / VALID /.test(out);
+      const rowsP: [string, string, string[], (s: number | null, o: string) => boolean][] = [
+        ['seal verify (CLI)', process.execPath, [cli, 'verify', doc, '--trust', root], valid],
+        ['seal verify (one-file bundle)', process.execPath, [bundle, doc, '--trust', root], valid],
+        ['seal verify (bundle, V8 snapshot)', process.execPath, ['--snapshot-blob', snapshot, doc, '--trust', root], valid],
+        ['seal --help', process.execPath, [cli, '--help'], (st, o) => st === 0 && o.startsWith('usage: seal')],
+        ['pdfsig (verify, process)', 'pdfsig', [doc], (st, o) => st === 0 && /Signature is Valid/.test(o)],
+        ['node -e 0', process.execPath, ['-e', '0'], (st) => st === 0],
+      ];
+      console.log(`  ${'wall'.padStart(7)}  ${'cpu'.padStart(7)}`);
+      for (const [name, cmd, args, ok] of rowsP) {
+        try {
+          const t = await processTimes(cmd, args, runs, ok);
+          processes[name] = t;
+          console.log(`  ${fmt(t.wall).padStart(7)}  ${fmt(t.cpu).padStart(7)}  ${name}`);
+        } catch (e) {
+          console.log(`  ${'failed'.padStart(7)}  ${''.padStart(7)}  ${name}`);
+          notes.push(`${name}: ${(e as Error).message}`);
+        }
+      }
+      const pdfsig = processes['pdfsig (verify, process)'];
+      const both = (name: string) => `${ratio(processes[name]?.wall, pdfsig?.wall)} wall, ${ratio(processes[name]?.cpu, pdfsig?.cpu)} CPU`;
+      console.log(`\n  seal verify / pdfsig (goal ≤ 1.5×, aim ≤ 1.0×): CLI ${both('seal verify (CLI)')}; bundle ${both('seal verify (one-file bundle)')}; ` +
+        `snapshot ${both('seal verify (bundle, V8 snapshot)')}`);
+      console.log(`  seal --help: ${fmt(processes['seal --help']?.wall)} ms wall = ${ratio(processes['seal --help']?.wall, processes['node -e 0']?.wall)} ` +
+        `plain node -e 0 (goal well under 200 ms)`);
+    } catch (e) {
+      notes.push(`whole-process rows: ${(e as Error).message}`);
+    }
+  }
+
+  // OCSP GET for one certificate, as relying parties ask, against the running service.
+  let ocsp: WrkResult | undefined;
+  if (service) {
+    console.log('\nOCSP GET for one certificate, wrk -t2 -c32 -d10s on loopback:\n');
+    ocsp = await wrk(`${service.url}${service.ocspPath}`, 10);
+    if (ocsp.error) notes.push(`wrk: ${ocsp.error}`);
+    console.log(`  ${ocsp.requestsPerSecond.toFixed(0)} responses/s (${ocsp.requests} in ${ocsp.seconds} s, ${ocsp.non2xx} not 2xx); ` +
+      `issue 18 measured ${ISSUE_OCSP_PER_SECOND}/s: ${(ocsp.requestsPerSecond / ISSUE_OCSP_PER_SECOND).toFixed(2)}×; ` +
+      `goal ≥ ${GOAL_OCSP_PER_SECOND}/s: ${(ocsp.requestsPerSecond / GOAL_OCSP_PER_SECOND).toFixed(2)} of it`);
+    await service.stop();
+  }
 
   let imprint: { name: string; ms: number }[] | undefined;
   if (!process.env.BENCH_SKIP_IMPRINT) {
@@ -175,7 +260,7 @@ async function main(): Promise<void> {
   const out = join(OUT_DIR, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   await writeFile(out, JSON.stringify({
     when: new Date().toISOString(), node: process.version, loadavg: { start: loadAtStart, end: loadAtEnd },
-    results, imprint, memory, notes,
+    results, processes, ocsp, imprint, memory, notes,
   }, null, 2));
   console.log(`\nraw figures: ${out}`);
 }

@@ -14,7 +14,7 @@ import { SignPdf } from '@signpdf/signpdf';
 import { PDFDocument } from 'pdf-lib';
 import type { CmsSigner, Timestamper } from '../src/pdf/cms.js';
 import type { VerificationReport, VerifyOptions } from '../src/verify/index.js';
-import { makeTestPki, nssDbWithSigner, runTool, signerFor, type TestPki } from '../test/helpers/openssl-pki.js';
+import { makeTestPki, nssDbWithSigner, opensslOcsp, runTool, signerFor, type TestPki } from '../test/helpers/openssl-pki.js';
 import { inProcessTimestamper } from './inprocess-tsa.js';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -157,6 +157,29 @@ export async function verifyRun(ctx: BenchContext, sealPdf: SealFn, verifyPdf: V
       const s = report.signatures.find((x) => x.status !== 'VALID');
       throw new Error(`verifyPdf did not find our sealed document valid: ${s ? `${s.status} ${s.reason}` : 'no signature found'}`);
     }
+    return report;
+  };
+}
+
+/**
+ * (d') verification of a document extended for the long term after sealing: ours (B-T), then `extendPdf` adds a DSS
+ * revision (certificates and OCSP responses from the bench PKI's openssl responder) and a document time-stamp
+ * revision, as `seal extend` and POST /v1/extend do. Only the DSS and the time-stamp changed after the seal, so
+ * verification should cost about the same on 2000 pages as on 2, plus hashing (issue 18). Valid B-LTA or it throws.
+ */
+export async function verifyLtaRun(ctx: BenchContext, sealPdf: SealFn, verifyPdf: VerifyFn, pdf: Buffer) {
+  const { extendPdf } = await import('../src/pdf/extend.js');
+  const sealed = await oursRun(ctx, sealPdf)(pdf);
+  const extended = (await extendPdf(sealed, {
+    revocation: async (cert, issuer) => ({ ocsp: await opensslOcsp(ctx.pki, cert, issuer) }),
+    timestamper: ctx.timestamper,
+  })).pdf;
+  const trustAnchors = [ctx.pki.root.certDer];
+  return async () => {
+    const report = await verifyPdf(extended, { trustAnchors });
+    const s = report.signatures.find((x) => x.status !== 'VALID');
+    if (!report.valid || s) throw new Error(`verifyPdf did not find the extended document valid: ${s ? `${s.status} ${s.reason}` : 'no signature'}`);
+    if (report.signatures[0]?.level !== 'B-LTA') throw new Error(`the extended seal is ${report.signatures[0]?.level}, not B-LTA`);
     return report;
   };
 }

@@ -1,7 +1,8 @@
 /**
  * SM3 and SM2 verification in plain JavaScript (npm sm-crypto-v2, built on @noble/curves), for where
- * node:crypto cannot (a browser, an OpenSSL built without SM2): the verifier falls back to it, and the
- * tests hold it to the same known-answer vectors as the Node path.
+ * node:crypto is not (the browser verification page's side of the verifier's crypto port); the tests
+ * hold it to the same known-answer vectors as the Node path and use it as an independent check of the
+ * vault's signatures. Not loaded by the Node verifier, so `seal verify` starts without it.
  */
 import { sm2, sm3 } from 'sm-crypto-v2';
 import { SM2_DEFAULT_USER_ID } from './table.js';

@@ -3,27 +3,31 @@
  * `seal` — the command line of the e-seal service (package.json bin).
  * Each subcommand lives in src/cli/commands/ and returns its exit code.
  */
-import { auditCommand } from './commands/audit.js';
-import { caCommand } from './commands/ca.js';
-import { extendCommand } from './commands/extend.js';
-import { renderCommand } from './commands/render.js';
-import { renderImprintCommand } from './commands/render-imprint.js';
-import { serveCommand } from './commands/serve.js';
-import { signCommand } from './commands/sign.js';
-import { tokenCommand } from './commands/token.js';
-import { verifyCommand } from './commands/verify.js';
+import { existsSync } from 'node:fs';
 
 type Command = (args: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  serve: serveCommand,
-  token: tokenCommand,
-  sign: signCommand,
-  render: (args) => (args.includes('--imprint') ? renderImprintCommand(args) : renderCommand(args)),
-  ca: caCommand,
-  audit: auditCommand,
-  verify: verifyCommand,
-  extend: extendCommand,
+/**
+ * Each command is imported when it runs, not before: `seal --help` loads nothing but this file, and `seal verify`
+ * only the verifier (no sharp, pg, PGlite, express or pdfjs: start-up is part of what an auditor waits for).
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  token: async () => (await import('./commands/token.js')).tokenCommand,
+  sign: async () => (await import('./commands/sign.js')).signCommand,
+  render: async () => async (args) => (args.includes('--imprint')
+    ? (await import('./commands/render-imprint.js')).renderImprintCommand(args)
+    : (await import('./commands/render.js')).renderCommand(args)),
+  ca: async () => (await import('./commands/ca.js')).caCommand,
+  audit: async () => (await import('./commands/audit.js')).auditCommand,
+  verify: async () => {
+    // The one-file verifier that `npm run build` puts beside dist/cli/ starts several times faster than the
+    // module graph (scripts/build-verifier.mjs); from the sources (no such file), the command module itself.
+    const bundle = new URL('../seal-verify.mjs', import.meta.url);
+    if (existsSync(bundle)) return ((await import(bundle.href)) as { verifyCommand: Command }).verifyCommand;
+    return (await import('./commands/verify.js')).verifyCommand;
+  },
+  extend: async () => (await import('./commands/extend.js')).extendCommand,
 };
 
 const USAGE = `usage: seal <command> [options]
@@ -56,12 +60,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     process.stderr.write(`seal: unknown command "${name}"\n${USAGE}`);
     return 2;
   }
-  return command(rest);
+  return (await load())(rest);
 }
 
 main(process.argv.slice(2)).then(

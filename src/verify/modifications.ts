@@ -203,15 +203,13 @@ export function analyseRevision(pdf: PdfFile, r: number, rules: readonly DiffRul
     }
   }
 
-  // The earlier revision's usages, when something needs them.
-  const needsUsages = changes.some((c) => c.kind === 'new' || (verdicts.get(c.tag) ?? []).some((v) => v.cleared.usages !== 'all'));
-  let usages: UsageGraph | undefined;
-  if (needsUsages) usages = new UsageGraph(pdf, r - 1);
+  // The earlier revision's usages: each question costs only what answering it needs (./rules/usages.ts).
+  const usages = new UsageGraph(pdf, r - 1);
 
   for (const c of changes) {
     const vs = verdicts.get(c.tag) ?? [];
     const label = `${c.num} ${c.gen}`;
-    if (c.kind === 'new' && usages?.missing.has(c.num)) {
+    if (c.kind === 'new' && usages.dangling(c.num)) {
       add('dangling-reference-filled', 'other', label);
       continue;
     }
@@ -231,7 +229,7 @@ export function analyseRevision(pdf: PdfFile, r: number, rules: readonly DiffRul
 }
 
 /** The explanation a change gets from the rules' verdicts, or undefined. */
-function decide(c: Change, vs: Verdict[], usages: UsageGraph | undefined): { kind: string; level: ModificationLevel; fields?: string[] } | undefined {
+function decide(c: Change, vs: Verdict[], usages: UsageGraph): { kind: string; level: ModificationLevel; fields?: string[] } | undefined {
   if (!vs.length) return undefined;
   const levelOf = (v: Verdict) => v.cleared.level ?? v.rule.level;
   const kindOf = (v: Verdict) => v.cleared.kind ?? v.rule.name;
@@ -248,7 +246,7 @@ function decide(c: Change, vs: Verdict[], usages: UsageGraph | undefined): { kin
   const strongest = vs.find((v) => levelOf(v) === level) ?? vs[0]!;
   if (vs.some((v) => v.cleared.usages === 'all')) return withFields({ kind: kindOf(strongest), level });
   const allowed: Usage[] = vs.flatMap((v) => (Array.isArray(v.cleared.usages) ? v.cleared.usages : []));
-  if (!usages || !usages.onlyThrough(c.tag, allowed)) return undefined;
+  if (!usages.onlyThrough(c.tag, allowed)) return undefined;
   return withFields({ kind: kindOf(strongest), level });
 }
 

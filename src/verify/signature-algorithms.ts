@@ -14,7 +14,6 @@ import * as pkijs from 'pkijs';
 import { OID } from '../asn1/oids.js';
 import { describePublicKey } from '../algorithms/public-key.js';
 import { sm2Za } from '../algorithms/sm2.js';
-import { sm2VerifyPure } from '../algorithms/sm2-pure.js';
 import { HASHES, hashByOid, signatureAlgorithmByOid, type HashName } from '../algorithms/table.js';
 import { Lru } from '../lru.js';
 
@@ -110,13 +109,16 @@ function verifyParts(hash: string | null, parts: Uint8Array[], key: KeyObject | 
   return v.verify(key as KeyObject, signature);
 }
 
-/** node:crypto verifies SM2 where OpenSSL was built with it; elsewhere (a FIPS build, a browser) the pure-JS path does. */
+/**
+ * node:crypto verifies SM2 where its OpenSSL has SM2 and SM3 (Debian's and Node's own builds do; a FIPS
+ * build does not, and then an SM2 signature is reported unsupported). The browser's verifier uses the
+ * pure-JS path (src/algorithms/sm2-pure.ts) instead; this module is the Node side.
+ */
 const nodeHasSm3 = getHashes().includes('sm3');
 const nodeSm3 = (d: Uint8Array): Uint8Array => createHash('sm3').update(d).digest();
 
 /** SM2 with SM3 (GB/T 32918.2): e = SM3(Z_A ‖ M) with the standard user ID (GM/T 0009), then the SM2 check. */
 function verifySm2(point: Uint8Array, spki: Uint8Array, parts: Uint8Array[], signature: Uint8Array): boolean {
-  if (!nodeHasSm3) return sm2VerifyPure(point, parts.length === 1 ? parts[0]! : Buffer.concat(parts), signature);
   const v = createVerify('SM3').update(sm2Za(point, nodeSm3));
   for (const p of parts) v.update(p);
   return v.verify(publicKeyFromSpki(spki), signature);
@@ -134,7 +136,7 @@ export function verifySignatureValue(input: VerifySignatureInput): SignatureChec
     if (entry.scheme === 'sm2') {
       // An SM2 key is told by its SPKI (node:crypto reports its type as undefined); only SM3 goes with SM2.
       const key = describePublicKey(input.spki);
-      if (key.kind !== 'ec' || key.curve !== 'SM2' || hashOf() !== 'SM3') return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
+      if (!nodeHasSm3 || key.kind !== 'ec' || key.curve !== 'SM2' || hashOf() !== 'SM3') return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
       return result(verifySm2(key.point, input.spki, parts, input.signature), 'SM2-SM3');
     }
     let key: KeyObject;

@@ -101,5 +101,10 @@ describe('fixture corpus', () => {
     // many ordinary pages, like a scan, not a few giant images
     const pages = await runTool('qpdf', ['--show-npages', f['size-50m']!]);
     expect(Number(pages.stdout.toString())).toBeGreaterThan(700);
+    // the long report: 2000 pages of text, about 7.6 MB, no images
+    const report = f['pages-2000']!;
+    expect(Number((await runTool('qpdf', ['--show-npages', report])).stdout.toString())).toBe(2000);
+    expect(Math.abs((await readFile(report)).length - 7.6e6)).toBeLessThan(0.3e6);
+    expect(await latin1('pages-2000')).not.toContain('/Subtype /Image');
   });
 });

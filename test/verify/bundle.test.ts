@@ -7,6 +7,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { makeAttackCorpus, type AttackCorpus } from '../fixtures/make-attacks.js';
@@ -28,7 +29,7 @@ dns.promises.lookup = deny('dns.promises.lookup'); globalThis.fetch = deny('fetc
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'seal-verify-bundle-'));
   bundle = join(dir, 'seal-verify.mjs');
-  await run(process.execPath, ['scripts/build-verifier.mjs', '--outfile', bundle], { cwd: process.cwd() });
+  await run(process.execPath, ['scripts/build-verifier.mjs', '--outfile', bundle, '--snapshot'], { cwd: process.cwd() });
   corpus = await makeAttackCorpus();
   await writeFile(join(dir, 'root.pem'), corpus.pki.root.certPem);
   await writeFile(join(dir, 'no-network.cjs'), NO_NETWORK);
@@ -48,6 +49,28 @@ function offline(args: string[]): { status: number | null; stdout: string; stder
 }
 
 describe('offline bundle dist/seal-verify.mjs', () => {
+  test('the V8 start-up snapshot of it (--snapshot) gives the same verdicts', () => {
+    const blob = bundle.replace(/\.mjs$/, '.blob');
+    const snap = (args: string[]) => spawnSync(process.execPath, ['--snapshot-blob', blob, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    const good = snap(['b-lt.pdf', '--trust', 'root.pem']);
+    expect(good.stderr).toBe('');
+    expect(good.stdout).toMatch(/b-lt\.pdf: VALID/);
+    expect(good.status).toBe(0);
+    const bad = snap(['tampered.pdf', '--trust', 'root.pem', '--json']);
+    expect(bad.status).toBe(1);
+    expect(JSON.parse(bad.stdout).valid).toBe(false);
+    expect(snap([]).status).toBe(2); // usage
+  });
+
+  test('imported as a module (as `seal verify` does from dist/), it exports verifyCommand and runs nothing', () => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e',
+      `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); process.stdout.write(typeof m.verifyCommand);`],
+    { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('function');
+    expect(r.status).toBe(0);
+  });
+
   test('verifies a B-LT document with the network cut: exit 0', () => {
     const r = offline(['b-lt.pdf', '--trust', 'root.pem']);
     expect(r.stderr).toBe('');

@@ -7,12 +7,24 @@
  *   - which references of the earlier revision pointed at objects it did not have? (a later revision must not
  *     "fill in" such a dangling reference: that is a shadow attack)
  *
- * Like pyHanko's reverse-reference cache this reads every object the earlier revision reaches, once per
- * analysed revision, and only when the revision adds or overwrites objects that need it.
+ * The second question is asked for every object a revision adds, and costs nothing like a walk: a byte-level
+ * scan of the earlier revision (./references.ts, about the cost of hashing it, shared by every revision of the
+ * file) proves for a fresh object number that nothing in those bytes can refer to it — which is the case for
+ * every new object a DSS, a document time-stamp or a signature adds. Only when the scan finds a candidate does
+ * the exact answer come from the walk below. So a 2000-page document whose only later change is a DSS and a
+ * time-stamp is not walked at all.
+ *
+ * The first question (and a candidate for the second) is answered like pyHanko's reverse-reference cache: one
+ * walk that reads every object the earlier revision reaches, once per analysed revision, only when asked. It
+ * stays a walk because a byte-level answer to "who refers to this object" would have to tell which object a
+ * reference sits in, and a crafted file can nest one object's bytes inside another's string or stream, where
+ * two parses starting at different offsets may read the same bytes as a reference: only parsing from the
+ * revision's own entries says which objects really hold it.
  */
 import { PDFArray, PDFDict, PDFObject, PDFRawStream, PDFRef } from 'pdf-lib';
 import type { PdfFile } from '../../pdf/reader.js';
 import type { Usage } from './api.js';
+import { mayReferTo } from './references.js';
 
 /** Objects walked before the walk gives up (a document beyond it is refused as unexplained, never waved through). */
 export const USAGE_WALK_LIMIT = 500_000;
@@ -20,24 +32,35 @@ export const USAGE_WALK_LIMIT = 500_000;
 export class UsageGraph {
   /** tag -> where the earlier revision refers to it; built on the first ownership question only. */
   private referrers: Map<string, Usage[]> | undefined;
-  /** Every object the earlier revision reaches from its trailer. */
-  private readonly visited = new Set<string>();
-  /** Object numbers the earlier revision refers to but does not define (or has freed). */
-  readonly missing = new Set<number>();
-  /** False when the walk stopped at its limit: answers are then conservative. */
-  readonly complete: boolean;
+  /** The walk from the trailer, made on the first question the scan cannot answer. */
+  private walked: { visited: Set<string>; missing: Set<number>; complete: boolean } | undefined;
 
-  constructor(private readonly pdf: PdfFile, private readonly revision: number, private readonly limit = USAGE_WALK_LIMIT) {
-    // First walk: what is reached, and which references dangle (every revision with new objects needs this).
-    const xref = pdf.xrefAt(revision);
-    this.complete = this.walk((_from, _key, ref) => {
-      if (this.visited.has(ref.tag)) return false;
-      this.visited.add(ref.tag);
+  constructor(private readonly pdf: PdfFile, private readonly revision: number, private readonly limit = USAGE_WALK_LIMIT) {}
+
+  /** Every object the earlier revision reaches from its trailer, and the numbers it refers to without having them. */
+  private walkOnce() {
+    if (this.walked) return this.walked;
+    const visited = new Set<string>();
+    const missing = new Set<number>();
+    const xref = this.pdf.xrefAt(this.revision);
+    const complete = this.walk((_from, _key, ref) => {
+      if (visited.has(ref.tag)) return false;
+      visited.add(ref.tag);
       return true;
     }, (ref) => {
       const e = xref.get(ref.objectNumber);
-      if (!e || e.type === 'free') this.missing.add(ref.objectNumber);
+      if (!e || e.type === 'free') missing.add(ref.objectNumber);
     });
+    return (this.walked = { visited, missing, complete });
+  }
+
+  /**
+   * True when the earlier revision, from its trailer, refers to object number `num` without defining it (or
+   * after freeing it): a later revision giving that number a value fills a dangling reference.
+   */
+  dangling(num: number): boolean {
+    if (!mayReferTo(this.pdf, this.revision, num)) return false; // no byte of the revision can name it
+    return this.walkOnce().missing.has(num);
   }
 
   /**
@@ -98,18 +121,14 @@ export class UsageGraph {
     return this.referrers.get(tag) ?? [];
   }
 
-  /** True when the earlier revision reaches `tag` from its trailer at all. */
-  used(tag: string): boolean {
-    return this.visited.has(tag) || !this.complete;
-  }
-
   /**
    * True when every way the earlier revision reaches `tag` from its trailer passes through one of `allowed`
    * (an empty list: the object was not used at all). Walks referrers backwards from the object.
    */
   onlyThrough(tag: string, allowed: Usage[]): boolean {
-    if (!this.complete) return false;
-    if (!this.visited.has(tag)) return true;
+    const { complete, visited } = this.walkOnce();
+    if (!complete) return false;
+    if (!visited.has(tag)) return true;
     const cut = (u: Usage) => allowed.some((a) => a.from === u.from && a.key === u.key);
     const seen = new Set<string>([tag]);
     const stack = [tag];
