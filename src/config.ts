@@ -1,3 +1,4 @@
+import { SEAL_KEY_ALGORITHMS, type SealKeyAlgorithm } from './algorithms/table.js';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -37,6 +38,7 @@ const envSchema = z.object({
   SEAL_DATABASE_OWNER_URL: urlSchema(['postgres:', 'postgresql:']).optional(),
   SEAL_AUDIT_CHECKPOINT_ENTRIES: z.coerce.number().int().min(1).default(100),
   SEAL_AUDIT_CHECKPOINT_MINUTES: z.coerce.number().positive().default(10),
+  SEAL_DEFAULT_ALGORITHM: z.enum(SEAL_KEY_ALGORITHMS as [SealKeyAlgorithm, ...SealKeyAlgorithm[]]).default('ECDSA-P256'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -55,6 +57,8 @@ export interface Config {
   /** An external RFC 3161 TSA for B-T and up; our own TSA when unset. */
   tsaUrl?: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** Key algorithm of new seals when an application (or department seal) names none. */
+  defaultAlgorithm: SealKeyAlgorithm;
   /** The role that owns the schema and runs migrations (default: databaseUrl's); the service's own role then cannot rewrite the audit log. */
   databaseOwnerUrl?: string;
   /** Audit log checkpoints: after this many entries, and at least this often while entries are written. */
@@ -98,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.SEAL_RATE_LIMIT_PER_MINUTE,
     tsaUrl: e.SEAL_TSA_URL,
     logLevel: e.LOG_LEVEL,
+    defaultAlgorithm: e.SEAL_DEFAULT_ALGORITHM,
     databaseOwnerUrl: e.SEAL_DATABASE_OWNER_URL,
     auditCheckpoint: { everyEntries: e.SEAL_AUDIT_CHECKPOINT_ENTRIES, everyMinutes: e.SEAL_AUDIT_CHECKPOINT_MINUTES },
   };

@@ -1,6 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import { toPem } from '../../asn1/pem.js';
 import type { ServiceContext } from '../../context.js';
+import type { Hierarchy } from '../../ca/hierarchies.js';
 import { AppError } from '../../errors.js';
 import { requireRole } from '../auth.js';
 
@@ -24,6 +25,14 @@ const sendDer = (res: Response, type: string, der: Buffer, cacheSeconds?: number
   res.status(200).type(type).send(der);
 };
 
+/** `?algorithm=SM2` names the SM2 hierarchy; absent (or ECDSA) the ECDSA one; anything else 400 naming the parameter. */
+function hierarchyAsked(req: Request): Hierarchy {
+  const a = req.query.algorithm;
+  if (a === undefined || a === 'ECDSA' || a === 'ECDSA-P256') return 'ECDSA';
+  if (a === 'SM2') return 'SM2';
+  throw new AppError(400, 'invalid-algorithm', 'algorithm is ECDSA or SM2.', { field: 'algorithm' });
+}
+
 /**
  * The CA's public face: trust anchor and chain, CA certificates (AIA caIssuers), CRLs, the OCSP
  * responder (RFC 6960 A.1: POST and GET) and the time-stamping authority (RFC 3161 3.4).
@@ -34,12 +43,12 @@ export function caRoutes(ctx: Pick<ServiceContext, 'ca'>): Router {
   // Our own small limits; when the app's raw parser already read the body these are no-ops.
   const raw = (type: string) => express.raw({ type, limit: CA_MAX_REQUEST_BYTES });
 
-  r.get('/ca/root.pem', (_req, res) => {
-    res.type('application/x-pem-file').send(ca.rootPem());
+  r.get('/ca/root.pem', (req, res) => {
+    res.type('application/x-pem-file').send(ca.rootPem(hierarchyAsked(req)));
   });
 
-  r.get('/ca/chain.pem', async (_req, res) => {
-    res.type('application/x-pem-file').send(await ca.chainPem('issuing'));
+  r.get('/ca/chain.pem', async (req, res) => {
+    res.type('application/x-pem-file').send(await ca.chainPem(ca.issuingCaIdOf(hierarchyAsked(req))));
   });
 
   r.get('/ca/certs/:file', async (req, res) => {
