@@ -109,4 +109,101 @@ describe('SM2 seals through HTTP', () => {
     expect(ses.timeStamp).toBeDefined();
     expect(ses.signatureAlgId).toBe(SM3_WITH_SM2);
   });
+
+  /** `seal verify FILE --trust ecdsa-root.pem --trust sm2-root.pem --json`: offline, no network, no database. */
+  async function auditor(pdf: Buffer): Promise<{ code: number; report: VerificationReport }> {
+    const ecdsaRoot = join(dir, 'root.pem');
+    const sm2Root = join(dir, 'sm2-root.pem');
+    await writeFile(ecdsaRoot, (await api().get('/ca/root.pem').expect(200)).text);
+    await writeFile(sm2Root, (await api().get('/ca/root.pem?algorithm=SM2').expect(200)).text);
+    const file = join(dir, `doc-${Math.random().toString(36).slice(2)}.pdf`);
+    await writeFile(file, pdf);
+    let out = '';
+    const o = vi.spyOn(process.stdout, 'write').mockImplementation((x) => { out += String(x); return true; });
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const code = await verifyCommand([file, '--trust', ecdsaRoot, '--trust', sm2Root, '--json']);
+      return { code, report: JSON.parse(out) as VerificationReport };
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+    }
+  }
+  const online = async (pdf: Buffer) =>
+    (await api().post('/v1/verify').set(bearer(muni)).set('Content-Type', 'application/pdf').send(pdf).expect(200)).body as VerificationReport;
+  const summary = (r: VerificationReport) => r.signatures.map((x) => `${x.kind}:${x.format}:${x.status}:${x.reason}`);
+
+  it('two SM2 seals with an ECDSA seal between them, B-LTA: VALID online and offline; a tampered copy INVALID', async () => {
+    let pdf: Buffer = Buffer.from(await basicPdf({ pages: 2 }));
+    pdf = await sign(units[0]!, pdf, 'x=50&y=60&level=B-LT');
+    pdf = await sign(units[1]!, pdf, 'x=100&y=60&level=B-LT');
+    pdf = await sign(units[2]!, pdf, 'x=150&y=60&level=B-LTA');
+    const file = join(dir, 'three.pdf');
+    await writeFile(file, pdf);
+    execFileSync('qpdf', ['--check', file]);
+    const expected = [
+      'signature:ses:VALID:ok', 'signature:cades:VALID:ok', 'signature:ses:VALID:ok', 'document-timestamp:cades:VALID:ok',
+    ];
+    const on = await online(pdf);
+    expect(summary(on), JSON.stringify(on.signatures.map((x) => x.problems))).toEqual(expected);
+    expect(on.valid).toBe(true);
+    const ses = on.signatures[0]!;
+    expect(ses.checks).toMatchObject({ integrity: true, signature: true, chain: true, revocation: true, timestamp: true, sealImage: true, seseal: true });
+    expect(ses.timeSource).toBe('timestamp');
+    expect(ses.signer?.unit).toBe('深圳市甲局');
+    expect(on.signatures[2]!.level).toBe('B-LTA');
+    const off = await auditor(pdf);
+    expect(summary(off.report), JSON.stringify(off.report.signatures.map((x) => x.problems))).toEqual(expected);
+    expect(off.code).toBe(0);
+
+    // pdfsig does not know the SES signature: it must not call it corrupted.
+    const pdfsig = (() => {
+      try {
+        return execFileSync('pdfsig', [file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (e) {
+        return String((e as { stdout?: string }).stdout ?? '');
+      }
+    })();
+    expect(pdfsig).toContain('Signature #1');
+    expect(pdfsig).not.toMatch(/corrupt/i);
+
+    // One byte of the original document's first stream changed (inside every seal's signed bytes): INVALID (dataHash).
+    const tampered = Buffer.from(pdf);
+    const at = tampered.indexOf('stream\n') + 'stream\n'.length + 20;
+    expect(at).toBeGreaterThan(30);
+    tampered[at] = tampered[at]! ^ 0x01;
+    const bad = await online(tampered);
+    expect(bad.valid).toBe(false);
+    expect(bad.signatures[0]).toMatchObject({ format: 'ses', status: 'INVALID', reason: 'digest-mismatch' });
+    expect((await auditor(tampered)).code).not.toBe(0);
+  });
+
+  it('format=cms: an SM2 CMS (SM3withSM2) under adbe.pkcs7.detached, VALID as cms-sm2; an ECDSA seal refuses format', async () => {
+    const sealed = await sign(units[2]!, await basicPdf({ pages: 1 }), 'x=60&y=80&level=B-LT&format=cms');
+    expect(sealed.includes('/SubFilter /adbe.pkcs7.detached')).toBe(true);
+    const r = await online(sealed);
+    expect(summary(r), JSON.stringify(r.signatures.map((x) => x.problems))).toEqual(['signature:cms-sm2:VALID:ok']);
+    const ecdsa = await api().post(`/v1/seals/${units[1]!.sealId}/sign?x=60&y=80&format=ses`).set(bearer(units[1]!.operator)).set('Content-Type', 'application/pdf')
+      .send(Buffer.from(await basicPdf({ pages: 1 }))).expect(422);
+    expect(ecdsa.body.field).toBe('format');
+  });
+
+  it('an SM2 department seal: issued by the unit, under its SM2 department sub-CA, with its SESeal', async () => {
+    const u = units[0]!;
+    const { sealId } = (await api().post(`/v1/units/${u.unitId}/department-seals`).set(bearer(u.admin)).send({ department: '办公室', algorithm: 'SM2' }).expect(201)).body;
+    const cert = readCertificate(fromPem((await api().get(`/v1/seals/${sealId}/certificate.pem`).set(bearer(u.admin)).expect(200)).text)[0]!);
+    expect(cert.cert.signatureAlgorithm.algorithmId).toBe(SM3_WITH_SM2);
+    const seseal = readSESeal((await binary(api().get(`/v1/seals/${sealId}/seseal.der`).set(bearer(u.admin))).expect(200)).body as Buffer);
+    expect(seseal.info.holderCertificates[0]!.equals(cert.der)).toBe(true);
+  });
+
+  it('the SESeal stays after the seal is returned and destroyed', async () => {
+    const u = units[2]!;
+    const before = (await binary(api().get(`/v1/seals/${u.sealId}/seseal.der`).set(bearer(u.admin))).expect(200)).body as Buffer;
+    await api().post(`/v1/seals/${u.sealId}/return`).set(bearer(u.admin)).send({ reason: '停用' }).expect(200);
+    await api().post(`/v1/seals/${u.sealId}/destroy`).set(bearer(muni)).send({ reason: '销毁' }).expect(200);
+    const after = (await binary(api().get(`/v1/seals/${u.sealId}/seseal.der`).set(bearer(u.admin))).expect(200)).body as Buffer;
+    expect(after.equals(before)).toBe(true);
+  });
 });
+
