@@ -155,6 +155,11 @@ describe('SM2 seals through HTTP', () => {
     const off = await auditor(pdf);
     expect(summary(off.report), JSON.stringify(off.report.signatures.map((x) => x.problems))).toEqual(expected);
     expect(off.code).toBe(0);
+    // The one-file bundle an auditor copies to an offline machine says the same.
+    const bundle = join(dir, 'seal-verify.mjs');
+    execFileSync(process.execPath, ['scripts/build-verifier.mjs', '--outfile', bundle], { cwd: process.cwd() });
+    const fromBundle = JSON.parse(execFileSync(process.execPath, [bundle, file, '--trust', join(dir, 'root.pem'), '--trust', join(dir, 'sm2-root.pem'), '--json'], { encoding: 'utf8' })) as VerificationReport;
+    expect(summary(fromBundle)).toEqual(expected);
 
     // pdfsig does not know the SES signature: it must not call it corrupted.
     const pdfsig = (() => {
