@@ -8,6 +8,7 @@
  * thousands of requests, which the default (600 a minute) would refuse; and the body limit (SEAL_MAX_BODY_BYTES,
  * 50 MiB by default) to 64 MiB, so the 50 MB file fits.
  */
+import { createServer } from 'node:http';
 import { FixedClock } from '../src/clock.js';
 import { parseCertificate } from '../src/verify/certificate.js';
 import { ocspRequestFor } from '../src/verify/revocation.js';
@@ -42,7 +43,7 @@ const ocspDer = ocspRequestFor(parseCertificate(sealCert), parseCertificate(issu
 const ocspPath = `/ocsp/${encodeURIComponent(ocspDer.toString('base64'))}`;
 await api().get(ocspPath).expect(200);
 
-const server = svc.app.listen(0, '127.0.0.1', () => {
+const server = createServer(svc.app).listen(0, '127.0.0.1', () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   process.stdout.write(JSON.stringify({ port, sealId, operator: op.token, ocspPath }) + '\n');

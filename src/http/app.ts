@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { type Router } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import helmet from 'helmet';
@@ -13,7 +14,8 @@ import { rateLimit } from './rate-limit.js';
 import { requestId } from './request-id.js';
 import { applicationRoutes } from './routes/applications.js';
 import { auditRoutes } from './routes/audit.js';
-import { caRoutes } from './routes/ca.js';
+import { tsaRoutes } from './routes/tsa.js';
+import { pkiFront } from './pki-front.js';
 import { signRoutes } from './routes/sign.js';
 import { verifyRoutes } from './routes/verify.js';
 import { extendRoutes } from './routes/extend.js';
@@ -28,7 +30,7 @@ import { auditCheckpoints } from './audit-checkpoints.js';
 export const OPENAPI_PATH = fromRoot('openapi.yaml');
 
 /** Binary request bodies the API accepts, parsed to a Buffer before validation. */
-// (OCSP and TSA requests are read by their own router with a small limit.)
+// (TSA requests are read by their own router with a small limit; OCSP never reaches Express.)
 // (PDFs are read by documentBody, into room to seal them in place.)
 const RAW_TYPES = ['image/png', 'image/jpeg', 'image/tiff'];
 
@@ -36,7 +38,7 @@ const RAW_TYPES = ['image/png', 'image/jpeg', 'image/tiff'];
 export type RouteFactory = (ctx: ServiceContext) => Router;
 const ROUTES: RouteFactory[] = [
   healthRoutes,
-  caRoutes,
+  tsaRoutes,
   userRoutes,
   unitRoutes,
   applicationRoutes,
@@ -88,4 +90,12 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
   app.use((_req, _res, next) => next(notFound('not-found', 'No such resource.')));
   app.use(problemHandler);
   return app;
+}
+
+/**
+ * What the server listens with: the CA's public routes (OCSP, CRLs, CA certificates) answered by a
+ * plain node:http front (src/http/pki-front.ts), everything else by the Express app.
+ */
+export function createRequestListener(ctx: ServiceContext, app: RequestListener = createApp(ctx)): RequestListener {
+  return pkiFront({ ca: ctx.ca, clock: ctx.clock, logger: ctx.logger, perMinute: ctx.config.pkiRateLimitPerMinute }, app);
 }

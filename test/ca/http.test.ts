@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
@@ -7,7 +7,9 @@ import { toPem } from '../../src/asn1/pem.js';
 import { FixedClock } from '../../src/clock.js';
 import { authenticate } from '../../src/http/auth.js';
 import { problemHandler } from '../../src/http/problem.js';
-import { caRoutes } from '../../src/http/routes/ca.js';
+import { pkiFront } from '../../src/http/pki-front.js';
+import { tsaRoutes } from '../../src/http/routes/tsa.js';
+import { pino } from 'pino';
 import { notFound } from '../../src/errors.js';
 import type { Db } from '../../src/store/db.js';
 import { bearer, makeUser } from '../helpers/service.js';
@@ -21,7 +23,7 @@ describe.each(storageAdapters())('CA over HTTP on $name, judged by openssl', (ad
   let f: CaFixture;
   let server: Server;
   let url: string;
-  let app: express.Express;
+  let app: RequestListener;
   let token: string;
   const clock = new FixedClock(new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000));
 
@@ -32,11 +34,13 @@ describe.each(storageAdapters())('CA over HTTP on $name, judged by openssl', (ad
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     f = await caFixture(db, clock, url);
-    app = express();
-    app.use(authenticate(db));
-    app.use(caRoutes({ ca: f.ca }));
-    app.use((_req, _res, next) => next(notFound('not-found', 'No such resource.')));
-    app.use(problemHandler);
+    // As the service listens: the plain node:http PKI front, then Express for the rest (here the TSA).
+    const rest = express();
+    rest.use(authenticate(db));
+    rest.use(tsaRoutes({ ca: f.ca }));
+    rest.use((_req, _res, next) => next(notFound('not-found', 'No such resource.')));
+    rest.use(problemHandler);
+    app = pkiFront({ ca: f.ca, clock, logger: pino({ level: 'silent' }), perMinute: 100_000 }, rest);
     token = (await makeUser(db, 'platform')).token;
   });
   afterAll(async () => {
