@@ -196,6 +196,8 @@ export interface SealListFilter extends PageRequest {
   q?: string;
   state?: SealStatus;
   unitId?: string;
+  /** Unit seals, or department seals (Art. 17(4)). */
+  kind?: 'unit' | 'department';
   /** Only seals whose certificate expires before this time. */
   expiresBefore?: Date;
 }
@@ -240,6 +242,7 @@ export async function listSeals(deps: RegisterDeps, actor: Actor, f: SealListFil
   if (p.role === 'operator') w.add(authorised(' AND o.user_id = ?'), p.userId).add(`s.status = 'active'`);
   if (p.role === 'platform') w.add(authorised('')).add(`s.status = 'active'`);
   if (f.state) w.add('s.status = ?', f.state);
+  if (f.kind) w.add('s.kind = ?', f.kind);
   if (f.q) {
     const pattern = containsPattern(f.q);
     w.add('(s.name ILIKE ? OR s.unit_name ILIKE ? OR s.text ILIKE ? OR s.department ILIKE ?)', pattern, pattern, pattern, pattern);

@@ -184,6 +184,11 @@ for (const adapter of storageAdapters()) {
         const own = (await api().get('/v1/seals').set(bearer(b.admin.token)).expect(200)).body as Page<{ id: string }>;
         expect(own.items.map((s) => s.id)).toEqual([sealB]);
         await api().get(`/v1/seals?unitId=${a.unitId}`).set(bearer(b.admin.token)).expect(403);
+        const dept = (await api().post(`/v1/units/${a.unitId}/department-seals`).set(bearer(a.admin.token)).send({ department: '办公室' }).expect(201)).body.sealId;
+        const departments = (await api().get('/v1/seals?kind=department').set(bearer(a.admin.token)).expect(200)).body as Page<{ id: string; department: string }>;
+        expect(departments.items).toEqual([expect.objectContaining({ id: dept, department: '办公室' })]);
+        expect(((await api().get('/v1/seals?kind=unit').set(bearer(a.admin.token)).expect(200)).body as Page<{ id: string }>).items.map((s) => s.id)).toEqual([sealA]);
+        await api().post(`/v1/seals/${dept}/return`).set(bearer(a.admin.token)).send({ reason: '测试' }).expect(200);
       });
 
       it('an operator lists only the seals it may use; the platform those some operator may use', async () => {

@@ -20,6 +20,7 @@ export function sealRoutes(ctx: ServiceContext): Router {
       q: queryString(req, 'q'),
       state: queryString(req, 'state') as SealListFilter['state'],
       unitId: queryString(req, 'unitId'),
+      kind: queryString(req, 'kind') as SealListFilter['kind'],
       expiresBefore: expiresBefore ? new Date(expiresBefore) : undefined,
     };
     res.json(await listSeals(deps, actorOf(req, res), filter));
