@@ -119,16 +119,20 @@ export interface Client {
   send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>;
   /** Bytes (an image, an export) as a Blob. */
   blob(path: string, init?: { method?: 'GET' | 'POST'; body?: unknown }): Promise<Blob>;
+  /** POSTs a file as the raw body, with its own content type (an imprint scan). */
+  upload<T>(path: string, file: File): Promise<T>;
 }
 
 export function createClient(token: string, onUnauthorized: () => void): Client {
   async function call(method: string, path: string, body?: unknown): Promise<Response> {
     let res: Response;
+    const file = body instanceof File ? body : null;
+    const type = file ? file.type || 'application/octet-stream' : body !== undefined ? 'application/json' : null;
     try {
       res = await fetch(path, {
         method,
-        headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
+        headers: { Authorization: `Bearer ${token}`, ...(type ? { 'Content-Type': type } : {}) },
+        body: file ?? (body !== undefined ? JSON.stringify(body) : undefined),
       });
     } catch (e) {
       throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e));
@@ -155,6 +159,9 @@ export function createClient(token: string, onUnauthorized: () => void): Client 
       const res = await call(method, path, body);
       // 204 No Content is still a success: {} so that callers tell it from a failure (undefined)
       return (res.status === 204 ? {} : await res.json()) as T;
+    },
+    async upload<T>(path: string, file: File) {
+      return (await (await call('POST', path, file)).json()) as T;
     },
     async blob(path, init = {}) {
       return (await call(init.method ?? 'GET', path, init.body)).blob();

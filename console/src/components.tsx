@@ -120,7 +120,7 @@ export function AuthImage({ src, alt, post }: { src: string; alt: string; post?:
 }
 
 /** A confirmation that says what will happen and under which article, before anything irreversible. */
-export function Confirm(props: { message: string; onConfirm: () => void; onCancel: () => void; busy?: boolean; error?: unknown; children?: ComponentChildren }) {
+export function Confirm(props: { message: string; onConfirm: () => void; onCancel: () => void; busy?: boolean; ready?: boolean; error?: unknown; children?: ComponentChildren }) {
   const { t } = useI18n();
   return (
     <div class="modal-backdrop">
@@ -132,7 +132,7 @@ export function Confirm(props: { message: string; onConfirm: () => void; onCance
           <button class="secondary" onClick={props.onCancel}>
             {t('cancel')}
           </button>
-          <button class="danger" disabled={props.busy} onClick={props.onConfirm}>
+          <button class="danger" disabled={props.busy || props.ready === false} onClick={props.onConfirm}>
             {t('confirm')}
           </button>
         </div>

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -9,8 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromRoot } from '../../src/paths.js';
 import type { Db } from '../../src/store/db.js';
 import { storageAdapters } from '../helpers/storage.js';
-import { makeUser, testService, type TestService } from '../helpers/service.js';
+import { bearer, makeUser, testService, type TestService } from '../helpers/service.js';
 import { creditCode } from '../helpers/units.js';
+import { GOOD_CASES, makeScan } from '../imprint/make-corpus.js';
+import request from 'supertest';
 
 /**
  * The web console in a real browser (Debian's Chromium driven by playwright-core, headless, kept off
@@ -167,6 +169,14 @@ describe.skipIf(!haveChromium)('the web console in Chromium', () => {
     await page.fill('form[aria-label=申请印章] input[name=purpose]', '公文交换');
     await page.click('form[aria-label=申请印章] button[type=submit]');
     await page.locator('tbody tr .state-applied').waitFor();
+    // the scan of the physical seal's imprint, extracted by the service (Art. 15, 17(1))
+    const c = GOOD_CASES.find((x) => x.template === 'round-official' && x.format === 'png')!;
+    const scan = join(profile, 'imprint.png');
+    writeFileSync(scan, await makeScan({ ...c, text: unitName }));
+    await page.setInputFiles('form.imprint-upload input[name=scan]', scan);
+    await page.fill('form.imprint-upload input[name=diameterMm]', '42');
+    await page.click('form.imprint-upload button[type=submit]');
+    await page.locator('form.imprint-upload .ok').waitFor();
     await shot(page, '06-unit-applications');
     await page.close();
   });
@@ -178,6 +188,9 @@ describe.skipIf(!haveChromium)('the web console in Chromium', () => {
     await card.waitFor();
     expect(await card.textContent()).toContain(unitName);
     await imagesLoaded(page, 'article.application img.seal-image');
+    // side by side: the rendered seal, and the imprint's extracted image with its quality report
+    expect(await card.locator('img.seal-image').count()).toBe(2);
+    expect(await card.locator('dl.report').textContent()).toContain('可信度');
     const size = await card.locator('img.seal-image').first().evaluate((i: HTMLImageElement) => [i.naturalWidth, i.naturalHeight]);
     expect(size[0]).toBeGreaterThan(100);
     await shot(page, '07-municipal-pending-application');
@@ -223,6 +236,8 @@ describe.skipIf(!haveChromium)('the web console in Chromium', () => {
   });
 
   it('an auditor reads the register and checks the chain and checkpoints; English is available', async () => {
+    // the municipal office anchors the head (as before handing an export to an auditor)
+    await request(svc.app).post('/v1/audit/checkpoints').set(bearer(muni)).expect(201);
     const page = await signedIn(auditor);
     await page.locator('table.register tbody tr').first().waitFor();
     const actions = await page.locator('table.register tbody tr td:nth-child(3)').allTextContents();
@@ -234,6 +249,7 @@ describe.skipIf(!haveChromium)('the web console in Chromium', () => {
     const result = page.locator('.chain');
     await result.waitFor();
     expect(await result.textContent()).toContain('登记完整');
+    expect(await result.locator('dd').nth(1).textContent()).toBe('1');
     await shot(page, '13-auditor-chain');
 
     await page.getByRole('button', { name: 'English' }).click();

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { Application } from '../api';
 import { AuthImage, ErrorBox, Field, More, Select, State, TextInput, Time, useAction, useList, useSession } from '../components';
 import { shortId } from '../format';
-import { useI18n } from '../i18n';
+import { useI18n, type Key } from '../i18n';
 
 export const TEMPLATES = ['round-official', 'round-special', 'oval', 'square-name'] as const;
 
@@ -27,16 +27,24 @@ export function PendingScreen() {
   );
 }
 
+/** The extraction's quality report (src/imprint/types.ts ImprintReport), in words. */
 function ImprintReport({ report }: { report: Record<string, unknown> }) {
-  const rows = Object.entries(report).filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
+  const { t } = useI18n();
+  const num = (v: unknown, digits: number) => (typeof v === 'number' ? v.toFixed(digits) : '—');
+  const size = report.detectedSizeMm as { width?: number; height?: number } | undefined;
+  const warnings = Array.isArray(report.warnings) ? (report.warnings as unknown[]).map(String) : [];
   return (
     <dl class="report">
-      {rows.map(([k, v]) => (
-        <>
-          <dt>{k}</dt>
-          <dd>{typeof v === 'number' ? String(Math.round(v * 1000) / 1000) : String(v)}</dd>
-        </>
-      ))}
+      <dt>{t('report.confidence')}</dt>
+      <dd class={typeof report.confidence === 'number' && report.confidence < 0.5 ? 'warn' : ''}>{num(report.confidence, 2)}</dd>
+      <dt>{t('report.inkCoverage')}</dt>
+      <dd>{typeof report.inkCoverage === 'number' ? `${(report.inkCoverage * 100).toFixed(1)}%` : '—'}</dd>
+      <dt>{t('report.detectedSize')}</dt>
+      <dd>{size ? `${num(size.width, 1)} × ${num(size.height, 1)} mm` : '—'}</dd>
+      <dt>{t('report.rotation')}</dt>
+      <dd>{`${num(report.rotationDegrees, 1)}°`}</dd>
+      <dt>{t('report.warnings')}</dt>
+      <dd>{warnings.length ? warnings.join('；') : t('report.noWarnings')}</dd>
     </dl>
   );
 }
@@ -53,15 +61,17 @@ function PendingApplication({ app, onDecided }: { app: Application; onDecided: (
   return (
     <article class="card application" data-application={app.id}>
       <header>
-        <h3>
-          {app.unitName} · {app.text}
-          {app.bottomText ? ` · ${app.bottomText}` : ''}
-        </h3>
+        <h3>{app.unitName}</h3>
         <State value={app.status} />
       </header>
       <dl class="facts">
+        <dt>{t('sealText')}</dt>
+        <dd>
+          {app.text}
+          {app.bottomText ? ` · ${app.bottomText}` : ''}
+        </dd>
         <dt>{t('template')}</dt>
-        <dd>{app.template}</dd>
+        <dd>{t(`template.${app.template}` as Key)}</dd>
         <dt>{t('physicalSealRef')}</dt>
         <dd>{app.physicalSealRef}</dd>
         <dt>{t('purpose')}</dt>
@@ -127,6 +137,7 @@ export function UnitApplicationsScreen() {
             <th>{t('appliedAt')}</th>
             <th>{t('replaces')}</th>
             <th>{t('reason')}</th>
+            <th>{t('imprint')}</th>
           </tr>
         </thead>
         <tbody>
@@ -136,7 +147,7 @@ export function UnitApplicationsScreen() {
                 {a.text}
                 {a.bottomText ? ` · ${a.bottomText}` : ''}
               </td>
-              <td>{a.template}</td>
+              <td>{t(`template.${a.template}` as Key)}</td>
               <td>{a.purpose}</td>
               <td>
                 <State value={a.status} />
@@ -146,6 +157,7 @@ export function UnitApplicationsScreen() {
               </td>
               <td class="mono">{a.replacesSealId ? shortId(a.replacesSealId) : '—'}</td>
               <td>{a.decisionReason ?? ''}</td>
+              <td>{a.status === 'applied' ? <ImprintUpload app={a} onDone={list.reload} /> : a.imprint ? t('imprintAttached') : '—'}</td>
             </tr>
           ))}
         </tbody>
@@ -178,7 +190,7 @@ function ApplyForm({ onDone }: { onDone: () => void }) {
     >
       <h3>{t('apply')}</h3>
       <Field label={t('template')}>
-        <Select name="template" value={template} onChange={setTemplate} options={TEMPLATES.map((x) => [x, x])} />
+        <Select name="template" value={template} onChange={setTemplate} options={TEMPLATES.map((x) => [x, t(`template.${x}` as Key)])} />
       </Field>
       <Field label={t('sealText')}>
         <TextInput name="text" value={text} onInput={setText} required />
@@ -194,6 +206,39 @@ function ApplyForm({ onDone }: { onDone: () => void }) {
       </Field>
       <button type="submit" disabled={act.busy}>
         {t('apply')}
+      </button>
+      <ErrorBox error={act.error} />
+    </form>
+  );
+}
+
+/**
+ * Art. 15, 17(1): the scan or photo of the physical seal's imprint; the service extracts the seal and
+ * reports its quality, and the municipal office sees both before deciding.
+ */
+function ImprintUpload({ app, onDone }: { app: Application; onDone: () => void }) {
+  const { t } = useI18n();
+  const { client } = useSession();
+  const [file, setFile] = useState<File | null>(null);
+  const [diameter, setDiameter] = useState('');
+  const act = useAction();
+  return (
+    <form
+      class="imprint-upload"
+      aria-label={t('uploadImprint')}
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (!file) return;
+        const q = diameter.trim() ? `?diameterMm=${encodeURIComponent(diameter.trim())}` : '';
+        const ok = await act.run(() => client.upload(`/v1/seal-applications/${app.id}/imprint${q}`, file));
+        if (ok !== undefined) onDone();
+      }}
+    >
+      {app.imprint && <span class="ok">{t('imprintAttached')}</span>}
+      <input type="file" name="scan" accept="image/png,image/jpeg,image/tiff" title={t('uploadImprint')} onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)} />
+      <input type="number" name="diameterMm" min="10" max="80" step="0.1" value={diameter} placeholder={t('diameterMm')} onInput={(e) => setDiameter((e.target as HTMLInputElement).value)} />
+      <button type="submit" class="secondary" disabled={!file || act.busy}>
+        {t('upload')}
       </button>
       <ErrorBox error={act.error} />
     </form>

@@ -1,5 +1,5 @@
-import { useState } from 'preact/hooks';
-import type { AuditEntry, ChainReport } from '../api';
+import { useEffect, useState } from 'preact/hooks';
+import type { AuditEntry, ChainReport, Page, Seal, Unit } from '../api';
 import { ErrorBox, Field, More, Select, TextInput, Time, useAction, useList, useSession } from '../components';
 import { fromShanghaiInput, shortId, shanghaiTime } from '../format';
 import { useI18n, type Key } from '../i18n';
@@ -25,6 +25,18 @@ const query = (f: RegisterFilter) => ({
 
 const ACTIONS = ['seal.used', 'seal.returned', 'seal.destroyed', 'seal.department-issued', 'application.applied', 'application.approved', 'application.rejected', 'unit.registered', 'unit.renamed', 'unit.deregistered', 'user.created', 'user.disabled', 'document.verified', 'request.refused', 'audit.checkpoint'];
 
+/** Names for the ids in the register (the newest 1000 units and seals the caller may see; older ones show as ids). */
+function useNames() {
+  const { client } = useSession();
+  const [names, setNames] = useState<Map<string, string>>(new Map());
+  useEffect(() => {
+    Promise.all([client.get<Page<Unit>>('/v1/units', { limit: 1000 }), client.get<Page<Seal>>('/v1/seals', { limit: 1000 })])
+      .then(([units, seals]) => setNames(new Map([...units.items.map((u): [string, string] => [u.id, u.name]), ...seals.items.map((s): [string, string] => [s.id, s.name])])))
+      .catch(() => undefined); // names are a convenience: the ids stay
+  }, [client]);
+  return (id: string | null) => (id ? (names.get(id) ?? shortId(id)) : '—');
+}
+
 /**
  * 用印登记 the register, newest first, filtered (unit, seal, action, a document's SHA-256, a time
  * range in Shanghai time), and exported as NDJSON with its signed trailer for offline checking.
@@ -39,6 +51,7 @@ export function RegisterScreen() {
   const exporting = useAction();
   const [download, setDownload] = useState<{ url: string; name: string } | null>(null);
   const set = (k: keyof RegisterFilter) => (v: string) => setDraft({ ...draft, [k]: v });
+  const nameOf = useNames();
 
   return (
     <section>
@@ -62,10 +75,10 @@ export function RegisterScreen() {
         <Field label={t('documentSha256')}>
           <TextInput name="documentSha256" value={draft.documentSha256} onInput={set('documentSha256')} />
         </Field>
-        <Field label={t('from')}>
+        <Field label={`${t('from')}${t('shanghaiTimeNote')}`}>
           <TextInput name="from" type="datetime-local" value={draft.from} onInput={set('from')} />
         </Field>
-        <Field label={t('to')}>
+        <Field label={`${t('to')}${t('shanghaiTimeNote')}`}>
           <TextInput name="to" type="datetime-local" value={draft.to} onInput={set('to')} />
         </Field>
         <button type="submit">{t('filter')}</button>
@@ -95,7 +108,7 @@ export function RegisterScreen() {
         <thead>
           <tr>
             <th>#</th>
-            <th>{t('time')}</th>
+            <th>{`${t('time')}${t('shanghaiTimeNote')}`}</th>
             <th>{t('action')}</th>
             <th>{t('outcome')}</th>
             <th>{t('actor')}</th>
@@ -114,8 +127,8 @@ export function RegisterScreen() {
               <td class="mono">{e.action}</td>
               <td>{t(`outcome.${e.outcome}` as Key)}</td>
               <td>{e.actorRole ? t(`role.${e.actorRole}` as Key) : '—'}</td>
-              <td class="mono">{shortId(e.unitId)}</td>
-              <td class="mono">{shortId(e.sealId)}</td>
+              <td>{nameOf(e.unitId)}</td>
+              <td>{nameOf(e.sealId)}</td>
               <td class="mono">{typeof e.details.documentSha256 === 'string' ? `${e.details.documentSha256.slice(0, 12)}…` : ''}</td>
             </tr>
           ))}

@@ -121,7 +121,8 @@ export function SealsScreen({ kind }: { kind?: 'unit' | 'department' }) {
                 {s.expiringSoon && <span class="flag">⚠ {t('expiringSoon')}</span>}
               </td>
               <td>{s.operators.map((id) => names.get(id) ?? shortId(id)).join('、') || '—'}</td>
-              <td class="actions">
+              <td>
+<div class="actions">
                 {unitAdmin && s.status === 'active' && (
                   <button class="secondary" onClick={() => open('operator', s)}>
                     {t('addOperator')}
@@ -142,7 +143,8 @@ export function SealsScreen({ kind }: { kind?: 'unit' | 'department' }) {
                     {t('destroySeal')}
                   </button>
                 )}
-              </td>
+              </div>
+</td>
             </tr>
           ))}
         </tbody>
@@ -150,7 +152,14 @@ export function SealsScreen({ kind }: { kind?: 'unit' | 'department' }) {
       {!list.loading && list.items.length === 0 && <p class="muted">{t('none')}</p>}
       <More list={list} />
       {pending && (
-        <Confirm message={message} busy={act.busy} error={act.error} onCancel={() => setPending(null)} onConfirm={confirm}>
+        <Confirm
+          message={message}
+          busy={act.busy}
+          ready={pending.what === 'operator' ? operatorId !== '' : reason.trim() !== '' && (pending.what !== 'replace' || ref.trim() !== '')}
+          error={act.error}
+          onCancel={() => setPending(null)}
+          onConfirm={confirm}
+        >
           {pending.what === 'operator' ? (
             <Field label={t('operators')}>
               <Select name="operator" value={operatorId} onChange={setOperatorId} options={operators.items.map((u) => [u.id, u.name])} />

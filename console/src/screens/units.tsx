@@ -64,7 +64,8 @@ export function UnitsScreen() {
                 <Time iso={u.createdAt} />
               </td>
               {canManage && (
-                <td class="actions">
+                <td>
+<div class="actions">
                   {u.status === 'active' && (
                     <>
                       <button class="secondary" onClick={() => (setAdminFor(u), setAdminName(''), setAdminToken(null), act.clear())}>
@@ -78,7 +79,8 @@ export function UnitsScreen() {
                       </button>
                     </>
                   )}
-                </td>
+                </div>
+</td>
               )}
             </tr>
           ))}

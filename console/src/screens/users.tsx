@@ -92,7 +92,8 @@ export function UsersScreen({ unitId }: { unitId?: string }) {
                 <Time iso={u.createdAt} />
               </td>
               {canManage && (
-                <td class="actions">
+                <td>
+<div class="actions">
                   {u.status === 'active' && u.id !== me.userId && (
                     <>
                       {roles
@@ -114,7 +115,8 @@ export function UsersScreen({ unitId }: { unitId?: string }) {
                       </button>
                     </>
                   )}
-                </td>
+                </div>
+</td>
               )}
             </tr>
           ))}
