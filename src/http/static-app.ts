@@ -53,8 +53,9 @@ export function staticPage(opts: StaticPageOptions): Router {
     }),
   );
   // /console → /console/ so that the page's relative asset paths resolve under the mount.
-  r.get(opts.mount, (req, res, next) => {
-    if (req.path !== opts.mount) return next();
+  // (Middleware rather than routes throughout: these are files, not API operations.)
+  r.use(opts.mount, (req, res, next) => {
+    if (req.originalUrl.split('?')[0] !== opts.mount) return next();
     res.redirect(301, `${opts.mount}/`);
   });
   r.use(opts.mount, (_req, _res, next) => {
@@ -71,9 +72,9 @@ export function staticPage(opts: StaticPageOptions): Router {
       },
     }),
   );
-  r.get(`${opts.mount}/{*rest}`, (req, res, next) => {
-    // only pages fall back to index.html: a missing asset (or anything with a file extension) is 404
-    if (/\.[a-z0-9]+$/i.test(req.path)) return next();
+  r.use(opts.mount, (req, res, next) => {
+    // only pages fall back to index.html: a missing asset (anything with a file extension) is 404
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || /\.[a-z0-9]+$/i.test(req.path)) return next();
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(index);
   });

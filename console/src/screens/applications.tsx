@@ -131,12 +131,10 @@ export function UnitApplicationsScreen() {
         <thead>
           <tr>
             <th>{t('sealText')}</th>
-            <th>{t('template')}</th>
             <th>{t('purpose')}</th>
             <th>{t('status')}</th>
             <th>{t('appliedAt')}</th>
-            <th>{t('replaces')}</th>
-            <th>{t('reason')}</th>
+            <th>{t('replacesShort')}</th>
             <th>{t('imprint')}</th>
           </tr>
         </thead>
@@ -146,17 +144,17 @@ export function UnitApplicationsScreen() {
               <td>
                 {a.text}
                 {a.bottomText ? ` · ${a.bottomText}` : ''}
+                <div class="muted">{t(`template.${a.template}` as Key)}</div>
               </td>
-              <td>{t(`template.${a.template}` as Key)}</td>
               <td>{a.purpose}</td>
               <td>
                 <State value={a.status} />
+                {a.decisionReason && <div class="muted">{a.decisionReason}</div>}
               </td>
               <td>
                 <Time iso={a.appliedAt} />
               </td>
               <td class="mono">{a.replacesSealId ? shortId(a.replacesSealId) : '—'}</td>
-              <td>{a.decisionReason ?? ''}</td>
               <td>{a.status === 'applied' ? <ImprintUpload app={a} onDone={list.reload} /> : a.imprint ? t('imprintAttached') : '—'}</td>
             </tr>
           ))}
