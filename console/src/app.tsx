@@ -80,7 +80,9 @@ export function App() {
         <div class="who">
           {me && (
             <span class="me">
-              {text.t('whoAmI')}：<strong>{me.name}</strong> · {text.t(`role.${me.role}` as Key)}
+              {text.t('whoAmI')}
+              {text.t('colon')}
+              <strong>{me.name}</strong> · {text.t(`role.${me.role}` as Key)}
             </span>
           )}
           <button class="link" onClick={switchLang}>

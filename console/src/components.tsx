@@ -24,7 +24,7 @@ export function ErrorBox({ error }: { error: unknown }) {
   return (
     <div class="error" role="alert">
       <strong>{problem(e.code, e.status)}</strong>
-      {e.detail ? <span class="detail">{`${t('error')}：${e.detail}${e.field ? `（${e.field}）` : ''}`}</span> : null}
+      {e.detail ? <span class="detail">{`${t('error')}${t('colon')}${e.detail}${e.field ? `（${e.field}）` : ''}`}</span> : null}
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { useContext } from 'preact/hooks';
  */
 const zh = {
   appTitle: '电子印章管理平台',
+  colon: '：',
   signIn: '登录',
   signOut: '退出',
   token: '访问令牌',
@@ -66,6 +67,8 @@ const zh = {
   newName: '新名称',
   effectiveDate: '生效日期',
   deregister: '注销',
+  confirmRename: '依据第十八条第三款将单位“{name}”更名：生效日起原名称的印章交回、证书吊销，须在 7 个工作日内申请新名称的印章。',
+  confirmReplace: '依据第十七条第三款申请更换印章“{name}”：原印章须先交回，新印章才能制作。',
   confirmDeregister: '依据第十八条第二款注销单位“{name}”：该单位全部印章交回并销毁，全部用户停用。此操作不可撤销。',
   activeSeals: '有效印章',
   // applications
@@ -149,6 +152,7 @@ export type Key = keyof typeof zh;
 
 const en: Record<Key, string> = {
   appTitle: 'E-seal console',
+  colon: ': ',
   signIn: 'Sign in',
   signOut: 'Sign out',
   token: 'Access token',
@@ -204,6 +208,8 @@ const en: Record<Key, string> = {
   newName: 'New name',
   effectiveDate: 'Effective date',
   deregister: 'Deregister',
+  confirmRename: 'Rename “{name}” (Art. 18(3)): from the effective date the seals bearing the old name are returned and revoked; apply for the new name’s seals within 7 working days.',
+  confirmReplace: 'Apply to replace the seal “{name}” (Art. 17(3)): the old seal must be returned before the new one is made.',
   confirmDeregister: 'Deregister “{name}” (Art. 18(2)): all its seals are returned and destroyed, all its users disabled. This cannot be undone.',
   activeSeals: 'Active seals',
   template: 'Template',

@@ -243,6 +243,13 @@ describe.skipIf(!haveChromium)('the web console in Chromium', () => {
     const actions = await page.locator('table.register tbody tr td:nth-child(3)').allTextContents();
     expect(actions).toEqual(expect.arrayContaining(['unit.registered', 'application.approved', 'seal.department-issued']));
     await shot(page, '12-auditor-register');
+    // filtered to the unit (chosen by name): the checkpoint entry, which names no unit, goes
+    await page.selectOption('select[name=unitId]', { label: unitName });
+    await page.click('form[aria-label=筛选] button[type=submit]');
+    await expect.poll(() => page.locator('table.register tbody tr td:nth-child(3)').allTextContents()).not.toContain('audit.checkpoint');
+    const units = await page.locator('table.register tbody tr td:nth-child(6)').allTextContents();
+    expect(units.length).toBeGreaterThan(3);
+    expect(new Set(units)).toEqual(new Set([unitName]));
 
     await goTo(page, 'chain');
     await page.getByRole('button', { name: '校验登记链与检查点' }).click();

@@ -29,12 +29,16 @@ const ACTIONS = ['seal.used', 'seal.returned', 'seal.destroyed', 'seal.departmen
 function useNames() {
   const { client } = useSession();
   const [names, setNames] = useState<Map<string, string>>(new Map());
+  const [units, setUnits] = useState<Unit[]>([]);
   useEffect(() => {
     Promise.all([client.get<Page<Unit>>('/v1/units', { limit: 1000 }), client.get<Page<Seal>>('/v1/seals', { limit: 1000 })])
-      .then(([units, seals]) => setNames(new Map([...units.items.map((u): [string, string] => [u.id, u.name]), ...seals.items.map((s): [string, string] => [s.id, s.name])])))
+      .then(([u, seals]) => {
+        setUnits(u.items);
+        setNames(new Map([...u.items.map((x): [string, string] => [x.id, x.name]), ...seals.items.map((s): [string, string] => [s.id, s.name])]));
+      })
       .catch(() => undefined); // names are a convenience: the ids stay
   }, [client]);
-  return (id: string | null) => (id ? (names.get(id) ?? shortId(id)) : '—');
+  return { units, nameOf: (id: string | null) => (id ? (names.get(id) ?? shortId(id)) : '—') };
 }
 
 /**
@@ -51,7 +55,7 @@ export function RegisterScreen() {
   const exporting = useAction();
   const [download, setDownload] = useState<{ url: string; name: string } | null>(null);
   const set = (k: keyof RegisterFilter) => (v: string) => setDraft({ ...draft, [k]: v });
-  const nameOf = useNames();
+  const { units, nameOf } = useNames();
 
   return (
     <section>
@@ -64,7 +68,7 @@ export function RegisterScreen() {
         }}
       >
         <Field label={t('unit')}>
-          <TextInput name="unitId" value={draft.unitId} onInput={set('unitId')} />
+          <Select name="unitId" value={draft.unitId} onChange={set('unitId')} options={[['', t('all')], ...units.map((u): [string, string] => [u.id, u.name])]} />
         </Field>
         <Field label={t('seal')}>
           <TextInput name="sealId" value={draft.sealId} onInput={set('sealId')} />

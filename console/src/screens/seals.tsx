@@ -58,8 +58,8 @@ export function SealsScreen({ kind }: { kind?: 'unit' | 'department' }) {
     ? {
         return: t('confirmReturn', { name: pending.seal.name }),
         destroy: t('confirmDestroy', { name: pending.seal.name }),
-        replace: `${t('replace')}：${pending.seal.name}（第十七条第三款）`,
-        operator: `${t('addOperator')}：${pending.seal.name}`,
+        replace: t('confirmReplace', { name: pending.seal.name }),
+        operator: `${t('addOperator')}${t('colon')}${pending.seal.name}`,
       }[pending.what]
     : '';
 
@@ -216,7 +216,7 @@ function DepartmentSealForm({ onDone }: { onDone: () => void }) {
       <button type="submit" disabled={act.busy}>
         {t('create')}
       </button>
-      {made && <p class="ok">{`${t('approvedSeal')}：${shortId(made)}`}</p>}
+      {made && <p class="ok">{`${t('approvedSeal')}${t('colon')}${shortId(made)}`}</p>}
       <ErrorBox error={act.error} />
     </form>
   );

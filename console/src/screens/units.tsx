@@ -90,7 +90,7 @@ export function UnitsScreen() {
       <More list={list} />
       {renaming && (
         <Confirm
-          message={`${t('rename')}：${renaming.name}（第十八条第三款）`}
+          message={t('confirmRename', { name: renaming.name })}
           busy={act.busy}
           error={act.error}
           onCancel={() => setRenaming(null)}
@@ -112,7 +112,7 @@ export function UnitsScreen() {
       )}
       {adminFor && (
         <Confirm
-          message={`${t('addUnitAdmin')}：${adminFor.name}`}
+          message={`${t('addUnitAdmin')}${t('colon')}${adminFor.name}`}
           busy={act.busy || adminToken !== null}
           error={act.error}
           onCancel={() => setAdminFor(null)}
