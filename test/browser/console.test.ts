@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -121,6 +121,25 @@ describe.skipIf(!haveChromium)('the web console in Chromium', () => {
     const error = page.locator('.error');
     await expect.poll(() => error.textContent()).toContain('令牌无效或已失效');
     await shot(page, '02-sign-in-refused');
+    await page.close();
+  });
+
+  it('keeps the token in the tab only and signs out after 15 idle minutes', async () => {
+    const page = await context.newPage();
+    await page.clock.install();
+    await page.goto(`${base}/console/`);
+    await page.fill('input[name=token]', auditor);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('nav a.current');
+    expect(await page.evaluate(() => [sessionStorage.length, localStorage.getItem('e-seal-console-token')])).toEqual([1, null]);
+    await page.clock.fastForward('14:00');
+    await page.mouse.click(5, 300); // activity restarts the 15 minutes
+    await page.clock.fastForward('14:00');
+    expect(await page.locator('nav').count()).toBe(1);
+    await page.clock.fastForward('01:01');
+    await page.locator('input[name=token]').waitFor();
+    expect(await page.textContent('.sign-in')).toContain('长时间无操作，已自动退出');
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     await page.close();
   });
 
@@ -250,6 +269,18 @@ describe.skipIf(!haveChromium)('the web console in Chromium', () => {
     const units = await page.locator('table.register tbody tr td:nth-child(6)').allTextContents();
     expect(units.length).toBeGreaterThan(3);
     expect(new Set(units)).toEqual(new Set([unitName]));
+    // the export of that selection, as NDJSON with the signed trailer naming the filter
+    await page.getByRole('button', { name: '导出（NDJSON）' }).click();
+    const link = page.locator('a.download');
+    await link.waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(download.suggestedFilename()).toMatch(/^register-.*\.ndjson$/);
+    const lines = readFileSync(await download.path(), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq?: string; trailer?: { filter: Record<string, string> } });
+    expect(lines.filter((l) => 'seq' in l).length).toBe(units.length);
+    expect(lines[lines.length - 1]!.trailer!.filter).toMatchObject({ unitId: expect.any(String) });
 
     await goTo(page, 'chain');
     await page.getByRole('button', { name: '校验登记链与检查点' }).click();
