@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { ServiceContext } from '../../context.js';
-import { changeUserRole, createMunicipalUser, createUnitUser, disableUser } from '../../seals/users.js';
+import { changeUserRole, createMunicipalUser, createUnitUser, disableUser, rotateOwnToken } from '../../seals/users.js';
 import { actorOf } from '../actor.js';
 import { mustPrincipal, requireRole } from '../auth.js';
 
@@ -10,6 +10,11 @@ export function userRoutes(ctx: ServiceContext): Router {
 
   r.get('/v1/me', requireRole(), (_req, res) => {
     res.json(mustPrincipal(res));
+  });
+
+  // Any user replaces their own token (a leaked one, or the first administrator's printed at start).
+  r.post('/v1/me/token', requireRole(), async (req, res) => {
+    res.status(201).json(await rotateOwnToken(deps, actorOf(req, res)));
   });
 
   // Municipal roles only; a unit's users are made by its administrator under /v1/units/{id}/users.
