@@ -14,6 +14,7 @@ import { AuditCheckpointer } from './seals/audit-anchor.js';
 import { caAuditSigner } from './seals/ca-audit-signer.js';
 import { caSealMaker } from './seals/ca-seal-maker.js';
 import { startScheduledJobs } from './seals/scheduled.js';
+import { ensureFirstAdministrator } from './seals/users.js';
 import type { Db } from './store/db.js';
 import { MemoryState } from './store/memory-state.js';
 import { openStore } from './store/open.js';
@@ -24,6 +25,8 @@ export interface RunningService {
   ctx: ServiceContext;
   server: Server;
   url: string;
+  /** Made on this start because the database was empty and no SEAL_BOOTSTRAP_TOKEN was set: show it once. */
+  firstAdministrator: { id: string; token: string } | null;
   close(): Promise<void>;
 }
 
@@ -68,6 +71,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   // Templates and the font are read now: a broken template stops the start, not the first request.
   preloadRenderer();
   const ctx = await buildContext(config, logger);
+  // Without a bootstrap token an empty database would leave nobody able to sign in: make the first administrator.
+  const firstAdministrator = config.bootstrapToken ? null : await ensureFirstAdministrator(ctx.register);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = createServer(createRequestListener(ctx));
     s.once('error', reject);
@@ -84,6 +89,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     ctx,
     server,
     url,
+    firstAdministrator,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await stopJobs();
