@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../../config.js';
 import { createLogger } from '../../logger.js';
-import { startService } from '../../main.js';
+import { ListenError, startService } from '../../main.js';
 
 export async function serveCommand(_args: string[]): Promise<number> {
   let config;
@@ -14,7 +14,16 @@ export async function serveCommand(_args: string[]): Promise<number> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const service = await startService(config, logger);
+  let service;
+  try {
+    service = await startService(config, logger);
+  } catch (err) {
+    if (err instanceof ListenError) {
+      process.stderr.write(`seal: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
   const stop = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     await service.close();
