@@ -74,7 +74,8 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
   app.use(auditCheckpoints(ctx));
   // The pipeline's order: who is calling, then how often, and only then what they sent. A request
   // without a valid token is 401 (counted against its address) before its body is even read.
-  app.use(authenticate(ctx.db, operationIndex(OPENAPI_PATH)));
+  const operations = operationIndex(OPENAPI_PATH);
+  app.use(authenticate(ctx.db, operations));
   app.use(rateLimit(ctx.state, ctx.clock, { perMinute: ctx.config.rateLimitPerMinute }));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.use(documentBody(ctx.config.maxBodyBytes));
@@ -89,7 +90,7 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
       fileUploader: false,
     }),
   );
-  app.use(textInputs);
+  app.use(textInputs(operations));
   app.use(
     idempotency(ctx, {
       ttlMs: ctx.config.idempotency.ttlSeconds * 1000,

@@ -9,16 +9,30 @@ import { parse } from 'yaml';
 export interface OperationIndex {
   /** True when the operation (method and path) is described and needs authentication. */
   needsAuthentication(method: string, path: string): boolean;
+  /** Every request header some operation declares as a parameter (lower case), e.g. seal-operator. */
+  declaredHeaders: string[];
 }
 
+interface SpecParameter {
+  in?: string;
+  name?: string;
+  $ref?: string;
+}
 interface SpecOperation {
   security?: unknown[];
+  parameters?: SpecParameter[];
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 export function operationIndex(specPath: string): OperationIndex {
-  const spec = parse(readFileSync(specPath, 'utf8')) as { security?: unknown[]; paths: Record<string, Record<string, SpecOperation>> };
+  const spec = parse(readFileSync(specPath, 'utf8')) as {
+    security?: unknown[];
+    paths: Record<string, Record<string, SpecOperation>>;
+    components?: { parameters?: Record<string, SpecParameter> };
+  };
+  const resolve = (p: SpecParameter) => (p.$ref ? (spec.components?.parameters?.[p.$ref.replace('#/components/parameters/', '')] ?? {}) : p);
+  const headers = new Set<string>();
   const securedByDefault = (spec.security ?? []).length > 0;
   const secured: { method: string; pattern: RegExp }[] = [];
   for (const [template, item] of Object.entries(spec.paths)) {
@@ -29,9 +43,14 @@ export function operationIndex(specPath: string): OperationIndex {
       if (!op) continue;
       const needs = op.security !== undefined ? op.security.length > 0 : securedByDefault;
       if (needs) secured.push({ method: method.toUpperCase(), pattern });
+      for (const p of op.parameters ?? []) {
+        const r = resolve(p);
+        if (r.in === 'header' && r.name) headers.add(r.name.toLowerCase());
+      }
     }
   }
   return {
+    declaredHeaders: [...headers],
     needsAuthentication(method, path) {
       const m = method === 'HEAD' ? 'GET' : method;
       return secured.some((s) => s.method === m && s.pattern.test(path));

@@ -1,11 +1,12 @@
 import type { Request, RequestHandler } from 'express';
 import { badRequest } from '../errors.js';
 import { unsafeCharacter } from '../text.js';
+import type { OperationIndex } from './operations.js';
 
 /**
  * The one place where every string of a request is checked before anything uses it: each string of a
  * JSON body (at any depth, array items included), of the query, of the path parameters and of the
- * headers openapi.yaml declares for the operation. It runs after the OpenAPI validator (which caps
+ * headers openapi.yaml declares. It runs after the OpenAPI validator (which caps
  * lengths and checks types), so it sees only what the contract allows, and before idempotency and the
  * routes, so no handler, seal key or time-stamp is reached by unchecked text. A field added to
  * openapi.yaml tomorrow is covered without a line here.
@@ -14,28 +15,29 @@ import { unsafeCharacter } from '../text.js';
  * - strings are trimmed (names never start or end with blanks), and a string that was only blanks is
  *   400 `blank-text` naming the field: "   " is not a name.
  */
-export const textInputs: RequestHandler = (req, _res, next) => {
+export const textInputs = (operations: Pick<OperationIndex, 'declaredHeaders'>): RequestHandler => (req, _res, next) => {
   if (req.body !== undefined && req.body !== null && !Buffer.isBuffer(req.body) && typeof req.body === 'object') {
     req.body = cleaned(req.body, 'body', 0);
   }
   const query = req.query as Record<string, unknown> | undefined;
   if (query && Object.keys(query).length > 0) {
-    // Express 5 parses req.query in a getter: the cleaned copy replaces it for every later reader.
-    Object.defineProperty(req, 'query', { value: cleaned(query, 'query', 0), writable: true, configurable: true, enumerable: true });
+    // Express 5 parses req.query in a getter (the validator leaves an own, writable copy behind):
+    // the cleaned copy replaces it for every later reader either way.
+    const value = cleaned(query, 'query', 0);
+    if (Object.getOwnPropertyDescriptor(req, 'query')?.writable) (req as { query: unknown }).query = value;
+    else Object.defineProperty(req, 'query', { value, writable: true, configurable: true, enumerable: true });
   }
   const openapi = (req as Request & { openapi?: OpenApiMeta }).openapi;
   for (const [name, value] of Object.entries(openapi?.pathParams ?? {})) checkText(value, `params.${name}`);
-  for (const p of openapi?.schema?.parameters ?? []) {
-    if (!('in' in p) || p.in !== 'header') continue;
-    const value = req.get(p.name);
-    if (value !== undefined) checkText(value, `headers.${p.name.toLowerCase()}`);
+  for (const name of operations.declaredHeaders) {
+    const value = req.get(name);
+    if (value !== undefined) checkText(value, `headers.${name}`);
   }
   next();
 };
 
 interface OpenApiMeta {
   pathParams?: Record<string, string>;
-  schema?: { parameters?: ({ in: string; name: string } | { $ref: string })[] };
 }
 
 /** JSON bodies are shallow by contract (the validator refuses anything else); this bounds the walk anyway. */

@@ -3,6 +3,7 @@ import { isRole, ROLES } from '../../auth/roles.js';
 import { createUserWithToken } from '../../auth/tokens.js';
 import { loadConfig } from '../../config.js';
 import { openStore } from '../../store/open.js';
+import { unsafeCharacter } from '../../text.js';
 
 /**
  * `seal token create --role R [--name N] [--unit UNIT_ID]`: makes a user with that role and prints its token once.
@@ -29,12 +30,18 @@ export async function tokenCommand(args: string[]): Promise<number> {
     process.stderr.write(`seal token create: --unit is ${needsUnit ? 'required' : 'not allowed'} for role ${values.role}\n`);
     return 2;
   }
+  const name = values.name?.trim();
+  const unsafe = values.name !== undefined ? (name === '' ? 'nothing but blanks' : unsafeCharacter(values.name)) : null;
+  if (unsafe) {
+    process.stderr.write(`seal token create: --name contains ${unsafe}\n`);
+    return 2;
+  }
   const config = loadConfig();
   const db = await openStore(config);
   try {
     const role = values.role;
     const { id, token } = await db.transaction((tx) =>
-      createUserWithToken(tx, { name: values.name ?? `${role} (command line)`, role, unitId: values.unit ?? null }),
+      createUserWithToken(tx, { name: name ?? `${role} (command line)`, role, unitId: values.unit ?? null }),
     );
     process.stderr.write(`created user ${id} with role ${role}; the token below is shown only once:\n`);
     process.stdout.write(token + '\n');
