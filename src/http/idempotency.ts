@@ -163,35 +163,37 @@ export function idempotency(deps: IdempotencyDeps, opts: IdempotencyOptions): Re
       keep(chunk, rest[0]);
       return write(chunk, ...rest);
     }) as Response['write'];
+    // The answer is stored before its last bytes go out: once a caller has the answer, a retry on any
+    // instance replays it (rather than meeting 409 in-progress while the store catches up).
+    const store = async () => {
+      // A 5xx did nothing the caller can rely on: the key is let go, and a retry runs again.
+      if (res.statusCode >= 500) return state.delete(storeKey);
+      const kept = size <= maxAnswerBytes && (await reserve(size));
+      const done: Stored = kept
+        ? {
+            state: 'done',
+            fingerprint,
+            requestId,
+            status: res.statusCode,
+            kept: true,
+            contentType: res.getHeader('content-type')?.toString(),
+            headers: Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (res.getHeader(h) === undefined ? [] : [[h, String(res.getHeader(h))]]))),
+            body: Buffer.concat(chunks).toString('base64'),
+          }
+        : { state: 'done', fingerprint, requestId, status: res.statusCode, kept: false };
+      await state.set(storeKey, Buffer.from(JSON.stringify(done)), opts.ttlMs);
+    };
     res.end = ((chunk?: unknown, ...rest: unknown[]) => {
       keep(chunk, rest[0]);
-      return end(chunk, ...rest);
+      store()
+        .catch((err: unknown) => {
+          req.log?.warn({ err }, 'idempotency store failed; the key is let go');
+          return state.delete(storeKey).catch(() => {});
+        })
+        .finally(() => end(chunk, ...rest));
+      return res;
     }) as Response['end'];
 
-    res.on('finish', () => {
-      // A 5xx did nothing the caller can rely on: the key is let go, and a retry runs again.
-      if (res.statusCode >= 500) {
-        state.delete(storeKey).catch((err) => req.log?.warn({ err }, 'idempotency store failed'));
-        return;
-      }
-      const store = async () => {
-        const kept = size <= maxAnswerBytes && (await reserve(size));
-        const done: Stored = kept
-          ? {
-              state: 'done',
-              fingerprint,
-              requestId,
-              status: res.statusCode,
-              kept: true,
-              contentType: res.getHeader('content-type')?.toString(),
-              headers: Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (res.getHeader(h) === undefined ? [] : [[h, String(res.getHeader(h))]]))),
-              body: Buffer.concat(chunks).toString('base64'),
-            }
-          : { state: 'done', fingerprint, requestId, status: res.statusCode, kept: false };
-        await state.set(storeKey, Buffer.from(JSON.stringify(done)), opts.ttlMs);
-      };
-      store().catch((err) => req.log?.warn({ err }, 'idempotency store failed'));
-    });
     res.on('close', () => {
       if (!res.writableFinished) state.delete(storeKey).catch(() => {});
     });
