@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { createApp, OPENAPI_PATH } from '../../src/http/app.js';
 import type { Db } from '../../src/store/db.js';
 import { MemoryState } from '../../src/store/memory-state.js';
@@ -119,6 +119,14 @@ describe.each(storageAdapters())('the HTTP pipeline ($name)', (adapter) => {
     // And the chain still verifies with the aggregate in it.
     const verify = await request(svc.app).get('/v1/audit/verify').set(bearer(token)).expect(200);
     expect(verify.body.valid).toBe(true);
+  });
+
+  it('SEAL_TRUST_PROXY takes addresses and CIDR subnets, comma-separated; anything else stops the start naming it', () => {
+    expect(loadConfig({}).trustProxy).toEqual([]);
+    expect(loadConfig({ SEAL_TRUST_PROXY: '10.0.0.5, 192.168.0.0/16,fd00::/8' }).trustProxy).toEqual(['10.0.0.5', '192.168.0.0/16', 'fd00::/8']);
+    for (const bad of ['loopback', '10.0.0.0/33', '10.0.0.1/x', 'proxy.example.org', '10.0.0.1;rm']) {
+      expect(() => loadConfig({ SEAL_TRUST_PROXY: bad }), bad).toThrow(/SEAL_TRUST_PROXY/);
+    }
   });
 
   it('X-Forwarded-For is believed only from proxies named in SEAL_TRUST_PROXY', async () => {
