@@ -98,10 +98,12 @@ const sameIssuerName = (issuer: ParsedCertificate, child: ParsedCertificate) =>
   sameName(issuer.subject, child.issuer) || issuer.subjectDer.equals(child.issuerDer);
 
 /**
- * The pool without anchors and without repeats: certificates with the same subject, key and issuer are one
- * candidate issuer (a signature that one verifies, all verify; the issuer stays apart so cross-certificates
- * remain separate routes), so two dozen copies of a CA under one name and key are tried once, not in every order.
- * Of such copies (a CA certificate renewed with the same key), the one valid at the validation time is kept.
+ * The pool without anchors and without repeats: certificates with the same subject and key, issued by the same
+ * name with the same key (authority key identifier), are one candidate issuer: a signature that one verifies, all
+ * verify, and each is issued by whatever issues the others. So two dozen copies of a CA under one name and key are
+ * tried once, not in every order, while cross-certificates and key-rollover certificates (NewWithOld beside
+ * NewWithNew) stay separate routes. A certificate without an authority key identifier is never merged. Of merged
+ * copies (a CA certificate renewed with the same key), the one valid at the validation time is kept.
  */
 function distinctIssuers(pool: ParsedCertificate[], anchors: ParsedCertificate[], at: Date): ParsedCertificate[] {
   const anchorDer = new Set(anchors.map((a) => a.der.toString('latin1')));
@@ -109,7 +111,8 @@ function distinctIssuers(pool: ParsedCertificate[], anchors: ParsedCertificate[]
   const validAt = (c: ParsedCertificate) => c.notBefore.getTime() <= at.getTime() && at.getTime() <= c.notAfter.getTime();
   for (const c of pool) {
     if (anchorDer.has(c.der.toString('latin1'))) continue;
-    const key = `${c.subjectDer.toString('latin1')}|${c.spki.toString('latin1')}|${c.issuerDer.toString('latin1')}`;
+    const aki = authorityKeyId(c);
+    const key = `${c.subjectDer.toString('latin1')}|${c.spki.toString('latin1')}|${c.issuerDer.toString('latin1')}|${(aki ?? c.der).toString('latin1')}`;
     const kept = byKey.get(key);
     if (!kept || (!validAt(kept) && validAt(c))) byKey.set(key, c);
   }
@@ -193,4 +196,9 @@ export function validateChain(
     first ??= r;
   }
   return first!;
+}
+
+function authorityKeyId(c: ParsedCertificate): Buffer | undefined {
+  const ext = c.extensions.find((e) => e.extnID === '2.5.29.35');
+  return ext ? Buffer.from(ext.extnValue.valueBlock.valueHexView) : undefined;
 }

@@ -239,6 +239,9 @@ class Context {
     try {
       parsed = parseSignedData(br.cms);
     } catch (e) {
+      if (e instanceof LimitExceeded) {
+        return [this.report(s, { problems: [{ severity: 'INDETERMINATE', reason: 'document-too-complex', detail: e.message }], revision, checks, coversWholeDocument })];
+      }
       checks.integrity = false;
       const detail = e instanceof CmsParseError ? `the CMS signature cannot be read: ${e.message}` : 'the CMS signature cannot be read';
       return [this.report(s, { problems: [{ severity: 'INVALID', reason: 'cms-malformed', detail }], revision, checks, coversWholeDocument })];
