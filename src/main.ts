@@ -9,6 +9,8 @@ import type { ServiceContext } from './context.js';
 import { DbKeyVault } from './crypto/db-key-vault.js';
 import { resolveKek } from './dev-kek.js';
 import { createApp } from './http/app.js';
+import { closeDocumentWorkers, configureDocumentWorkers } from './isolation/document-workers.js';
+import { setParserWarningSink } from './pdf/parser-warnings.js';
 import { preloadRenderer, renderSeal } from './render/index.js';
 import { AuditCheckpointer } from './seals/audit-anchor.js';
 import { caAuditSigner } from './seals/ca-audit-signer.js';
@@ -33,6 +35,10 @@ export interface RunningService {
  */
 export async function assembleContext(parts: { config: Config; db: Db; state: SharedState; clock: Clock; logger: Logger; kek: Buffer }): Promise<ServiceContext> {
   const { config, db, state, clock, logger } = parts;
+  // Untrusted documents are handled in the worker pool; its parser warnings come back to this logger, capped.
+  const parserWarning = (message: string) => logger.debug({ pdf: message }, 'PDF parser warning');
+  setParserWarningSink(parserWarning);
+  configureDocumentWorkers(config.documentWorkers, parserWarning);
   const vault = new DbKeyVault(db, parts.kek);
   const ca = await ensureCa({ db, vault, config, clock, state });
   if (config.bootstrapToken) {
@@ -88,6 +94,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await stopJobs();
       await ctx.checkpointer.stop();
+      await closeDocumentWorkers();
       await ctx.state.close();
       await ctx.db.close();
     },
