@@ -201,8 +201,11 @@ let sharedLog: ((m: string) => void) | undefined;
 
 /** Settings for the process's pool (the composition root calls this before the first document arrives). */
 export function configureDocumentWorkers(settings: DocumentWorkerSettings, log?: (message: string) => void): void {
+  const changed = JSON.stringify(settings) !== JSON.stringify(sharedSettings);
   sharedSettings = settings;
   sharedLog = log;
+  // A pool started with other settings is retired (its running jobs finish); the next document starts a new one.
+  if (changed && shared) void closeDocumentWorkers();
 }
 
 /** The process's document pool, started on first use. */

@@ -507,12 +507,20 @@ class Reader implements PdfFile {
 
   findPage(pageNumber: number, revision?: number): { ref: PDFRef; dict: PDFDict } | undefined {
     if (!Number.isInteger(pageNumber) || pageNumber < 1) return undefined;
-    // Descend by /Count so only the nodes on the way are parsed, not every page of a long document.
+    // Descend by /Count so only the nodes on the way are parsed, not every page of a long document. A tree that
+    // is not regular (a node without /Count, a node met twice) is walked whole instead, so that page n is the
+    // n-th page pageRefs lists, whatever shape the tree has.
+    const irregular = () => {
+      const ref = this.pageRefs(revision)[pageNumber - 1];
+      const dict = ref && this.lookupDict(ref, revision);
+      return ref && dict ? { ref, dict } : undefined;
+    };
     let remaining = pageNumber;
     let node = this.catalog(revision).get(PDFName.of('Pages'));
     const seen = new Set<string>();
     for (let depth = 0; depth < 64; depth++) {
-      if (!(node instanceof PDFRef) || seen.has(node.tag)) return undefined;
+      if (!(node instanceof PDFRef)) return undefined;
+      if (seen.has(node.tag)) return irregular();
       seen.add(node.tag);
       const dict = this.lookupDict(node, revision);
       if (!dict) return undefined;
@@ -521,12 +529,13 @@ class Reader implements PdfFile {
       let next: PDFObject | undefined;
       const listed = new Set<string>();
       for (const kid of kids.asArray()) {
-        // A kid listed twice is one subtree (as pageRefs counts it), not two.
-        if (kid instanceof PDFRef) { if (listed.has(kid.tag)) continue; listed.add(kid.tag); }
+        // A kid listed twice is one subtree (as pageRefs counts it), not two: the tree is not regular.
+        if (kid instanceof PDFRef) { if (listed.has(kid.tag)) return irregular(); listed.add(kid.tag); }
         const kd = this.lookupDict(kid, revision);
         if (!kd) continue;
         const isNode = kd.has(PDFName.of('Kids'));
-        const count = isNode ? (this.lookupNumber(kd.get(PDFName.of('Count')), revision) ?? this.countLeaves(kid, revision)) : 1;
+        const count = isNode ? this.lookupNumber(kd.get(PDFName.of('Count')), revision) : 1;
+        if (count === undefined || (kid instanceof PDFRef && seen.has(kid.tag))) return irregular();
         if (remaining <= count) {
           next = kid;
           break;
@@ -537,11 +546,6 @@ class Reader implements PdfFile {
       node = next;
     }
     return undefined;
-  }
-
-  private countLeaves(ref: PDFObject, revision?: number): number {
-    const all = this.pageRefsUnder(ref, revision);
-    return all.length;
   }
 
   /**
