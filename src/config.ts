@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -65,6 +66,9 @@ const envSchema = z.object({
   SEAL_DATABASE_OWNER_URL: urlSchema(['postgres:', 'postgresql:']).optional(),
   SEAL_AUDIT_CHECKPOINT_ENTRIES: z.coerce.number().int().min(1).default(100),
   SEAL_AUDIT_CHECKPOINT_MINUTES: z.coerce.number().positive().default(10),
+  SEAL_DOCUMENT_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
+  SEAL_DOCUMENT_DEADLINE_SECONDS: z.coerce.number().positive().max(3600).default(60),
+  SEAL_DOCUMENT_WORKER_MEMORY_MB: z.coerce.number().int().min(64).max(16384).default(512),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -97,6 +101,8 @@ export interface Config {
   databaseOwnerUrl?: string;
   /** Audit log checkpoints: after this many entries, and at least this often while entries are written. */
   auditCheckpoint: { everyEntries: number; everyMinutes: number };
+  /** The document worker pool: threads (default: the cores), deadline per job, heap per worker. */
+  documentWorkers: { size: number; deadlineSeconds: number; memoryMb: number };
 }
 
 export class ConfigError extends Error {
@@ -143,5 +149,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     databaseOwnerUrl: e.SEAL_DATABASE_OWNER_URL,
     auditCheckpoint: { everyEntries: e.SEAL_AUDIT_CHECKPOINT_ENTRIES, everyMinutes: e.SEAL_AUDIT_CHECKPOINT_MINUTES },
+    documentWorkers: {
+      size: e.SEAL_DOCUMENT_WORKERS ?? availableParallelism(),
+      deadlineSeconds: e.SEAL_DOCUMENT_DEADLINE_SECONDS,
+      memoryMb: e.SEAL_DOCUMENT_WORKER_MEMORY_MB,
+    },
   };
 }

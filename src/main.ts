@@ -9,6 +9,8 @@ import type { ServiceContext } from './context.js';
 import { DbKeyVault } from './crypto/db-key-vault.js';
 import { resolveKek } from './dev-kek.js';
 import { createRequestListener } from './http/app.js';
+import { closeDocumentWorkers, configureDocumentWorkers } from './isolation/document-workers.js';
+import { setParserWarningSink } from './pdf/parser-warnings.js';
 import { preloadRenderer, renderSeal } from './render/index.js';
 import { AuditCheckpointer } from './seals/audit-anchor.js';
 import { caAuditSigner } from './seals/ca-audit-signer.js';
@@ -36,6 +38,10 @@ export interface RunningService {
  */
 export async function assembleContext(parts: { config: Config; db: Db; state: SharedState; clock: Clock; logger: Logger; kek: Buffer }): Promise<ServiceContext> {
   const { config, db, state, clock, logger } = parts;
+  // Untrusted documents are handled in the worker pool; its parser warnings come back to this logger, capped.
+  const parserWarning = (message: string) => logger.debug({ pdf: message }, 'PDF parser warning');
+  setParserWarningSink(parserWarning);
+  configureDocumentWorkers(config.documentWorkers, parserWarning);
   const vault = new DbKeyVault(db, parts.kek);
   const ca = await ensureCa({ db, vault, config, clock, state, onAnnounceFailed: (err) => logger.warn({ err }, 'a revocation could not be announced to other instances; their cached OCSP answers expire by themselves') });
   if (config.bootstrapToken) {
@@ -125,6 +131,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       await stopJobs();
       await ctx.checkpointer.stop();
       await ctx.ca.close();
+      await closeDocumentWorkers();
       await ctx.state.close();
       await ctx.db.close();
     },

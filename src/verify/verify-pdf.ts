@@ -9,6 +9,8 @@
  * without proof of existence from an archive time-stamp).
  */
 import { AppError, unprocessable } from '../errors.js';
+import { LimitExceeded } from '../limits.js';
+import { budgetOf } from '../pdf/budget.js';
 import { readPdf, type PdfFile } from '../pdf/reader.js';
 import { recoverStructure } from '../pdf/recover.js';
 import { ArchiveTimestamps, expiredIn, pathExpiry, type ArchiveStamp } from './archive.js';
@@ -69,7 +71,8 @@ export async function verifyPdf(bytes: Uint8Array, opts: VerifyOptions): Promise
   let found: FoundSignature[];
   try {
     found = findSignatures(pdf);
-  } catch {
+  } catch (e) {
+    if (e instanceof LimitExceeded) throw e;
     throw unprocessable('unverifiable-pdf', 'The PDF form structure could not be read.');
   }
   const ctx = new Context(pdf, anchors, opts, found);
@@ -78,10 +81,16 @@ export async function verifyPdf(bytes: Uint8Array, opts: VerifyOptions): Promise
     try {
       reports.push(...(await ctx.verifyField(s)));
     } catch (e) {
+      // A limit passed in the document's structure refuses the whole document (422 document-too-complex).
+      if (e instanceof LimitExceeded && e.limit.scope === 'document') throw e;
       // A signature whose structures break the verifier is not a valid signature; never a 500.
       reports.push(ctx.broken(s, e));
     }
   }
+  // A document limit passed where an analysis swallowed the error (an unreadable object read as "unknown"):
+  // the report would rest on a partial reading, so the document is refused as a whole.
+  const tripped = budgetOf(pdf.context).tripped;
+  if (tripped) throw tripped;
   // Revision order; signatures too broken to place in a revision (-1) come last.
   const order = (r: SignatureReport) => (r.revision < 0 ? Number.MAX_SAFE_INTEGER : r.revision);
   reports.sort((a, b) => order(a) - order(b) || (a.signerInfo ?? 0) - (b.signerInfo ?? 0));
@@ -174,6 +183,9 @@ class Context {
   }
 
   broken(s: FoundSignature, e: unknown): SignatureReport {
+    if (e instanceof LimitExceeded) {
+      return this.report(s, { problems: [{ severity: 'INDETERMINATE', reason: 'document-too-complex', detail: e.message }], revision: -1 });
+    }
     const detail = e instanceof AppError ? e.message : 'the signature structures could not be processed';
     return this.report(s, { problems: [{ severity: 'INVALID', reason: 'malformed-signature', detail }], revision: -1 });
   }
@@ -227,6 +239,9 @@ class Context {
     try {
       parsed = parseSignedData(br.cms);
     } catch (e) {
+      if (e instanceof LimitExceeded) {
+        return [this.report(s, { problems: [{ severity: 'INDETERMINATE', reason: 'document-too-complex', detail: e.message }], revision, checks, coversWholeDocument })];
+      }
       checks.integrity = false;
       const detail = e instanceof CmsParseError ? `the CMS signature cannot be read: ${e.message}` : 'the CMS signature cannot be read';
       return [this.report(s, { problems: [{ severity: 'INVALID', reason: 'cms-malformed', detail }], revision, checks, coversWholeDocument })];
