@@ -4,7 +4,6 @@
  * through the reader rather than by scanning for `endstream`), stream data as subarrays (no copy), and
  * stream decoding (FlateDecode with PNG/TIFF predictors) for xref and object streams.
  */
-import { inflateSync } from 'node:zlib';
 import {
   PDFArray,
   PDFContext,
@@ -19,10 +18,14 @@ import {
 } from 'pdf-lib';
 import { unprocessable } from '../errors.js';
 import { ByteSource } from './byte-source.js';
+import { InflateError, verifierPort } from '../verify/port/index.js';
 
 const WS = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
 export const isWhitespace = (b: number | undefined): boolean => b !== undefined && WS.has(b);
 const isDigit = (b: number | undefined): boolean => b !== undefined && b >= 0x30 && b <= 0x39;
+
+/** A stream that inflates beyond this is refused (a decompression bomb), not decoded: far above any real page image or object stream. */
+export const MAX_INFLATED_BYTES = 256 * 2 ** 20;
 
 const STREAM = Buffer.from('stream');
 const ENDSTREAM = Buffer.from('endstream');
@@ -135,6 +138,7 @@ const asArray = (o: PDFObject | undefined): PDFObject[] =>
  * which is what xref and object streams use in practice; anything else is refused with a 422.
  */
 export function decodeStream(stream: PDFRawStream): Uint8Array {
+  // inflate goes through the verifier's port (node:zlib or fflate), so the reader runs in a browser too.
   const filters = asArray(stream.dict.get(PDFName.of('Filter')));
   const parms = asArray(stream.dict.get(PDFName.of('DecodeParms')));
   let data: Uint8Array = stream.contents;
@@ -143,8 +147,10 @@ export function decodeStream(stream: PDFRawStream): Uint8Array {
       throw unprocessable('unsealable-pdf', `Unsupported stream filter ${String(filter)} in a structural stream.`);
     }
     try {
-      data = inflateSync(data, { finishFlush: 2 /* Z_SYNC_FLUSH: tolerate a missing end marker */ });
-    } catch {
+      data = verifierPort().inflate(data, MAX_INFLATED_BYTES);
+    } catch (e) {
+      if (e instanceof InflateError && e.reason === 'too-large')
+        throw unprocessable('unsealable-pdf', `A compressed stream inflates to more than ${MAX_INFLATED_BYTES / 2 ** 20} MiB.`);
       throw unprocessable('unsealable-pdf', 'A compressed structural stream (xref or object stream) is corrupt.');
     }
     const p = parms[i];

@@ -38,14 +38,14 @@ const MAX_DEPTH = 8;
 /** Verified links, per issuer object (parsed certificates are cached, so the same CA links are checked once). */
 const links = new WeakMap<ParsedCertificate, WeakMap<ParsedCertificate, boolean>>();
 
-function issues(issuer: ParsedCertificate, child: ParsedCertificate, allowRsa: boolean): boolean {
+async function issues(issuer: ParsedCertificate, child: ParsedCertificate, allowRsa: boolean): Promise<boolean> {
   if (!sameName(issuer.subject, child.issuer) && !issuer.subjectDer.equals(child.issuerDer)) return false;
   let m = links.get(issuer);
   if (!m) { m = new WeakMap(); links.set(issuer, m); }
   let ok = m.get(child);
   if (ok === undefined) {
     // Cached without the RSA policy: a link's signature either verifies or not; policy is applied below.
-    ok = verifySignatureValue({ algorithm: child.signatureAlgorithm, spki: issuer.spki, data: child.tbs, signature: child.signatureValue }).ok;
+    ok = (await verifySignatureValue({ algorithm: child.signatureAlgorithm, spki: issuer.spki, data: child.tbs, signature: child.signatureValue })).ok;
     m.set(child, ok);
   }
   if (ok && !allowRsa && /^1\.2\.840\.113549\.1\.1\./.test(child.signatureAlgorithm.algorithmId)) return false;
@@ -57,20 +57,20 @@ function issues(issuer: ParsedCertificate, child: ParsedCertificate, allowRsa: b
  * Paths are found by name and proven by signature, so a wrong certificate in the pool cannot
  * shadow the right one.
  */
-function buildPaths(leaf: ParsedCertificate, pool: ParsedCertificate[], anchors: ParsedCertificate[], allowRsa: boolean): ParsedCertificate[][] {
+async function buildPaths(leaf: ParsedCertificate, pool: ParsedCertificate[], anchors: ParsedCertificate[], allowRsa: boolean): Promise<ParsedCertificate[][]> {
   const out: ParsedCertificate[][] = [];
-  const walk = (path: ParsedCertificate[]): void => {
+  const walk = async (path: ParsedCertificate[]): Promise<void> => {
     if (out.length >= 4 || path.length > MAX_DEPTH) return;
     const top = path[path.length - 1]!;
     // The top itself may be an anchor (a leaf issued directly or a self-signed anchor in the CMS).
     if (anchors.some((a) => a.der.equals(top.der))) { out.push(path); return; }
-    for (const a of anchors) if (issues(a, top, allowRsa)) out.push([...path, a]);
+    for (const a of anchors) if (await issues(a, top, allowRsa)) out.push([...path, a]);
     for (const c of pool) {
       if (path.some((p) => p.der.equals(c.der)) || anchors.some((a) => a.der.equals(c.der))) continue;
-      if (issues(c, top, allowRsa)) walk([...path, c]);
+      if (await issues(c, top, allowRsa)) await walk([...path, c]);
     }
   };
-  walk([leaf]);
+  await walk([leaf]);
   return out;
 }
 
@@ -136,11 +136,11 @@ function validatePath(path: ParsedCertificate[], opts: ChainOptions): ChainResul
  * Find a path from `leaf` to a trust anchor and validate it at `opts.at`. When several paths
  * exist, the first valid one wins; otherwise the failure of the first path is reported.
  */
-export function validateChain(
+export async function validateChain(
   leaf: ParsedCertificate, pool: ParsedCertificate[], anchors: ParsedCertificate[], opts: ChainOptions,
-): ChainResult {
+): Promise<ChainResult> {
   const allowRsa = opts.allowRsa !== false;
-  const paths = buildPaths(leaf, pool, anchors, allowRsa);
+  const paths = await buildPaths(leaf, pool, anchors, allowRsa);
   // No path: whether the issuer is unknown or a certificate merely claims a trusted issuer's name,
   // nothing links the signer to an anchor.
   if (!paths.length) return { ok: false, reason: 'chain-untrusted', detail: `no path from ${leaf.subjectText} to a trust anchor` };

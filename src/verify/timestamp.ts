@@ -25,7 +25,7 @@ export interface TimestampContext {
  * Verify `token` (ContentInfo DER) as a time-stamp over data whose hash, in the token's own
  * imprint algorithm, `imprintOf` returns.
  */
-export function verifyTimestampToken(token: Uint8Array, imprintOf: (hash: HashName) => Buffer, ctx: TimestampContext): TimestampResult {
+export async function verifyTimestampToken(token: Uint8Array, imprintOf: (hash: HashName) => Buffer, ctx: TimestampContext): Promise<TimestampResult> {
   let parsed: ParsedSignedData;
   let genTime: Date;
   let imprintOid: string;
@@ -48,12 +48,12 @@ export function verifyTimestampToken(token: Uint8Array, imprintOf: (hash: HashNa
     return { ok: false, reason: 'timestamp-imprint-mismatch', detail: 'the time-stamp was made over other data', genTime };
   if (!parsed.digestAlgorithm)
     return { ok: false, reason: 'timestamp-signature-invalid', detail: 'unsupported digest in the time-stamp token', genTime };
-  const sig = verifySignerInfo(parsed, digest(parsed.digestAlgorithm, parsed.eContent!), {
+  const sig = await verifySignerInfo(parsed, digest(parsed.digestAlgorithm, parsed.eContent!), {
     requireSigningCertificate: true, ...(ctx.allowRsa !== undefined ? { allowRsa: ctx.allowRsa } : {}),
   });
   if (!sig.ok) return { ok: false, reason: 'timestamp-signature-invalid', detail: `time-stamp token: ${sig.reason}: ${sig.detail}`, genTime };
   const tsa = parsed.signer!;
-  const chain = validateChain(tsa, [...parsed.certificates, ...ctx.pool], ctx.anchors, {
+  const chain = await validateChain(tsa, [...parsed.certificates, ...ctx.pool], ctx.anchors, {
     at: genTime, leafKeyUsage: ['digitalSignature', 'nonRepudiation'], leafExtKeyUsage: OID_EKU_TIMESTAMPING,
     ...(ctx.allowRsa !== undefined ? { allowRsa: ctx.allowRsa } : {}),
   });
