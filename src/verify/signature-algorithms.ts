@@ -27,6 +27,10 @@ export const OID_ED448 = '1.3.101.113';
 
 const ALLOWED_CURVES = new Set<string>(['P-256', 'P-384', 'P-521', 'brainpoolP256r1', 'brainpoolP384r1', 'brainpoolP512r1']);
 const MIN_RSA_BITS = 2048;
+/** Names of curves met in the wild that are refused, so the report names them rather than their OIDs. */
+const REFUSED_CURVE_NAMES: Record<string, string> = {
+  '1.3.132.0.10': 'secp256k1', '1.3.132.0.33': 'secp224r1', '1.2.840.10045.3.1.1': 'prime192v1', '1.3.132.0.8': 'secp160r1',
+};
 
 /** The name the report gives a scheme (ECDSA-plain: BSI TR-03111 r‖s values). */
 const familyOf = (a: { scheme: string; encoding?: string }): string =>
@@ -123,7 +127,7 @@ export async function verifySignatureValue(input: VerifySignatureInput): Promise
   }
   if (entry.scheme === 'ecdsa') {
     if (key.kind !== 'ec' || !key.curve || !ALLOWED_CURVES.has(key.curve))
-      return unsupported(`${oid} on ${key.kind === 'ec' ? (key.curve ?? key.curveOid ?? 'an unknown curve') : key.kind}`);
+      return unsupported(`${oid} on ${key.kind === 'ec' ? (key.curve ?? REFUSED_CURVE_NAMES[key.curveOid ?? ''] ?? key.curveOid ?? 'an unknown curve') : key.kind}`);
     const hash = hashOf();
     if (!hash) return unsupported();
     return run({ scheme: 'ecdsa', curve: key.curve, hash, encoding: entry.encoding === 'ieee-p1363' ? 'ieee-p1363' : 'der', spki, data, signature },

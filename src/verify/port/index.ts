@@ -1,15 +1,15 @@
 /**
- * Which crypto port the verifier uses. Node's by default; the verification page's build (scripts/build-verify-page.mjs)
- * resolves './node.js' here to './browser.js', so the browser bundle holds no node:crypto. Tests switch ports
- * with useVerifierPort to hold both implementations to the same results.
+ * Which crypto port the verifier uses: the platform's default (./default.ts: Node's; the verification page's build
+ * resolves it to ./default-browser.ts, so the page's bundle holds no node:crypto). Tests switch ports with
+ * useVerifierPort to hold both implementations to the same results.
  */
-import { nodeVerifierPort } from './node.js';
+import { defaultVerifierPort } from './default.js';
 import type { HashName, VerifierPort } from './types.js';
 
 export type { Hasher, SignatureCheckRequest, SignatureVerdict, VerifierPort } from './types.js';
 export { InflateError } from './types.js';
 
-let current: VerifierPort = nodeVerifierPort;
+let current: VerifierPort = defaultVerifierPort;
 
 export const verifierPort = (): VerifierPort => current;
 
