@@ -69,7 +69,7 @@ function row(label: string, value: Node | string): HTMLElement {
   return el('div', { class: 'row' }, el('dt', {}, label), el('dd', {}, value));
 }
 
-function sealCard(sig: SignatureReport, index: number, picture: SealPicture | undefined): HTMLElement {
+function sealCard(sig: SignatureReport, index: number, picture: SealPicture | undefined, unitOfField: (field: string) => string | undefined): HTMLElement {
   const isStamp = sig.kind === 'document-timestamp';
   const title = isStamp ? UI.timestamp[lang] : `${UI.seal[lang]} ${index + 1}${sig.signer?.seal ? ` · ${sig.signer.seal}` : ''}`;
   const head = el('header', {}, el('h2', {}, title), el('span', { class: `status status-${sig.status}`, 'data-status': sig.status }, STATUS[sig.status][lang]));
@@ -85,7 +85,7 @@ function sealCard(sig: SignatureReport, index: number, picture: SealPicture | un
   facts.append(row(UI.time[lang], `${shanghaiTime(sig.signedAt, lang)} ${timeNote}`.trim()));
   if (sig.level) facts.append(row(UI.level[lang], `PAdES ${sig.level}`));
   if (sig.riding && sig.ridingPages?.length) facts.append(row(UI.seal[lang], fill(UI.riding[lang], { pages: sig.ridingPages.join(lang === 'zh' ? '、' : ', ') })));
-  const changes = changesAfter(sig, lang);
+  const changes = changesAfter(sig, lang, unitOfField);
   facts.append(row(UI.changesAfter[lang], changes.length ? el('ul', { class: 'changes' }, ...changes.map((c) => el('li', {}, c))) : UI.noChanges[lang]));
   const checks = el('ul', { class: 'checks' });
   for (const [key, outcome] of Object.entries(sig.checks) as [keyof SignatureReport['checks'], SignatureReport['checks'][keyof SignatureReport['checks']]][]) {
@@ -119,8 +119,9 @@ function renderResult() {
   out.append(el('p', { class: `verdict ${report.valid ? 'verdict-valid' : 'verdict-invalid'}`, id: 'verdict', 'data-valid': String(report.valid) }, verdictWords(report, lang)));
   out.append(el('p', { class: 'validation-time' }, `${UI.validationTime[lang]}：${shanghaiTime(report.validationTime, lang)}`));
   let n = 0;
+  const unitOfField = (field: string) => report.signatures.find((s) => s.field === field)?.signer?.unit || undefined;
   for (const sig of report.signatures) {
-    out.append(sealCard(sig, sig.kind === 'document-timestamp' ? -1 : n, r.pictures.get(sig.field)));
+    out.append(sealCard(sig, sig.kind === 'document-timestamp' ? -1 : n, r.pictures.get(sig.field), unitOfField));
     if (sig.kind !== 'document-timestamp') n++;
   }
 }

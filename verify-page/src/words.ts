@@ -32,7 +32,7 @@ export const UI = {
   signer: w('证书主体', 'Certificate subject'),
   issuer: w('签发机构', 'Issued by'),
   time: w('盖章时间', 'Sealed at'),
-  timeStamped: w('（可信时间戳）', '(trusted time-stamp)'),
+  timeStamped: w('（有可信时间戳）', '(trusted time-stamp)'),
   timeClaimed: w('（盖章方自称，无时间戳）', '(claimed by the sealer, no time-stamp)'),
   level: w('签名级别', 'Signature level'),
   changesAfter: w('盖章后的修改', 'Changes after sealing'),
@@ -165,15 +165,29 @@ export function changeWords(m: ModificationReport, lang: Lang): string {
 }
 
 /**
- * Changes after a seal, merged per kind: a document sealed by two units shows, under the first seal,
- * "another seal was added (allowed)" once rather than the widget, field and annotation entries of it.
+ * Changes after a seal, one line per later revision in plain words. A revision that adds a seal (its field, widget,
+ * page /Annots and /AcroForm entries) reads "another seal was added: <unit> (allowed)"; one that only adds validation
+ * data reads as that; a revision with a change not allowed lists each such change, so nothing wrong is folded away.
+ * `unitOfField` names the unit that signed a field (from the same report).
  */
-export function changesAfter(sig: SignatureReport, lang: Lang): string[] {
-  const seen = new Set<string>();
+export function changesAfter(sig: SignatureReport, lang: Lang, unitOfField: (field: string) => string | undefined = () => undefined): string[] {
+  const byRevision = new Map<number, ModificationReport[]>();
+  for (const m of sig.modificationsAfter) byRevision.set(m.revision, [...(byRevision.get(m.revision) ?? []), m]);
   const out: string[] = [];
-  for (const m of sig.modificationsAfter) {
-    const line = changeWords(m, lang);
-    if (!seen.has(line)) { seen.add(line); out.push(line); }
+  const add = (line: string) => { if (!out.includes(line)) out.push(line); };
+  const allowed = lang === 'zh' ? '（允许）' : ' (allowed)';
+  for (const entries of byRevision.values()) {
+    const wrong = entries.filter((m) => !m.allowed);
+    if (wrong.length) { for (const m of wrong) add(changeWords(m, lang)); continue; }
+    const seal = entries.find((m) => m.kind === 'signature' || m.kind === 'signature-field');
+    if (seal) {
+      const who = (seal.fields ?? []).map((f) => unitOfField(f) ?? f).join(lang === 'zh' ? '、' : ', ');
+      add(`${CHANGE_KINDS.signature![lang]}${who ? (lang === 'zh' ? `：${who}` : `: ${who}`) : ''}${allowed}`);
+      continue;
+    }
+    const stamp = entries.find((m) => m.kind === 'document-timestamp');
+    if (stamp) { add(changeWords(stamp, lang)); continue; }
+    for (const m of entries) add(changeWords(m, lang));
   }
   return out;
 }
@@ -186,7 +200,7 @@ export function shanghaiTime(iso: string | undefined, lang: Lang): string {
   const text = new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', {
     timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
   }).format(d);
-  return `${text} ${lang === 'zh' ? '（北京时间）' : '(Beijing time)'}`;
+  return `${text} ${lang === 'zh' ? '北京时间' : 'Beijing time'}`;
 }
 
 /** The document's verdict in one sentence. */
