@@ -8,7 +8,7 @@ import type { SignatureReport, VerificationReport } from '../../src/verify/types
 import { digest } from '../../src/verify/signature-algorithms.js';
 import { sealPictures, type SealPicture } from './seal-view.js';
 import { addRoots, rootsFromPem, serviceRoots, type TrustedRoot } from './trust.js';
-import { CHECKS, OUTCOME, STATUS, UI, changesAfter, fill, reasonWords, shanghaiTime, verdictWords, type Lang } from './words.js';
+import { CHECKS, OUTCOME, STATUS, UI, changesAfter, fill, labelled, reasonWords, shanghaiTime, verdictWords, type Lang } from './words.js';
 
 interface Result {
   name: string;
@@ -91,7 +91,7 @@ function sealCard(sig: SignatureReport, index: number, picture: SealPicture | un
   for (const [key, outcome] of Object.entries(sig.checks) as [keyof SignatureReport['checks'], SignatureReport['checks'][keyof SignatureReport['checks']]][]) {
     if (outcome === undefined) continue;
     const mark = outcome === true ? '✔' : outcome === false ? '✘' : '–';
-    checks.append(el('li', { class: `check check-${String(outcome)}` }, el('span', { class: 'mark' }, mark), ` ${CHECKS[key][lang]}：${OUTCOME(outcome)[lang]}`));
+    checks.append(el('li', { class: `check check-${String(outcome)}` }, el('span', { class: 'mark' }, mark), ` ${labelled(CHECKS[key][lang], OUTCOME(outcome)[lang], lang)}`));
   }
   facts.append(row(UI.checks[lang], checks));
   const tech = el('details', {}, el('summary', {}, UI.details[lang]),
@@ -110,14 +110,14 @@ function renderResult() {
   out.replaceChildren();
   if (!current) return;
   const r = current;
-  out.append(el('p', { class: 'file' }, `${UI.file[lang]}：${r.name} · ${r.size.toLocaleString()} B · SHA-256 ${r.sha256}`));
+  out.append(el('p', { class: 'file' }, labelled(UI.file[lang], `${r.name} · ${r.size.toLocaleString()} B · SHA-256 ${r.sha256}`, lang)));
   if (r.error) {
     out.append(el('p', { class: 'verdict verdict-error', id: 'verdict', 'data-valid': 'false' }, UI.notPdf[lang] + r.error));
     return;
   }
   const report = r.report!;
   out.append(el('p', { class: `verdict ${report.valid ? 'verdict-valid' : 'verdict-invalid'}`, id: 'verdict', 'data-valid': String(report.valid) }, verdictWords(report, lang)));
-  out.append(el('p', { class: 'validation-time' }, `${UI.validationTime[lang]}：${shanghaiTime(report.validationTime, lang)}`));
+  out.append(el('p', { class: 'validation-time' }, labelled(UI.validationTime[lang], shanghaiTime(report.validationTime, lang), lang)));
   let n = 0;
   const unitOfField = (field: string) => report.signatures.find((s) => s.field === field)?.signer?.unit || undefined;
   for (const sig of report.signatures) {

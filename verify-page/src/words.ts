@@ -56,7 +56,7 @@ export const STATUS: Record<SignatureStatus, Pair> = {
 
 export const CHECKS: Record<keyof SignatureReport['checks'], Pair> = {
   integrity: w('文件内容未被改动', 'Signed content unchanged'),
-  signature: w('签名数学验证', 'Signature verifies'),
+  signature: w('签名值正确', 'Signature value verifies'),
   chain: w('证书由信任的机构签发', 'Certificate from a trusted authority'),
   revocation: w('证书未被吊销', 'Certificate not revoked'),
   timestamp: w('时间戳', 'Time-stamp'),
@@ -145,6 +145,9 @@ export const CHANGE_KINDS: Record<string, Pair> = {
 
 export const pick = (p: Pair, lang: Lang): string => p[lang];
 
+/** "label: value" with the colon of the language. */
+export const labelled = (label: string, value: string, lang: Lang): string => `${label}${lang === 'zh' ? '：' : ': '}${value}`;
+
 export function fill(text: string, values: Record<string, string | number>): string {
   return text.replace(/\{(\w+)\}/g, (_m, k: string) => String(values[k] ?? ''));
 }
@@ -185,7 +188,8 @@ export function changesAfter(sig: SignatureReport, lang: Lang, unitOfField: (fie
       add(`${CHANGE_KINDS.signature![lang]}${who ? (lang === 'zh' ? `：${who}` : `: ${who}`) : ''}${allowed}`);
       continue;
     }
-    const stamp = entries.find((m) => m.kind === 'document-timestamp');
+    // a document time-stamp or validation data (DSS) comes with the catalog entry that points to it: one line
+    const stamp = entries.find((m) => m.kind === 'document-timestamp') ?? entries.find((m) => m.kind === 'dss');
     if (stamp) { add(changeWords(stamp, lang)); continue; }
     for (const m of entries) add(changeWords(m, lang));
   }
