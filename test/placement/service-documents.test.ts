@@ -131,6 +131,23 @@ describeIf('placement=auto through the service, on documents printed by LibreOff
     await sealedWhereTheRuleSays(pdf, 1, 2, '广州市教育局', '二〇二六年十一月二十九日', 'lo-chinese-date-last-page');
   });
 
+  it('after a rename announced for a later date, a seal that still reads the old name finds the old name (Art. 18(3))', async () => {
+    // The rename takes the registered name at once; the old seal stays usable until the effective date, and
+    // the documents it seals meanwhile are signed with the name that seal reads.
+    await api().post(`/v1/units/${units[1]!.unitId}/rename`).set(bearer(muni)).send({ newName: '广州市教育委员会', effectiveDate: '2099-01-04' }).expect(200);
+    const oldName = await libreOfficePdf([
+      ...body('广州市教育局关于做好寒假安全工作的通知', [PARAGRAPH]),
+      ...signatureBlock('广州市教育局', '2026年12月1日'),
+    ]);
+    await sealedWhereTheRuleSays(oldName, 1, 1, '广州市教育局', '2026年12月1日', 'lo-old-name-after-rename');
+    // A document already written with the new name is found too: the unit's registered name is still looked for.
+    const newName = await libreOfficePdf([
+      ...body('广州市教育委员会关于做好寒假安全工作的通知', [PARAGRAPH]),
+      ...signatureBlock('广州市教育委员会', '2026年12月2日'),
+    ]);
+    await sealedWhereTheRuleSays(newName, 1, 1, '广州市教育委员会', '2026年12月2日', 'lo-new-name-old-seal');
+  });
+
   it('three joint issuers seal in turn: three seals side by side, each over its own name, none touching', async () => {
     // §7.3.5.2: the names in a row in issuing order (centre tabs), the date below the last one.
     const names = ['广州市财政局', '广州市教育局', '广州市人社局'];
