@@ -42,7 +42,12 @@ export function verifyPageRoutes(dir: string = VERIFY_PAGE_DIR): Router {
     }),
   );
   // /verify → /verify/ so that the page's relative paths (verify.js, ../ca/root.pem) resolve.
-  r.get(mount, (req, res, next) => (req.path === mount ? res.redirect(301, `${mount}/`) : next()));
+  // (middleware, not a route: the page is not part of the API that openapi.yaml describes)
+  r.use(mount, (req, res, next) => {
+    const [path, query] = req.originalUrl.split('?');
+    if (path !== mount || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
+    res.redirect(301, `${mount}/${query !== undefined ? `?${query}` : ''}`);
+  });
   r.use(mount, (_req, _res, next) => {
     if (existsSync(join(dir, 'index.html'))) return next();
     next(new AppError(503, 'page-not-built', `The verification page was not built: run \`npm run build\` (it writes ${dir}).`));

@@ -59,7 +59,7 @@ function renderRoots() {
   const source = { 'built-in': UI.trustBuiltIn, service: UI.trustFromService, added: UI.trustAdded };
   if (!roots.length) list.append(el('li', { class: 'warn' }, UI.trustNone[lang]));
   for (const r of roots) {
-    list.append(el('li', {}, el('span', { class: 'root-name' }, r.name), ' ', el('span', { class: 'root-source' }, `(${source[r.source][lang]})`),
+    list.append(el('li', {}, el('span', { class: 'root-name' }, r.name), ' ', el('span', { class: 'root-source' }, lang === 'zh' ? `（${source[r.source][lang]}）` : `(${source[r.source][lang]})`),
       el('br'), el('code', { class: 'fingerprint' }, `SHA-256 ${r.fingerprint}`)));
   }
   if (rootError) list.append(el('li', { class: 'warn' }, rootError));
