@@ -2,7 +2,8 @@
 // browser crypto port (src/verify/port/browser.ts), pdf.js for the seals' pictures, all in one script.
 //
 //   node scripts/build-verify-page.mjs
-//       dist/verify/{index.html, verify.js, verify.css}: the page the service serves at /verify/; it trusts the
+//       dist/verify-page/{index.html, verify.js, verify.css}: the page the service serves at /verify/ (not dist/verify/,
+//       which is where tsc puts the compiled verifier, src/verify); it trusts the
 //       service's roots (fetched from /ca/root.pem at run time).
 //   node scripts/build-verify-page.mjs --single [--trust root.pem ...] [-o FILE]      (npm run build:verify-page -- …)
 //       ONE self-contained HTML file (default ./seal-verify.html): script and style inline, the given roots built in,
@@ -58,7 +59,7 @@ const template = readFileSync(join(page, 'index.html'), 'utf8');
 const sha = (s) => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`;
 
 if (!single) {
-  const dir = join(root, 'dist', 'verify');
+  const dir = join(root, 'dist', 'verify-page');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'verify.js'), js);
   writeFileSync(join(dir, 'verify.css'), css);

@@ -6,7 +6,7 @@ import { AppError, notFound } from '../errors.js';
 import { fromRoot } from '../paths.js';
 
 /** The verification page, built by `npm run build` (scripts/build-verify-page.mjs). */
-export const VERIFY_PAGE_DIR = fromRoot('dist', 'verify');
+export const VERIFY_PAGE_DIR = fromRoot('dist', 'verify-page'); // dist/verify/ is tsc's output of src/verify
 
 /**
  * Serves the verification page at /verify/ (anyone may open it: it verifies in the browser, nothing is uploaded),

@@ -55,8 +55,20 @@ describe.skipIf(!haveChromium)('the verification page in Chromium', () => {
     return seen;
   }
 
-  async function verifyIn(page: Page, name: string, pdf: Buffer) {
-    await page.setInputFiles('#pdf-input', { name, mimeType: 'application/pdf', buffer: pdf });
+  /** Gives the page a PDF, chosen with the file picker or dropped (a real drop event with a DataTransfer), and waits for its report. */
+  async function verifyIn(page: Page, name: string, pdf: Buffer, how: 'pick' | 'drop' = 'pick') {
+    // the previous document's "done" must not be mistaken for this one's
+    await page.evaluate(() => { document.body.dataset.state = 'test-waiting'; });
+    if (how === 'pick') {
+      await page.setInputFiles('#pdf-input', { name, mimeType: 'application/pdf', buffer: pdf });
+    } else {
+      const dataTransfer = await page.evaluateHandle(({ b64, fileName }) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], fileName, { type: 'application/pdf' }));
+        return dt;
+      }, { b64: pdf.toString('base64'), fileName: name });
+      await page.dispatchEvent('#drop', 'drop', { dataTransfer });
+    }
     await page.waitForSelector('body[data-state=done]', { timeout: 90_000 });
     // the seals' pictures are drawn: every <img> decoded
     await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('img.seal-picture')].every((i) => i.complete && i.naturalWidth > 0));
@@ -130,7 +142,7 @@ describe.skipIf(!haveChromium)('the verification page in Chromium', () => {
     expect((await fetch(`${base}/healthz`)).headers.get('content-security-policy')).toContain('upgrade-insecure-requests');
   });
 
-  it('served: two units\' seals VALID, the tampered copy INVALID, and the PDF never leaves the page', async () => {
+  it('served: two units\' seals VALID, the tampered copy (dropped) INVALID, and the PDF never leaves the page', async () => {
     const page = await context.newPage();
     const requests = watch(page);
     await page.goto(`${base}/verify/`);
@@ -157,7 +169,7 @@ describe.skipIf(!haveChromium)('the verification page in Chromium', () => {
     await shot(page, 'verify-03-two-units-valid-en');
     await page.click('#lang');
 
-    await verifyIn(page, '被篡改的通知.pdf', tampered);
+    await verifyIn(page, '被篡改的通知.pdf', tampered, 'drop');
     const after = await statuses(page);
     expect(after.length).toBe(2);
     expect(after.every((s) => s === 'INVALID')).toBe(true);
