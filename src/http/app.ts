@@ -29,6 +29,7 @@ import { userRoutes } from './routes/users.js';
 import { refusalAudit } from './refusal-audit.js';
 import { auditCheckpoints } from './audit-checkpoints.js';
 import { staticPage } from './static-app.js';
+import { verifyPageRoutes } from './verify-page.js';
 
 export const OPENAPI_PATH = fromRoot('openapi.yaml');
 /** The web console, built by `npm run build` (vite, from console/). */
@@ -77,6 +78,8 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
   // Browser pages first: their own CSP (helmet's API defaults would block their blob: images and
   // upgrade plain intranet HTTP), and not API paths for the OpenAPI validator.
   app.use(staticPage({ mount: '/console', root: CONSOLE_DIR, buildCommand: 'npm run build' }));
+  // The verification page likewise: its own CSP (data: pictures), not an API path for the OpenAPI validator.
+  app.use(verifyPageRoutes());
   app.use(helmet());
   app.use(refusalAudit(ctx));
   app.use(auditCheckpoints(ctx));

@@ -75,7 +75,8 @@ export async function verifyPdf(bytes: Uint8Array, opts: VerifyOptions): Promise
     if (e instanceof LimitExceeded) throw e;
     throw unprocessable('unverifiable-pdf', 'The PDF form structure could not be read.');
   }
-  const ctx = new Context(pdf, anchors, opts, found);
+  const ctx = new Context(pdf, anchors, opts);
+  await ctx.verifyDocumentTimestamps(found);
   const reports: SignatureReport[] = [];
   for (const s of found) {
     try {
@@ -117,14 +118,14 @@ class Context {
   readonly allowRsa: boolean;
   private readonly changes = new Map<number, RevisionAnalysis>();
   /** The document's certification (DocMDP) and the revision its signature signed. */
-  private readonly certification: (Certification & { revision: number }) | undefined;
+  private certification: (Certification & { revision: number }) | undefined;
   private readonly trailing: UnaccountedBytes | undefined;
   private readonly stamps = new Map<FoundSignature, ArchiveStamp>();
-  private readonly archive: ArchiveTimestamps;
+  private archive!: ArchiveTimestamps;
   private readonly extraOcsps: Buffer[];
   private readonly extraCrls: Buffer[];
 
-  constructor(readonly pdf: PdfFile, readonly anchors: ParsedCertificate[], readonly opts: VerifyOptions, found: FoundSignature[]) {
+  constructor(readonly pdf: PdfFile, readonly anchors: ParsedCertificate[], readonly opts: VerifyOptions) {
     this.dss = readDss(pdf);
     // Outside evidence joins the DSS pool (it does not change the level: that is about what the document holds).
     for (const c of opts.evidence?.certificates ?? []) try { this.dss.certs.push(parseCertificate(c)); } catch { /* skip */ }
@@ -132,14 +133,19 @@ class Context {
     this.extraCrls = opts.evidence?.crls ?? [];
     this.at = opts.now ?? new Date();
     this.allowRsa = opts.allowRsa !== false;
-    const certification = certificationOf(pdf);
     this.trailing = unaccountedBytes(pdf);
+  }
+
+  /** Verifies the document time-stamps first: every signature's archive evidence depends on them. */
+  async verifyDocumentTimestamps(found: FoundSignature[]): Promise<void> {
+    const pdf = this.pdf;
+    const certification = certificationOf(pdf);
     for (const s of found) {
       const br = checkByteRange(pdf, s);
       if (!br.ok) continue;
       if (certification && s.sigRef?.tag === certification.sigRef) this.certification = { ...certification, revision: br.revision };
       if (s.kind === 'document-timestamp') {
-        const result = verifyTimestampToken(br.cms, (h) => this.hashRanges(br.ranges, h), this.tsContext());
+        const result = await verifyTimestampToken(br.cms, (h) => this.hashRanges(br.ranges, h), this.tsContext());
         this.stamps.set(s, { revision: br.revision, result });
       }
     }
@@ -312,7 +318,7 @@ class Context {
       content = { digest: this.hashRanges(ranges, parsed.digestAlgorithm), parts: this.rangeParts(ranges) };
     }
     const strict = s.subFilter === 'ETSI.CAdES.detached';
-    const sig = verifySignerInfo(parsed, content, { requireSigningCertificate: strict, requireSignedAttributes: strict, allowRsa: this.allowRsa });
+    const sig = await verifySignerInfo(parsed, content, { requireSigningCertificate: strict, requireSignedAttributes: strict, allowRsa: this.allowRsa });
     checks.integrity = sig.ok || sig.reason !== 'message-digest-mismatch';
     checks.signature = sig.ok;
     if (!sig.ok) {
@@ -334,7 +340,7 @@ class Context {
     let level: PadesLevel = 'B-B';
     let tsPath: ParsedCertificate[] | undefined;
     if (parsed.signatureTimestampToken) {
-      const ts = verifyTimestampToken(parsed.signatureTimestampToken, (h) => digest(h, parsed.signatureValue), this.tsContext());
+      const ts = await verifyTimestampToken(parsed.signatureTimestampToken, (h) => digest(h, parsed.signatureValue), this.tsContext());
       checks.timestamp = ts.ok;
       if (ts.ok) {
         signedAt = ts.genTime;
@@ -357,7 +363,7 @@ class Context {
 
     // Chain at the signing time.
     const pool = [...parsed.certificates, ...this.dss.certs];
-    const chain = validateChain(leaf, pool, this.anchors, {
+    const chain = await validateChain(leaf, pool, this.anchors, {
       at: signedAt, leafKeyUsage: ['digitalSignature', 'nonRepudiation'], allowRsa: this.allowRsa,
     });
     checks.chain = chain.ok;
