@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { SEAL_KEY_ALGORITHMS, type SealKeyAlgorithm } from './algorithms/table.js';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -69,6 +70,7 @@ const envSchema = z.object({
   SEAL_DOCUMENT_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
   SEAL_DOCUMENT_DEADLINE_SECONDS: z.coerce.number().positive().max(3600).default(60),
   SEAL_DOCUMENT_WORKER_MEMORY_MB: z.coerce.number().int().min(64).max(16384).default(512),
+  SEAL_DEFAULT_ALGORITHM: z.enum(SEAL_KEY_ALGORITHMS as [SealKeyAlgorithm, ...SealKeyAlgorithm[]]).default('ECDSA-P256'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -97,6 +99,8 @@ export interface Config {
   /** An external RFC 3161 TSA for B-T and up; our own TSA when unset. */
   tsaUrl?: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** Key algorithm of new seals when an application (or department seal) names none. */
+  defaultAlgorithm: SealKeyAlgorithm;
   /** The role that owns the schema and runs migrations (default: databaseUrl's); the service's own role then cannot rewrite the audit log. */
   databaseOwnerUrl?: string;
   /** Audit log checkpoints: after this many entries, and at least this often while entries are written. */
@@ -147,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotency: { ttlSeconds: e.SEAL_IDEMPOTENCY_TTL_SECONDS, maxBytes: e.SEAL_IDEMPOTENCY_MAX_BYTES },
     tsaUrl: e.SEAL_TSA_URL,
     logLevel: e.LOG_LEVEL,
+    defaultAlgorithm: e.SEAL_DEFAULT_ALGORITHM,
     databaseOwnerUrl: e.SEAL_DATABASE_OWNER_URL,
     auditCheckpoint: { everyEntries: e.SEAL_AUDIT_CHECKPOINT_ENTRIES, everyMinutes: e.SEAL_AUDIT_CHECKPOINT_MINUTES },
     documentWorkers: {

@@ -53,6 +53,7 @@ export async function assembleContext(parts: { config: Config; db: Db; state: Sh
     clock,
     maker: caSealMaker(ca, vault),
     renderer: { render: (req: { template: string; text: string; bottomText?: string }) => renderSeal(req) },
+    defaultAlgorithm: config.defaultAlgorithm,
   };
   const auditAnchor = { db, clock, signer: caAuditSigner(ca), policy: config.auditCheckpoint, instance: `${hostname()}:${process.pid}` };
   const checkpointer = new AuditCheckpointer(auditAnchor, (err) => logger.warn({ err }, 'audit checkpoint not written; retried later'));
