@@ -5,8 +5,8 @@ import type { KeyVault } from '../crypto/key-vault.js';
 import { forbidden, unprocessable } from '../errors.js';
 import type { Queryable } from '../store/db.js';
 import { httpTimestamper, type CmsSigner, type Timestamper } from '../pdf/cms.js';
-import { sealPdf, type PadesLevel, type SealAppearance } from '../pdf/seal.js';
-import { examineForSealing } from '../placement/index.js';
+import type { PadesLevel, SealAppearance } from '../pdf/seal.js';
+import { documentWorkers } from '../isolation/document-workers.js';
 import { canonicalPixels } from '../render/index.js';
 import { auditActor, type Actor } from './actor.js';
 import { appendAudit } from './audit.js';
@@ -98,7 +98,7 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
   const format = sm2 ? (req.format ?? 'ses') : undefined;
   // Before the seal is used: the document's own classification mark (Art. 6), and where the seal goes.
   const unit = await findUnit(deps.register.db, seal.unit_id);
-  const examined = await examineForSealing(pdf, {
+  const examined = await documentWorkers().examine(pdf, {
     ...(req.placement === 'auto'
       ? {
           auto: {
@@ -127,7 +127,7 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
   };
   const hierarchy = sm2 ? 'SM2' : 'ECDSA';
   const signingTime = deps.register.clock.now();
-  const sealed = await sealPdf(pdf, {
+  const sealed = await documentWorkers().seal(pdf, {
     page: position?.page ?? 1,
     ...(position ? { xMm: position.xMm, yMm: position.yMm } : {}),
     riding: req.riding,

@@ -9,6 +9,8 @@
  * without proof of existence from an archive time-stamp).
  */
 import { AppError, unprocessable } from '../errors.js';
+import { LimitExceeded } from '../limits.js';
+import { budgetOf } from '../pdf/budget.js';
 import { readPdf, type PdfFile } from '../pdf/reader.js';
 import { recoverStructure } from '../pdf/recover.js';
 import { ArchiveTimestamps, expiredIn, pathExpiry, type ArchiveStamp } from './archive.js';
@@ -70,19 +72,27 @@ export async function verifyPdf(bytes: Uint8Array, opts: VerifyOptions): Promise
   let found: FoundSignature[];
   try {
     found = findSignatures(pdf);
-  } catch {
+  } catch (e) {
+    if (e instanceof LimitExceeded) throw e;
     throw unprocessable('unverifiable-pdf', 'The PDF form structure could not be read.');
   }
-  const ctx = new Context(pdf, anchors, opts, found);
+  const ctx = new Context(pdf, anchors, opts);
+  await ctx.verifyDocumentTimestamps(found);
   const reports: SignatureReport[] = [];
   for (const s of found) {
     try {
       reports.push(...(await ctx.verifyField(s)));
     } catch (e) {
+      // A limit passed in the document's structure refuses the whole document (422 document-too-complex).
+      if (e instanceof LimitExceeded && e.limit.scope === 'document') throw e;
       // A signature whose structures break the verifier is not a valid signature; never a 500.
       reports.push(ctx.broken(s, e));
     }
   }
+  // A document limit passed where an analysis swallowed the error (an unreadable object read as "unknown"):
+  // the report would rest on a partial reading, so the document is refused as a whole.
+  const tripped = budgetOf(pdf.context).tripped;
+  if (tripped) throw tripped;
   // Revision order; signatures too broken to place in a revision (-1) come last.
   const order = (r: SignatureReport) => (r.revision < 0 ? Number.MAX_SAFE_INTEGER : r.revision);
   reports.sort((a, b) => order(a) - order(b) || (a.signerInfo ?? 0) - (b.signerInfo ?? 0));
@@ -109,14 +119,14 @@ class Context {
   readonly allowRsa: boolean;
   private readonly changes = new Map<number, RevisionAnalysis>();
   /** The document's certification (DocMDP) and the revision its signature signed. */
-  private readonly certification: (Certification & { revision: number }) | undefined;
+  private certification: (Certification & { revision: number }) | undefined;
   private readonly trailing: UnaccountedBytes | undefined;
   private readonly stamps = new Map<FoundSignature, ArchiveStamp>();
-  private readonly archive: ArchiveTimestamps;
+  private archive!: ArchiveTimestamps;
   private readonly extraOcsps: Buffer[];
   private readonly extraCrls: Buffer[];
 
-  constructor(readonly pdf: PdfFile, readonly anchors: ParsedCertificate[], readonly opts: VerifyOptions, found: FoundSignature[]) {
+  constructor(readonly pdf: PdfFile, readonly anchors: ParsedCertificate[], readonly opts: VerifyOptions) {
     this.dss = readDss(pdf);
     // Outside evidence joins the DSS pool (it does not change the level: that is about what the document holds).
     for (const c of opts.evidence?.certificates ?? []) try { this.dss.certs.push(parseCertificate(c)); } catch { /* skip */ }
@@ -124,14 +134,19 @@ class Context {
     this.extraCrls = opts.evidence?.crls ?? [];
     this.at = opts.now ?? new Date();
     this.allowRsa = opts.allowRsa !== false;
-    const certification = certificationOf(pdf);
     this.trailing = unaccountedBytes(pdf);
+  }
+
+  /** Verifies the document time-stamps first: every signature's archive evidence depends on them. */
+  async verifyDocumentTimestamps(found: FoundSignature[]): Promise<void> {
+    const pdf = this.pdf;
+    const certification = certificationOf(pdf);
     for (const s of found) {
       const br = checkByteRange(pdf, s);
       if (!br.ok) continue;
       if (certification && s.sigRef?.tag === certification.sigRef) this.certification = { ...certification, revision: br.revision };
       if (s.kind === 'document-timestamp') {
-        const result = verifyTimestampToken(br.cms, (h) => this.hashRanges(br.ranges, h), this.tsContext());
+        const result = await verifyTimestampToken(br.cms, (h) => this.hashRanges(br.ranges, h), this.tsContext());
         this.stamps.set(s, { revision: br.revision, result });
       }
     }
@@ -175,6 +190,9 @@ class Context {
   }
 
   broken(s: FoundSignature, e: unknown): SignatureReport {
+    if (e instanceof LimitExceeded) {
+      return this.report(s, { problems: [{ severity: 'INDETERMINATE', reason: 'document-too-complex', detail: e.message }], revision: -1 });
+    }
     const detail = e instanceof AppError ? e.message : 'the signature structures could not be processed';
     return this.report(s, { problems: [{ severity: 'INVALID', reason: 'malformed-signature', detail }], revision: -1 });
   }
@@ -238,6 +256,9 @@ class Context {
       try {
         parsed = parseSignedData(br.cms);
       } catch (e) {
+        if (e instanceof LimitExceeded) {
+          return [this.report(s, { problems: [{ severity: 'INDETERMINATE', reason: 'document-too-complex', detail: e.message }], revision, checks, coversWholeDocument })];
+        }
         checks.integrity = false;
         const detail = e instanceof CmsParseError ? `the CMS signature cannot be read: ${e.message}` : 'the CMS signature cannot be read';
         return [this.report(s, { problems: [{ severity: 'INVALID', reason: 'cms-malformed', detail }], revision, checks, coversWholeDocument })];
@@ -313,7 +334,7 @@ class Context {
       content = { digest: this.hashRanges(ranges, parsed.digestAlgorithm), parts: this.rangeParts(ranges) };
     }
     const strict = s.subFilter === 'ETSI.CAdES.detached';
-    const sig = verifySignerInfo(parsed, content, { requireSigningCertificate: strict, requireSignedAttributes: strict, allowRsa: this.allowRsa });
+    const sig = await verifySignerInfo(parsed, content, { requireSigningCertificate: strict, requireSignedAttributes: strict, allowRsa: this.allowRsa });
     checks.integrity = sig.ok || sig.reason !== 'message-digest-mismatch';
     checks.signature = sig.ok;
     if (!sig.ok) {
@@ -362,7 +383,7 @@ class Context {
     const evidence = { leaf: r.signer, certificates: [r.signer, r.maker], signatureValue: r.ses.signature, timestampToken: r.ses.timeStamp, claimedSigningTime: r.ses.timeInfo };
     return this.judge(s, evidence, problems, checks, base, withSignerReport, async (signedAt) => {
       const found = await checkSESeal(r, signedAt);
-      const maker = validateChain(r.maker, [r.maker, ...this.dss.certs], this.anchors, { at: signedAt, leafKeyUsage: ['digitalSignature'], allowRsa: this.allowRsa });
+      const maker = await validateChain(r.maker, [r.maker, ...this.dss.certs], this.anchors, { at: signedAt, leafKeyUsage: ['digitalSignature'], allowRsa: this.allowRsa });
       if (!maker.ok) {
         found.push({ severity: maker.reason === 'chain-untrusted' ? 'INDETERMINATE' : 'INVALID', reason: `seal-maker-${maker.reason}`, detail: `the seal maker's certificate: ${maker.detail}` });
       }
@@ -405,7 +426,7 @@ class Context {
     let level: PadesLevel = 'B-B';
     let tsPath: ParsedCertificate[] | undefined;
     if (parsed.timestampToken) {
-      const ts = verifyTimestampToken(parsed.timestampToken, (h) => digest(h, parsed.signatureValue), this.tsContext());
+      const ts = await verifyTimestampToken(parsed.timestampToken, (h) => digest(h, parsed.signatureValue), this.tsContext());
       checks.timestamp = ts.ok;
       if (ts.ok) {
         signedAt = ts.genTime;
@@ -428,7 +449,7 @@ class Context {
 
     // Chain at the signing time.
     const pool = [...parsed.certificates, ...this.dss.certs];
-    const chain = validateChain(leaf, pool, this.anchors, {
+    const chain = await validateChain(leaf, pool, this.anchors, {
       at: signedAt, leafKeyUsage: ['digitalSignature', 'nonRepudiation'], allowRsa: this.allowRsa,
     });
     checks.chain = chain.ok;

@@ -78,12 +78,12 @@ describe.each(storageAdapters())('SM2 hierarchy on $name', (adapter) => {
     const responder = ocsp.certificates[0]!;
     expect(readCertificate(responder).subjectDer.toString('latin1')).toContain('SM2 OCSP Responder');
     expect(
-      verifySignatureValue({
+      (await verifySignatureValue({
         algorithm: ocsp.basic!.signatureAlgorithm,
         spki: readCertificate(responder).spki,
         data: Buffer.from(ocsp.basic!.tbsResponseData.tbsView),
         signature: Buffer.from(ocsp.basic!.signature.valueBlock.valueHexView),
-      }).ok,
+      })).ok,
     ).toBe(true);
     await f.ca.revoke(seal.serial, 'keyCompromise');
     const crl = decodeAs(pkijs.CertificateRevocationList, await f.ca.crl('sm2-issuing'), 'CRL', DOCUMENT_OBJECT_LIMITS);
@@ -91,12 +91,12 @@ describe.each(storageAdapters())('SM2 hierarchy on $name', (adapter) => {
     expect(crl.revokedCertificates?.length).toBe(1);
     const issuing = readCertificate(seal.chain[0]!);
     expect(
-      verifySignatureValue({
+      (await verifySignatureValue({
         algorithm: crl.signatureAlgorithm,
         spki: issuing.spki,
         data: Buffer.from(crl.tbsView),
         signature: Buffer.from(crl.signatureValue.valueBlock.valueHexView),
-      }).ok,
+      })).ok,
     ).toBe(true);
   });
 
