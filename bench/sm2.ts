@@ -78,7 +78,7 @@ export async function sm2BenchContext(dir = join(OUT_DIR, 'sm2')): Promise<Sm2Be
 export function sm2SealRun(ctx: Sm2BenchContext, sealPdf: SealFn) {
   const appearance = benchAppearance();
   return (pdf: Buffer) => sealPdf(pdf, {
-    page: 1, xMm: 120, yMm: 80, appearance, signer: ctx.signer, ses: ctx.ses, level: 'B-T',
+    page: 1, xMm: 120, yMm: 80, appearance, signer: ctx.signer, ses: { certificate: ctx.ses.certificate, seseal: ctx.ses.seseal }, level: 'B-T',
     signingTime: new Date(), timestamper: ctx.timestamper, reason: 'benchmark',
   });
 }

@@ -43,8 +43,11 @@ export interface SealPdfOptions {
   appearance: SealAppearance;
   /** The seal's CMS signer; for an SM2 seal its digest is SM3. */
   signer: CmsSigner;
-  /** An SM2 seal's GB/T 38540 signer: /Contents holds an SES_Signature (SubFilter /GB.T38540.SES) instead of a CMS. */
-  ses?: SesSigner;
+  /**
+   * An SM2 seal's GB/T 38540 data: /Contents then holds an SES_Signature (SubFilter /GB.T38540.SES) instead of
+   * a CMS, signed by `signer` (plain data, so it crosses to a document worker like the rest of the options).
+   */
+  ses?: Omit<SesSigner, 'sign'>;
   /** The SubFilter of a CMS signature: ETSI.CAdES.detached (default), or adbe.pkcs7.detached for an SM2 CMS. */
   cmsSubFilter?: 'ETSI.CAdES.detached' | 'adbe.pkcs7.detached';
   level: PadesLevel;
@@ -89,7 +92,9 @@ export async function sealPdf(input: Uint8Array, opts: SealPdfOptions): Promise<
       }
     : undefined;
 
-  const ses = opts.ses;
+  const ses: SesSigner | undefined = opts.ses
+    ? { certificate: Buffer.from(opts.ses.certificate), seseal: Buffer.from(opts.ses.seseal), sign: (d) => opts.signer.sign(d) }
+    : undefined;
   if (ses && opts.signer.digest !== 'SM3') throw new Error('an SES_Signature is made over SM3');
   const estimate = ses ? estimateSesSize(ses, tokenSize) : estimateCmsSize(opts.signer, tokenSize);
   const signed = await withPlaceholderRetry(estimate, async (room) => {

@@ -133,7 +133,7 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
     riding: req.riding,
     appearance: await appearanceOf(deps, seal),
     signer,
-    ...(format === 'ses' ? { ses: { certificate: Buffer.from(seal.certificate), seseal: await sesealOf(deps, seal.id), sign: signer.sign } } : {}),
+    ...(format === 'ses' ? { ses: { certificate: Buffer.from(seal.certificate), seseal: await sesealOf(deps, seal.id) } } : {}),
     ...(format === 'cms' ? { cmsSubFilter: 'adbe.pkcs7.detached' as const } : {}),
     level: req.level,
     signingTime,

@@ -2,10 +2,11 @@
  * A PNG's pixels in the canonical form of src/image-hash.ts, without native code (the verifier and
  * its bundle load no sharp): enough PNG for the seal pictures a GB/T 38540 SESeal carries — 8-bit
  * truecolour with or without alpha, or 8-bit greyscale with or without alpha, not interlaced.
- * Anything else is "unreadable", never a crash; the size is capped before anything is inflated.
+ * Anything else is "unreadable", never a crash; the size is capped before anything is inflated. Inflate goes
+ * through the verifier's crypto port, so the verification page decodes the same way in a browser.
  */
-import { inflateSync } from 'node:zlib';
 import type { CanonicalImage } from '../image-hash.js';
+import { InflateError, verifierPort } from './port/index.js';
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** A seal picture is a few hundred pixels a side; 4096 × 4096 is far beyond any. */
@@ -40,11 +41,13 @@ export function decodePng(png: Uint8Array): CanonicalImage {
   const ch = CHANNELS[colourType];
   if (!ch || idat.length === 0) throw new PngError('no image data');
   const stride = width * ch;
-  let raw: Buffer;
+  let raw: Uint8Array;
   try {
-    raw = inflateSync(Buffer.concat(idat), { maxOutputLength: (stride + 1) * height });
-  } catch {
-    throw new PngError('image data does not inflate');
+    // Through the verifier's port (node:zlib or the browser's inflate), bounded by the size IHDR promises.
+    raw = verifierPort().inflate(Buffer.concat(idat), (stride + 1) * height);
+  } catch (e) {
+    if (e instanceof InflateError) throw new PngError(`image data does not inflate (${e.reason})`);
+    throw e;
   }
   if (raw.length !== (stride + 1) * height) throw new PngError('image data has the wrong length');
   const rgba = new Uint8Array(width * height * 4);

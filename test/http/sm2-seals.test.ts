@@ -15,6 +15,9 @@ import { readSESeal, readSESSignature } from '../../src/asn1/seseal.js';
 import { verifyCommand } from '../../src/cli/commands/verify.js';
 import { FixedClock } from '../../src/clock.js';
 import type { Db } from '../../src/store/db.js';
+import { browserVerifierPort } from '../../src/verify/port/browser.js';
+import { useVerifierPort } from '../../src/verify/port/index.js';
+import { verifyPdf } from '../../src/verify/index.js';
 import type { VerificationReport } from '../../src/verify/types.js';
 import { storageAdapters } from '../helpers/storage.js';
 import { bearer, makeUser, testService, type TestService } from '../helpers/service.js';
@@ -160,6 +163,15 @@ describe('SM2 seals through HTTP', () => {
     execFileSync(process.execPath, ['scripts/build-verifier.mjs', '--outfile', bundle], { cwd: process.cwd() });
     const fromBundle = JSON.parse(execFileSync(process.execPath, [bundle, file, '--trust', join(dir, 'root.pem'), '--trust', join(dir, 'sm2-root.pem'), '--json'], { encoding: 'utf8' })) as VerificationReport;
     expect(summary(fromBundle)).toEqual(expected);
+    // The verification page's crypto (WebCrypto, @noble, sm-crypto-v2, fflate through the browser port) says the same.
+    const roots = [fromPem((await api().get('/ca/root.pem').expect(200)).text)[0]!, fromPem((await api().get('/ca/root.pem?algorithm=SM2').expect(200)).text)[0]!];
+    const previous = useVerifierPort(browserVerifierPort);
+    try {
+      const inBrowser = await verifyPdf(pdf, { trustAnchors: roots });
+      expect(summary(inBrowser), JSON.stringify(inBrowser.signatures.map((x) => x.problems))).toEqual(expected);
+    } finally {
+      useVerifierPort(previous);
+    }
 
     // pdfsig does not know the SES signature: it must not call it corrupted.
     const pdfsig = (() => {
