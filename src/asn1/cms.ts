@@ -144,6 +144,8 @@ export function placeholderOfSize(size: number): asn1js.OctetString {
 }
 
 export interface SignedDataParts {
+  /** The ContentInfo's content type: id-signedData (RFC 5652, the default) or GM/T 0010's signedData. */
+  contentType?: string;
   digest: DigestName;
   eContentType: string;
   /** Encapsulated content (a TSTInfo); absent for a detached signature. */
@@ -179,7 +181,7 @@ export function encodeSignedData(p: SignedDataParts): Buffer {
     ...(certificates.length ? { certificates } : {}),
     signerInfos: [signerInfo],
   });
-  const der = encode(new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) }));
+  const der = encode(new pkijs.ContentInfo({ contentType: p.contentType ?? OID.signedData, content: signedData.toSchema(true) }));
   made.set(der, { type: p.eContentType, ...(p.eContent ? { content: buf(p.eContent) } : {}) });
   return der;
 }
@@ -216,7 +218,10 @@ export function readSignedData(bytes: Uint8Array, limits: DecodeLimits = DOCUMEN
   const top = decode(bytes, 'CMS', limits);
   try {
     const ci = top instanceof asn1js.Sequence ? top.valueBlock.value : [];
-    if (!(ci[0] instanceof asn1js.ObjectIdentifier) || ci[0].getValue() !== OID.signedData) throw new Asn1Error('CMS: not SignedData');
+    // RFC 5652's id-signedData, or GM/T 0010's for an SM2 CMS: the SignedData inside is the same structure.
+    if (!(ci[0] instanceof asn1js.ObjectIdentifier) || (ci[0].getValue() !== OID.signedData && ci[0].getValue() !== OID.gmSignedData)) {
+      throw new Asn1Error('CMS: not SignedData');
+    }
     const wrapper = ci[1];
     if (ci.length !== 2 || !isContext(wrapper, 0) || !(wrapper.valueBlock.value[0] instanceof asn1js.Sequence)) throw new Asn1Error('CMS: no SignedData content');
     const f = wrapper.valueBlock.value[0].valueBlock.value;

@@ -76,6 +76,9 @@ export const OID = {
   mgf1: '1.2.840.113549.1.1.8',
   sm2Sign: '1.2.156.10197.1.301.1', // GM/T 0006 "sm2-1", the SM2 signature scheme as a CMS signatureAlgorithm
   sm3WithSm2: '1.2.156.10197.1.501', // GB/T 35276: SM2 signature with SM3, as in X.509
+  // GM/T 0010-2012 (SM2 cryptographic message syntax): its own content types for data and signedData
+  gmData: '1.2.156.10197.6.1.4.2.1',
+  gmSignedData: '1.2.156.10197.6.1.4.2.2',
   // our arc: the seal image binding extension (ca/README.md)
   sealImageBinding: '2.25.307863011571226879859732574380042958433.2.1',
 } as const;

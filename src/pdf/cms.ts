@@ -105,10 +105,17 @@ function isDerEcSignature(sig: Buffer): boolean {
   }
 }
 
+/**
+ * The content types a signer's CMS uses: RFC 5652's, or for an SM2 key GM/T 0010's (data 1.2.156.10197.6.1.4.2.1
+ * inside signedData 1.2.156.10197.6.1.4.2.2), as the SM2 cryptographic message syntax defines them.
+ */
+const contentTypesOf = (signer: Pick<CmsSigner, 'keyAlgorithm'>) =>
+  signer.keyAlgorithm === 'SM2' ? { data: OID.gmData, signedData: OID.gmSignedData } : { data: OID.data, signedData: OID.signedData };
+
 /** signed attributes content-type, message-digest, signing-certificate-v2, in DER order, and the DER the signer signs. */
 function padesSignedAttributes(documentDigest: Buffer, signer: CmsSigner, leaf: CertificateFields) {
   return signedAttributes([
-    attribute(OID.contentType, new asn1js.ObjectIdentifier({ value: OID.data })),
+    attribute(OID.contentType, new asn1js.ObjectIdentifier({ value: contentTypesOf(signer).data })),
     attribute(OID.messageDigest, new asn1js.OctetString({ valueHex: documentDigest })),
     // ESSCertIDv2 with the DEFAULT hash (SHA-256) over the leaf, as RFC 5035 and most verifiers expect.
     signingCertificateV2(leaf, 'SHA-256', createHash('sha256').update(signer.certificates[0]!).digest()),
@@ -124,7 +131,8 @@ function assemble(
 ): Buffer {
   return encodeSignedData({
     digest: signer.digest,
-    eContentType: OID.data,
+    eContentType: contentTypesOf(signer).data,
+    contentType: contentTypesOf(signer).signedData,
     certificates: signer.certificates,
     signer: p.leaf,
     signedAttributes: attrs.attributes,

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leadingElement } from '../../src/asn1/der.js';
+import * as asn1js from 'asn1js';
+import { decode, DOCUMENT_OBJECT_LIMITS, leadingElement } from '../../src/asn1/der.js';
 import { FixedClock } from '../../src/clock.js';
 import type { Db } from '../../src/store/db.js';
 import { runTool, ToolMissingError } from '../helpers/openssl-pki.js';
@@ -107,6 +108,10 @@ describe('BouncyCastle judges SESeal, SES_Signature and SM2 CMS', () => {
   it('an SM2 CMS (format=cms) over the ByteRange bytes', async (t) => {
     if (!judge) return t.skip();
     const { contents, signed } = lastSignature(await sign('x=60&y=80&level=B-T&format=cms'));
+    // GM/T 0010's content types: signedData 1.2.156.10197.6.1.4.2.2 around data 1.2.156.10197.6.1.4.2.1.
+    const top = decode(contents, 'CMS', DOCUMENT_OBJECT_LIMITS) as asn1js.Sequence;
+    expect((top.valueBlock.value[0] as asn1js.ObjectIdentifier).getValue()).toBe('1.2.156.10197.6.1.4.2.2');
+    expect(contents.includes(Buffer.from('060a2a811ccf550601040201', 'hex'))).toBe(true);
     expect(await bc('cms', await file(contents), await file(signed))).toBe('VERIFIED');
     const tampered = Buffer.from(signed);
     tampered[100]! ^= 0x01;
