@@ -381,13 +381,16 @@ class Context {
       return this.report(s, { problems, checks, ...base, ...withSignerReport });
     }
     const evidence = { leaf: r.signer, certificates: [r.signer, r.maker], signatureValue: r.ses.signature, timestampToken: r.ses.timeStamp, claimedSigningTime: r.ses.timeInfo };
-    return this.judge(s, evidence, problems, checks, base, withSignerReport, async (signedAt) => {
-      const found = await checkSESeal(r, signedAt);
+    return this.judge(s, evidence, problems, checks, base, withSignerReport, async (signedAt, timeSource) => {
+      const found: Problem[] = await checkSESeal(r, signedAt);
       const maker = await validateChain(r.maker, [r.maker, ...this.dss.certs], this.anchors, { at: signedAt, leafKeyUsage: ['digitalSignature'], allowRsa: this.allowRsa });
       if (!maker.ok) {
         found.push({ severity: maker.reason === 'chain-untrusted' ? 'INDETERMINATE' : 'INVALID', reason: `seal-maker-${maker.reason}`, detail: `the seal maker's certificate: ${maker.detail}` });
+      } else {
+        // The maker's certificate, like the signer's, must not have been revoked when the seal was used.
+        await this.revocationOfPath(maker.path, signedAt, timeSource, found, 'seal-maker-');
       }
-      checks.seseal = found.every((p) => p.severity !== 'INVALID') && maker.ok ? true : found.some((p) => p.severity === 'INVALID') ? false : null;
+      checks.seseal = found.some((p) => p.severity === 'INVALID') ? false : found.length ? null : true;
       problems.push(...found);
       // The picture the seal maker signed is the one on the page.
       if (!r.pictureHash) {
@@ -414,7 +417,7 @@ class Context {
     parsed: { leaf: ParsedCertificate; certificates: ParsedCertificate[]; signatureValue: Buffer; timestampToken?: Buffer; claimedSigningTime?: Date },
     problems: Problem[], checks: Partial<SignatureReport['checks']>,
     base: Common & { format: SignatureReport['format']; signerInfo?: number }, withSignerReport: { signer?: SignatureReport['signer'] },
-    more?: (signedAt: Date) => Promise<void>,
+    more?: (signedAt: Date, timeSource: 'timestamp' | 'claimed') => Promise<void>,
   ): Promise<SignatureReport> {
     const pdf = this.pdf;
     const common = base;
@@ -472,34 +475,8 @@ class Context {
     let evidenceRevision = common.revision;
     if (chain.ok) {
       const path = chain.path;
-      const states: boolean[] = [];
-      for (let i = 0; i + 1 < path.length; i++) {
-        const cert = path[i]!;
-        const issuer = path[i + 1]!;
-        const st = await checkRevocation(cert, issuer, {
-          ocsps: [...this.dss.ocsps, ...this.extraOcsps], crls: [...this.dss.crls, ...this.extraCrls], pool: this.dss.certs,
-          at: signedAt, allowRsa: this.allowRsa,
-          online: this.opts.online ?? false,
-        });
-        if (st.status === 'not-applicable') continue;
-        if (st.status === 'unknown') {
-          states.push(false);
-          problems.push({ severity: 'INDETERMINATE', reason: 'revocation-unknown', detail: st.detail });
-          continue;
-        }
-        const added = this.dss.addedIn.get(st.evidence);
-        if (added !== undefined) evidenceRevision = Math.max(evidenceRevision, added);
-        if (st.status === 'good') { states.push(true); continue; }
-        if (st.revokedAt.getTime() <= signedAt.getTime()) {
-          states.push(false);
-          problems.push({ severity: 'INVALID', reason: 'revoked-before-signing', detail: `${cert.subjectText} was revoked ${st.revokedAt.toISOString()} (${st.reason}), before the signing time ${signedAt.toISOString()}` });
-        } else if (timeSource === 'timestamp') {
-          states.push(true); // revoked after a proven signing time: the signature stays valid
-        } else {
-          states.push(false);
-          problems.push({ severity: 'INDETERMINATE', reason: 'revoked-signing-time-unproven', detail: `${cert.subjectText} was revoked ${st.revokedAt.toISOString()}; the signing time is only claimed` });
-        }
-      }
+      const { states, evidenceRevision: latest } = await this.revocationOfPath(path, signedAt, timeSource, problems);
+      evidenceRevision = Math.max(evidenceRevision, latest);
       checks.revocation = states.length ? states.every(Boolean) : null;
       if (level === 'B-T' && states.length && this.dss.revision !== undefined && this.dss.revision > common.revision && (this.dss.ocsps.length || this.dss.crls.length)) {
         level = 'B-LT';
@@ -522,7 +499,7 @@ class Context {
       }
     }
 
-    if (more) await more(signedAt);
+    if (more) await more(signedAt, timeSource);
 
     // Seal image.
     const bound = boundImageOf(leaf);
@@ -546,6 +523,46 @@ class Context {
       problems, checks, ...base, level, ...withSignerReport, signedAt: signedAt.toISOString(), timeSource,
       ...(riding ? { riding: true as const, ridingPages: riding.pages } : {}),
     });
+  }
+
+  /**
+   * Revocation of every certificate of `path` below the anchor, at the signing time: one state per certificate
+   * checked (true: good, or revoked after a proven signing time), its problems pushed with `prefix` on their
+   * reasons, and the latest DSS revision whose evidence was used.
+   */
+  private async revocationOfPath(
+    path: ParsedCertificate[], signedAt: Date, timeSource: 'timestamp' | 'claimed', problems: Problem[], prefix = '',
+  ): Promise<{ states: boolean[]; evidenceRevision: number }> {
+    const states: boolean[] = [];
+    let evidenceRevision = -1;
+    for (let i = 0; i + 1 < path.length; i++) {
+      const cert = path[i]!;
+      const issuer = path[i + 1]!;
+      const st = await checkRevocation(cert, issuer, {
+        ocsps: [...this.dss.ocsps, ...this.extraOcsps], crls: [...this.dss.crls, ...this.extraCrls], pool: this.dss.certs,
+        at: signedAt, allowRsa: this.allowRsa,
+        online: this.opts.online ?? false,
+      });
+      if (st.status === 'not-applicable') continue;
+      if (st.status === 'unknown') {
+        states.push(false);
+        problems.push({ severity: 'INDETERMINATE', reason: `${prefix}revocation-unknown`, detail: st.detail });
+        continue;
+      }
+      const added = this.dss.addedIn.get(st.evidence);
+      if (added !== undefined) evidenceRevision = Math.max(evidenceRevision, added);
+      if (st.status === 'good') { states.push(true); continue; }
+      if (st.revokedAt.getTime() <= signedAt.getTime()) {
+        states.push(false);
+        problems.push({ severity: 'INVALID', reason: `${prefix}revoked-before-signing`, detail: `${cert.subjectText} was revoked ${st.revokedAt.toISOString()} (${st.reason}), before the signing time ${signedAt.toISOString()}` });
+      } else if (timeSource === 'timestamp') {
+        states.push(true); // revoked after a proven signing time: the signature stays valid
+      } else {
+        states.push(false);
+        problems.push({ severity: 'INDETERMINATE', reason: `${prefix}revoked-signing-time-unproven`, detail: `${cert.subjectText} was revoked ${st.revokedAt.toISOString()}; the signing time is only claimed` });
+      }
+    }
+    return { states, evidenceRevision };
   }
 
   private verifyDocTimestamp(s: FoundSignature, problems: Problem[], checks: Partial<SignatureReport['checks']>, common: Common): SignatureReport {

@@ -19,6 +19,9 @@ import { browserVerifierPort } from '../../src/verify/port/browser.js';
 import { useVerifierPort } from '../../src/verify/port/index.js';
 import { verifyPdf } from '../../src/verify/index.js';
 import type { VerificationReport } from '../../src/verify/types.js';
+import { makeSESeal } from '../../src/ca/seseal-maker.js';
+import { sealPdf } from '../../src/pdf/seal.js';
+import { canonicalPixels } from '../../src/render/canonical.js';
 import { storageAdapters } from '../helpers/storage.js';
 import { bearer, makeUser, testService, type TestService } from '../helpers/service.js';
 import { creditCode } from '../helpers/units.js';
@@ -212,6 +215,65 @@ describe('SM2 seals through HTTP', () => {
     expect(cert.cert.signatureAlgorithm.algorithmId).toBe(SM3_WITH_SM2);
     const seseal = readSESeal((await binary(api().get(`/v1/seals/${sealId}/seseal.der`).set(bearer(u.admin))).expect(200)).body as Buffer);
     expect(seseal.info.holderCertificates[0]!.equals(cert.der)).toBe(true);
+  });
+
+  /**
+   * Seals in-process with units[0]'s SM2 key but an SESeal of the test's choosing (B-LT, the service's TSA and
+   * revocation data), then verifies with both roots: what the verifier says about a wrong SESeal.
+   */
+  async function sealWithSESeal(seseal: Buffer): Promise<VerificationReport> {
+    const { rows } = await db.query<{ key_id: string; certificate: Uint8Array; issuer_ca_id: string; width_mm: number; height_mm: number }>(
+      'SELECT key_id, certificate, issuer_ca_id, width_mm, height_mm FROM seals WHERE id = $1', [units[0]!.sealId]);
+    const seal = rows[0]!;
+    const png = (await binary(api().get(`/v1/seals/${units[0]!.sealId}/image.png`).set(bearer(units[0]!.admin))).expect(200)).body as Buffer;
+    const px = await canonicalPixels(png);
+    const ca = svc.ctx.ca;
+    const chain = await ca.chain(seal.issuer_ca_id);
+    const sealed = await sealPdf(await basicPdf({ pages: 1 }), {
+      page: 1, xMm: 60, yMm: 80,
+      appearance: { rgba: Buffer.from(px.rgba), width: px.width, height: px.height, widthMm: seal.width_mm, heightMm: seal.height_mm },
+      signer: { certificates: [Buffer.from(seal.certificate), ...chain], keyAlgorithm: 'SM2', digest: 'SM3', sign: (d) => svc.ctx.vault.sign(seal.key_id, d, 'SM3') },
+      ses: { certificate: Buffer.from(seal.certificate), seseal },
+      level: 'B-LT', signingTime: svc.ctx.clock.now(),
+      timestamper: (imprint, hash) => ca.timestamp(imprint, hash),
+      revocation: (cert) => ca.revocationDataFor(cert),
+      extraCertificates: [ca.rootCertificateOf('SM2'), ca.tsaCertificateOf('SM2'), ...chain, ...(await ca.sealMakerChain())],
+    });
+    return verifyPdf(sealed, { trustAnchors: [ca.rootCertificate, ca.rootCertificateOf('SM2')] });
+  }
+  const reasons = (r: VerificationReport) => r.signatures[0]!.problems.map((p) => p.reason);
+  const sesealOfSeal = async (sealId: string) => (await binary(api().get(`/v1/seals/${sealId}/seseal.der`).set(bearer(muni))).expect(200)).body as Buffer;
+
+  it('the verifier proves each SESeal check can fail: maker signature, holder listed, validity, picture', async () => {
+    const own = await sesealOfSeal(units[0]!.sealId);
+    // The seal's own SESeal, in-process: VALID (the control).
+    const ok = await sealWithSESeal(own);
+    expect(summary(ok), JSON.stringify(ok.signatures[0]!.problems)).toEqual(['signature:ses:VALID:ok']);
+
+    // One byte of the picture changed: the maker's signature fails, and the picture is not the page's.
+    const parsed = readSESeal(own);
+    const tampered = Buffer.from(own);
+    const at = tampered.indexOf(parsed.info.picture.data) + 200;
+    tampered[at] = tampered[at]! ^ 0x01;
+    const bad = await sealWithSESeal(tampered);
+    expect(bad.signatures[0]).toMatchObject({ status: 'INVALID', checks: { seseal: false } });
+    expect(reasons(bad)).toContain('seseal-signature-invalid');
+
+    // Another seal's SESeal (units[2]'s, properly signed by the maker): the signer is not among its holders,
+    // and its picture is not the one on the page.
+    const other = await sealWithSESeal(await sesealOfSeal(units[2]!.sealId));
+    expect(other.signatures[0]!.status).toBe('INVALID');
+    expect(reasons(other)).toEqual(expect.arrayContaining(['signer-not-in-seseal', 'seseal-picture-mismatch']));
+
+    // A well-signed SESeal whose validity ended before the signing time.
+    const expired = await makeSESeal(svc.ctx.ca, {
+      esId: parsed.info.esId, type: 1, name: parsed.info.name, holderCertificate: parsed.info.holderCertificates[0]!,
+      createDate: new Date('2020-01-01T00:00:00Z'), validStart: new Date('2020-01-01T00:00:00Z'), validEnd: new Date('2021-01-01T00:00:00Z'),
+      png: parsed.info.picture.data, widthMm: parsed.info.picture.widthMm, heightMm: parsed.info.picture.heightMm,
+    });
+    const late = await sealWithSESeal(expired);
+    expect(late.signatures[0]!.status).toBe('INVALID');
+    expect(reasons(late)).toEqual(['seseal-not-valid-at-signing']);
   });
 
   it('the SESeal stays after the seal is returned and destroyed', async () => {
