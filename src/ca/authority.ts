@@ -278,6 +278,12 @@ export class CaHandle {
     return ca.info.kind === 'department' ? layout.profiles.departmentSeal : layout.profiles.seal;
   }
 
+  /** Every CA certificate of both hierarchies (roots, issuing and department CAs): issuers to complete a chain with. */
+  async caCertificates(): Promise<Buffer[]> {
+    await this.#refresh();
+    return [...this.#cas.values()].map((ca) => ca.info.certificate);
+  }
+
   /** The seal-issuing CA's id in a hierarchy. */
   issuingCaIdOf(h: Hierarchy): string {
     return HIERARCHIES[h].issuingCaId;

@@ -101,6 +101,7 @@ function extendJob(bytes: Uint8Array, opts: ExtendOptions): { job: Job; fns: Mai
     job: {
       kind: 'extend', bytes, ...(opts.digest ? { digest: opts.digest as DigestName } : {}),
       ...(opts.extraCertificates ? { extraCertificates: opts.extraCertificates } : {}),
+      ...(opts.issuerCertificates ? { issuerCertificates: opts.issuerCertificates } : {}),
       ...(opts.writeOptions ? { writeOptions: opts.writeOptions } : {}),
     },
     fns: { revocation: opts.revocation, timestamp: opts.timestamper },

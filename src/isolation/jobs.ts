@@ -23,7 +23,8 @@ export type Job =
       evidence?: { certificates?: Buffer[]; ocsps?: Buffer[]; crls?: Buffer[] } }
   | { kind: 'examine'; bytes: Uint8Array; request: ExamineRequest }
   | { kind: 'seal'; bytes: Uint8Array; options: SealJobOptions }
-  | { kind: 'extend'; bytes: Uint8Array; digest?: DigestName; extraCertificates?: Buffer[]; writeOptions?: { inPlace?: boolean; reserve?: number } };
+  | { kind: 'extend'; bytes: Uint8Array; digest?: DigestName; extraCertificates?: Buffer[]; issuerCertificates?: Buffer[];
+      writeOptions?: { inPlace?: boolean; reserve?: number } };
 
 /** A call from the worker to the main thread. */
 export type Callback =

@@ -58,6 +58,7 @@ export async function runJob(job: Job, call: CallMain): Promise<unknown> {
         timestamper: async (imprint, hash) => asBuffer(await call({ name: 'timestamp', imprint, hash })),
         ...(job.digest ? { digest: job.digest } : {}),
         ...(job.extraCertificates ? { extraCertificates: job.extraCertificates.map(asBuffer) } : {}),
+        ...(job.issuerCertificates ? { issuerCertificates: job.issuerCertificates.map(asBuffer) } : {}),
         ...(job.writeOptions ? { writeOptions: job.writeOptions } : {}),
       });
   }

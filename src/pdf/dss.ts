@@ -62,7 +62,13 @@ export interface Collected {
 }
 
 /** Validation material for every signature in `pdf`: the certificates, and revocation data from `revocation`. */
-export async function collectValidationData(pdf: PdfFile, revocation: RevocationSource, extraCerts: Buffer[] = []): Promise<Collected> {
+export async function collectValidationData(
+  pdf: PdfFile,
+  revocation: RevocationSource,
+  extraCerts: Buffer[] = [],
+  /** Issuers to look in when a certificate's issuer is not in the document: added to the DSS only when one is used. */
+  issuerPool: Buffer[] = [],
+): Promise<Collected> {
   const certs = new Map<string, Buffer>();
   const add = (c: Buffer) => certs.set(sha(c), c);
   for (const cms of signatureContents(pdf)) {
@@ -102,6 +108,17 @@ export async function collectValidationData(pdf: PdfFile, revocation: Revocation
         if (p.der !== der && (await issuedBy(x, p.x))) {
           issuer = p;
           break;
+        }
+      }
+      if (!issuer) {
+        // An SES_Signature carries its signer's certificate but not the CA that issued it.
+        for (const p of issuerPool.flatMap((c) => readable(c))) {
+          if (!certs.has(sha(p.der)) && (await issuedBy(x, p.x))) {
+            issuer = p;
+            add(p.der);
+            parsed.push(p);
+            break;
+          }
         }
       }
       if (!issuer) continue;

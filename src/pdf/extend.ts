@@ -25,6 +25,8 @@ export interface ExtendOptions {
   digest?: DigestName;
   /** More certificates for the DSS, and to find issuers with (e.g. our root). */
   extraCertificates?: Buffer[];
+  /** CA certificates to find a missing issuer in; only those used go into the DSS. */
+  issuerCertificates?: Buffer[];
   writeOptions?: WriteOptions;
 }
 
@@ -50,7 +52,7 @@ export async function extendPdf(input: Uint8Array, opts: ExtendOptions): Promise
 
   // What the DSS already holds (by digest), so only what is lacking is added.
   const have = existingDssItems(pdf);
-  const data = await collectValidationData(pdf, opts.revocation, opts.extraCertificates);
+  const data = await collectValidationData(pdf, opts.revocation, opts.extraCertificates, opts.issuerCertificates);
   const lacking = (m: Map<string, Buffer>) => [...m.keys()].filter((k) => !have.has(k)).length;
   const added = { certs: lacking(data.certs), ocsps: lacking(data.ocsps), crls: lacking(data.crls) };
 

@@ -29,6 +29,8 @@ export async function extendDocument(deps: ExtensionDeps, actor: Actor, pdf: Buf
     revocation: (cert) => deps.ca.revocationDataFor(cert),
     timestamper: timestamperOf(deps),
     extraCertificates: [deps.ca.rootCertificate, deps.ca.tsaCertificate],
+    // An SES_Signature carries neither its seal's issuing CA nor the seal maker's: looked up here, added when used.
+    issuerCertificates: await deps.ca.caCertificates(),
     writeOptions: { inPlace: true, reserve: TIMESTAMP_RESERVE },
   });
   await deps.register.db.transaction((tx) =>

@@ -198,6 +198,17 @@ describe('SM2 seals through HTTP', () => {
     expect((await auditor(tampered)).code).not.toBe(0);
   });
 
+  it('a B-T SES document extended by POST /v1/extend verifies offline at B-LTA: the seal\'s issuing CA is found for it', async () => {
+    const sealed = await sign(units[0]!, await basicPdf({ pages: 1 }), 'x=60&y=80&level=B-T');
+    const before = await auditor(sealed);
+    expect(before.report.signatures[0]!.status).toBe('INDETERMINATE'); // the SES carries no issuing CA, no revocation data
+    const extended = (await binary(api().post('/v1/extend').set(bearer(muni)).set('Content-Type', 'application/pdf')).send(sealed).expect(200)).body as Buffer;
+    const after = await auditor(extended);
+    expect(summary(after.report), JSON.stringify(after.report.signatures.map((x) => x.problems))).toEqual(['signature:ses:VALID:ok', 'document-timestamp:cades:VALID:ok']);
+    expect(after.report.signatures[0]!.level).toBe('B-LTA');
+    expect(after.code).toBe(0);
+  });
+
   it('format=cms: an SM2 CMS (SM3withSM2) under adbe.pkcs7.detached, VALID as cms-sm2; an ECDSA seal refuses format', async () => {
     const sealed = await sign(units[2]!, await basicPdf({ pages: 1 }), 'x=60&y=80&level=B-LT&format=cms');
     expect(sealed.includes('/SubFilter /adbe.pkcs7.detached')).toBe(true);
