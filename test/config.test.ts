@@ -9,6 +9,8 @@ describe('configuration', () => {
     expect(c.publicUrl).toBe('http://127.0.0.1:8080');
     expect(c.databaseUrl).toBeUndefined();
     expect(c.maxBodyBytes).toBe(50 * 1024 * 1024);
+    expect(c.defaultAlgorithm).toBe('ECDSA-P256');
+    expect(loadConfig({ SEAL_DEFAULT_ALGORITHM: 'SM2' }).defaultAlgorithm).toBe('SM2');
   });
 
   it.each([
@@ -20,6 +22,7 @@ describe('configuration', () => {
     ['REDIS_URL', 'http://x'],
     ['SEAL_PUBLIC_URL', 'not a url'],
     ['SEAL_BOOTSTRAP_TOKEN', 'short'],
+    ['SEAL_DEFAULT_ALGORITHM', 'RSA'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     try {

@@ -287,6 +287,30 @@ describe('SM2 seals through HTTP', () => {
     expect(reasons(late)).toEqual(['seseal-not-valid-at-signing']);
   });
 
+  it('SEAL_DEFAULT_ALGORITHM=SM2: an application that names no algorithm makes an SM2 seal', async () => {
+    const db2 = await storageAdapters()[0]!.open();
+    const svc2 = await testService(db2, { env: { SEAL_DEFAULT_ALGORITHM: 'SM2' } });
+    try {
+      const api2 = () => request(svc2.app);
+      const m = (await makeUser(db2, 'municipal-admin')).token;
+      const unitId = (await api2().post('/v1/units').set(bearer(m)).send({ name: '深圳市丁局', code: creditCode(790) }).expect(201)).body.id;
+      const admin = (await api2().post(`/v1/units/${unitId}/users`).set(bearer(m)).send({ name: 'admin', role: 'unit-admin' }).expect(201)).body.token;
+      const application = (await api2().post('/v1/seal-applications').set(bearer(admin))
+        .send({ unitId, template: 'round-official', text: '深圳市丁局', physicalSealRef: 'r', purpose: 'p' }).expect(201)).body;
+      expect(application.algorithm).toBe('SM2');
+      const sealId = (await api2().post(`/v1/seal-applications/${application.id}/approve`).set(bearer(m)).expect(201)).body.sealId;
+      const cert = readCertificate(fromPem((await api2().get(`/v1/seals/${sealId}/certificate.pem`).set(bearer(admin)).expect(200)).text)[0]!);
+      expect(cert.cert.signatureAlgorithm.algorithmId).toBe(SM3_WITH_SM2);
+      await api2().get(`/v1/seals/${sealId}/seseal.der`).set(bearer(admin)).expect(200);
+      // Naming ECDSA-P256 still makes an ECDSA seal.
+      const ecdsa = (await api2().post('/v1/seal-applications').set(bearer(admin))
+        .send({ unitId, template: 'round-official', text: '深圳市丁局', physicalSealRef: 'r2', purpose: 'p', algorithm: 'ECDSA-P256' }).expect(201)).body;
+      expect(ecdsa.algorithm).toBe('ECDSA-P256');
+    } finally {
+      await svc2.close();
+    }
+  }, 120_000);
+
   it('the SESeal stays after the seal is returned and destroyed', async () => {
     const u = units[2]!;
     const before = (await binary(api().get(`/v1/seals/${u.sealId}/seseal.der`).set(bearer(u.admin))).expect(200)).body as Buffer;
