@@ -17,7 +17,7 @@ import { runCeremony } from '../../src/ca/ceremony.js';
 import { loadCaPolicy } from '../../src/ca/profiles.js';
 import { FixedClock } from '../../src/clock.js';
 import { DbKeyVault } from '../../src/crypto/db-key-vault.js';
-import { parseTimestampToken } from '../../src/pdf/cms-tsp.js';
+import { buildTimestampRequest, checkTimestampToken, parseTimestampToken, tokenFromTimestampReply } from '../../src/pdf/cms-tsp.js';
 import type { Db } from '../../src/store/db.js';
 import { verifySignatureValue } from '../../src/verify/signature-algorithms.js';
 import { storageAdapters } from '../helpers/storage.js';
@@ -108,6 +108,11 @@ describe.each(storageAdapters())('SM2 hierarchy on $name', (adapter) => {
     expect(sd.signerInfos[0]!.signatureAlgorithm.algorithmId).toBe(SM3_WITH_SM2);
     expect(sd.certificates.some((c) => c.equals(f.ca.tsaCertificateOf('SM2')))).toBe(true);
     expect(sd.certificates.some((c) => c.equals(f.ca.tsaCertificate))).toBe(false);
+    // Over RFC 3161 (POST /tsa): an SM3 TimeStampReq is answered by the SM2 TSA, its nonce echoed.
+    const reply = await f.ca.tsaRespond(buildTimestampRequest(imprint, 'SM3', 424242n));
+    const viaHttp = checkTimestampToken(tokenFromTimestampReply(reply), imprint, 'SM3', 424242n);
+    expect(viaHttp.digest).toBe('SM3');
+    expect(readSignedData(tokenFromTimestampReply(reply)).certificates.some((c) => c.equals(f.ca.tsaCertificateOf('SM2')))).toBe(true);
     const sha = await f.ca.timestamp(createHash('sha256').update('x').digest(), 'SHA-256');
     expect(readSignedData(sha).signerInfos[0]!.signatureAlgorithm.algorithmId).not.toBe(SM3_WITH_SM2);
   });
