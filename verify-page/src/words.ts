@@ -123,6 +123,17 @@ export const REASONS: Record<string, Pair> = {
   'contents-missing': w('签名内容缺失。', 'The signature value is missing.'),
   'contents-malformed': w('签名内容损坏。', 'The signature value is damaged.'),
   'contents-empty': w('签名内容为空。', 'The signature value is empty.'),
+  // GB/T 38540 electronic seals (SES_Signature with its SESeal)
+  'ses-malformed': w('电子签章数据（GB/T 38540）损坏，无法读取。', 'The electronic seal signature (GB/T 38540) is damaged and cannot be read.'),
+  'ses-property-mismatch': w('电子签章数据所述的签名范围与实际不符。', 'The electronic seal signature names another part of the file than it covers.'),
+  'seseal-signature-invalid': w('电子印章数据不是由制章者签发的，或已被改动。', 'The electronic seal data was not signed by the seal maker, or was altered.'),
+  'signer-not-in-seseal': w('签章者的证书不在该电子印章登记的证书中。', 'The signer\'s certificate is not one the electronic seal lists.'),
+  'seseal-not-valid-at-signing': w('盖章时电子印章不在有效期内。', 'The electronic seal was not within its validity period when the seal was made.'),
+  'seseal-picture-mismatch': w('页面上的印章图像与电子印章数据中的图像不一致。', 'The seal image on the page differs from the image in the electronic seal data.'),
+  'seseal-picture-unreadable': w('电子印章数据中的图像无法读取。', 'The image in the electronic seal data cannot be read.'),
+  'seal-maker-chain-untrusted': w('制章者的证书不是由您信任的机构签发的。', 'The seal maker\'s certificate was not issued by an authority you trust.'),
+  'seal-maker-revoked-before-signing': w('盖章前制章者的证书已被吊销。', 'The seal maker\'s certificate was revoked before the seal was made.'),
+  'seal-maker-revocation-unknown': w('无法确认制章者的证书是否已被吊销。', 'Whether the seal maker\'s certificate was revoked cannot be told.'),
 };
 
 /** What a later change is, in plain words (the verifier's modification kinds). */
