@@ -311,6 +311,31 @@ describe('SM2 seals through HTTP', () => {
     }
   }, 120_000);
 
+  it('a seal used after the seal maker\'s certificate was revoked: INVALID, seal-maker-revoked-before-signing', async () => {
+    const db2 = await storageAdapters()[0]!.open();
+    const svc2 = await testService(db2, { clock: new FixedClock(now) });
+    try {
+      const api2 = () => request(svc2.app);
+      const m = (await makeUser(db2, 'municipal-admin')).token;
+      const unitId = (await api2().post('/v1/units').set(bearer(m)).send({ name: '深圳市戊局', code: creditCode(791) }).expect(201)).body.id;
+      const admin = (await api2().post(`/v1/units/${unitId}/users`).set(bearer(m)).send({ name: 'admin', role: 'unit-admin' }).expect(201)).body.token;
+      const op = (await api2().post(`/v1/units/${unitId}/users`).set(bearer(admin)).send({ name: 'op', role: 'operator' }).expect(201)).body;
+      const appId = (await api2().post('/v1/seal-applications').set(bearer(admin))
+        .send({ unitId, template: 'round-official', text: '深圳市戊局', physicalSealRef: 'r', purpose: 'p', algorithm: 'SM2' }).expect(201)).body.id;
+      const sealId = (await api2().post(`/v1/seal-applications/${appId}/approve`).set(bearer(m)).expect(201)).body.sealId;
+      await api2().post(`/v1/seals/${sealId}/operators`).set(bearer(admin)).send({ userId: op.id }).expect(201);
+      const maker = readCertificate((await svc2.ctx.ca.sealMakerChain())[0]!);
+      await svc2.ctx.ca.revoke(maker.serialHex, 'keyCompromise', new Date(now.getTime() - 1000));
+      const sealed = (await binary(api2().post(`/v1/seals/${sealId}/sign?x=60&y=80&level=B-LT`).set(bearer(op.token)).set('Content-Type', 'application/pdf'))
+        .send(Buffer.from(await basicPdf({ pages: 1 }))).expect(200)).body as Buffer;
+      const r = (await api2().post('/v1/verify').set(bearer(m)).set('Content-Type', 'application/pdf').send(sealed).expect(200)).body as VerificationReport;
+      expect(r.signatures[0]).toMatchObject({ format: 'ses', status: 'INVALID', checks: { seseal: false, signature: true, chain: true } });
+      expect(r.signatures[0]!.problems.map((p) => p.reason)).toEqual(['seal-maker-revoked-before-signing']);
+    } finally {
+      await svc2.close();
+    }
+  }, 120_000);
+
   it('the SESeal stays after the seal is returned and destroyed', async () => {
     const u = units[2]!;
     const before = (await binary(api().get(`/v1/seals/${u.sealId}/seseal.der`).set(bearer(u.admin))).expect(200)).body as Buffer;
