@@ -238,6 +238,14 @@ export class CaHandle {
    */
   async signAsSealMaker(data: Uint8Array, q?: Queryable): Promise<{ signature: Buffer; certificate: Buffer; algorithm: SignatureAlgorithm }> {
     const s = this.sealMakerSigner;
+    // A revoked seal maker makes no more seals: the next start replaces it (renewServiceSigners).
+    // Read in the caller's transaction: embedded PGlite has one connection, which that transaction holds.
+    const revoked = await (q ?? this.deps.db).query('SELECT 1 FROM ca_certificates WHERE serial = $1 AND revoked_at IS NOT NULL', [
+      readCertificate(s.certificate).serialHex,
+    ]);
+    if (revoked.rows.length) {
+      throw new AppError(503, 'seal-maker-revoked', "The seal maker's certificate is revoked; no SM2 seal can be made until it is replaced (restart the service).");
+    }
     const vault = q ? this.deps.vault.withQueryable(q) : this.deps.vault;
     const signer: Signer = { vault, keyId: s.keyId, algorithm: s.algorithm, hash: s.hash };
     return { signature: await signWith(signer, data), certificate: s.certificate, algorithm: signatureAlgorithmOf(signer) };

@@ -130,7 +130,11 @@ const RENEW_BEFORE_MS = 30 * 86_400_000;
  * exists are looked at (ensureCa makes a missing one first).
  */
 export async function renewServiceSigners(tx: Queryable, vault: KeyVault, policy: CaPolicy, publicUrl: string, now: Date): Promise<void> {
-  const rows = await tx.query<{ role: string; ca_id: string | null; certificate: Uint8Array | null }>('SELECT role, ca_id, certificate FROM ca_service_signers');
+  // A signer whose certificate was revoked (a compromised seal maker, say) is replaced too.
+  const rows = await tx.query<{ role: string; ca_id: string | null; certificate: Uint8Array | null; revoked: boolean }>(
+    `SELECT s.role, s.ca_id, s.certificate, c.revoked_at IS NOT NULL AS revoked
+       FROM ca_service_signers s LEFT JOIN ca_certificates c ON c.serial = s.cert_serial`,
+  );
   const cas = await tx.query<{ ca_id: string; key_id: string; certificate: Uint8Array }>(
     "SELECT ca_id, key_id, certificate FROM ca_authorities WHERE kind IN ('root', 'issuing')",
   );
@@ -140,7 +144,7 @@ export async function renewServiceSigners(tx: Queryable, vault: KeyVault, policy
     const row = rows.rows.find((r) => r.role === s.role);
     const profile = policy.profiles[s.profile];
     const caId = issuerCaIdOf(layout, profile);
-    if (row?.certificate) {
+    if (row?.certificate && !row.revoked) {
       const notAfter = readCertificate(row.certificate).notAfter;
       if (notAfter.getTime() - now.getTime() > RENEW_BEFORE_MS && row.ca_id === caId) continue;
     }

@@ -19,6 +19,7 @@ import { browserVerifierPort } from '../../src/verify/port/browser.js';
 import { useVerifierPort } from '../../src/verify/port/index.js';
 import { verifyPdf } from '../../src/verify/index.js';
 import type { VerificationReport } from '../../src/verify/types.js';
+import { ensureCa } from '../../src/ca/authority.js';
 import { makeSESeal } from '../../src/ca/seseal-maker.js';
 import { sealPdf } from '../../src/pdf/seal.js';
 import { canonicalPixels } from '../../src/render/canonical.js';
@@ -331,6 +332,16 @@ describe('SM2 seals through HTTP', () => {
       const r = (await api2().post('/v1/verify').set(bearer(m)).set('Content-Type', 'application/pdf').send(sealed).expect(200)).body as VerificationReport;
       expect(r.signatures[0]).toMatchObject({ format: 'ses', status: 'INVALID', checks: { seseal: false, signature: true, chain: true } });
       expect(r.signatures[0]!.problems.map((p) => p.reason)).toEqual(['seal-maker-revoked-before-signing']);
+      // No more SM2 seals are made with a revoked maker (nothing half-made: the application stays applied) ...
+      const next = (await api2().post('/v1/seal-applications').set(bearer(admin))
+        .send({ unitId, template: 'round-official', text: '深圳市戊局', physicalSealRef: 'r2', purpose: 'p', algorithm: 'SM2' }).expect(201)).body.id;
+      const refused = await api2().post(`/v1/seal-applications/${next}/approve`).set(bearer(m)).expect(503);
+      expect(refused.body.type).toBe('urn:e-seal:problem:seal-maker-revoked');
+      expect((await api2().get(`/v1/seal-applications/${next}`).set(bearer(m)).expect(200)).body.status).toBe('applied');
+      // ... until the next start replaces it with a new key and certificate.
+      await ensureCa({ db: db2, vault: svc2.ctx.vault, config: { publicUrl: svc2.ctx.config.publicUrl }, clock: svc2.ctx.clock });
+      const { rows } = await db2.query<{ cert_serial: string }>(`SELECT cert_serial FROM ca_service_signers WHERE role = 'seal-maker'`);
+      expect(rows[0]!.cert_serial).not.toBe(maker.serialHex);
     } finally {
       await svc2.close();
     }
