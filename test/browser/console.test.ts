@@ -58,11 +58,11 @@ describe.skipIf(!haveChromium)('the web console in Chromium', () => {
     await page.waitForSelector(`nav a.current[href="#/${screen}"]`);
   };
 
-  /** Every <img> on the page has loaded a picture (blob: URLs of the seal images). */
+  /** Every seal image matching the selector has loaded a picture (a blob: URL); none is still a placeholder. */
   const imagesLoaded = (page: Page, selector: string) =>
     page.waitForFunction((sel) => {
-      const imgs = [...document.querySelectorAll<HTMLImageElement>(sel)];
-      return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0 && i.src.startsWith('blob:'));
+      const all = [...document.querySelectorAll<HTMLElement>(sel)];
+      return all.length > 0 && all.every((i) => i instanceof HTMLImageElement && i.complete && i.naturalWidth > 0 && i.src.startsWith('blob:'));
     }, selector);
 
   beforeAll(async () => {
@@ -206,7 +206,7 @@ describe.skipIf(!haveChromium)('the web console in Chromium', () => {
     const card = page.locator('article.application');
     await card.waitFor();
     expect(await card.textContent()).toContain(unitName);
-    await imagesLoaded(page, 'article.application img.seal-image');
+    await imagesLoaded(page, 'article.application .seal-image');
     // side by side: the rendered seal, and the imprint's extracted image with its quality report
     expect(await card.locator('img.seal-image').count()).toBe(2);
     expect(await card.locator('dl.report').textContent()).toContain('可信度');
@@ -219,7 +219,7 @@ describe.skipIf(!haveChromium)('the web console in Chromium', () => {
     await goTo(page, 'seals');
     const seal = page.locator(`tr[data-seal]`).first();
     await seal.waitFor();
-    await imagesLoaded(page, 'tr[data-seal] img.seal-image');
+    await imagesLoaded(page, 'tr[data-seal] .seal-image');
     expect(await seal.textContent()).toContain(unitName);
     await shot(page, '08-municipal-seals');
     // a return asks first, naming the article; cancelled here
@@ -248,8 +248,34 @@ describe.skipIf(!haveChromium)('the web console in Chromium', () => {
     await dept.waitFor();
     expect(await dept.textContent()).toContain('办公室');
     expect(await dept.textContent()).toContain('部门印章');
-    await imagesLoaded(page, 'tr[data-seal] img.seal-image');
+    await imagesLoaded(page, 'tr[data-seal] .seal-image');
     await shot(page, '11-unit-department-seal');
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('the municipal office returns and destroys a seal, each after a confirmation naming the article', async () => {
+    const page = await signedIn(muni);
+    await goTo(page, 'seals');
+    const dept = page.locator('tr[data-seal="广州市测试档案局办公室"]');
+    await dept.waitFor();
+    await dept.getByRole('button', { name: '交回' }).click();
+    expect(await page.textContent('.modal')).toContain('依据第十七条第三款、第十八条交回印章“广州市测试档案局办公室”');
+    // no reason, no return
+    expect(await page.locator('.modal button.danger').isDisabled()).toBe(true);
+    await page.fill('.modal input[name=reason]', '内设机构调整');
+    await page.click('.modal button.danger');
+    await page.locator('.modal').waitFor({ state: 'detached' });
+    await dept.waitFor({ state: 'detached' }); // the list shows active seals
+    await page.selectOption('select[name=state]', 'returned');
+    await dept.getByRole('button', { name: '销毁' }).click();
+    expect(await page.textContent('.modal')).toContain('依据第十八条销毁');
+    await page.fill('.modal input[name=reason]', '已交回，按规定销毁');
+    await page.click('.modal button.danger');
+    await page.locator('.modal').waitFor({ state: 'detached' });
+    await page.selectOption('select[name=state]', 'destroyed');
+    await expect.poll(() => dept.locator('.state').textContent()).toBe('已销毁');
+    await shot(page, '12-municipal-destroyed-seal');
     await page.close();
     expect(problems).toEqual([]);
   });
@@ -261,7 +287,7 @@ describe.skipIf(!haveChromium)('the web console in Chromium', () => {
     await page.locator('table.register tbody tr').first().waitFor();
     const actions = await page.locator('table.register tbody tr td:nth-child(3)').allTextContents();
     expect(actions).toEqual(expect.arrayContaining(['unit.registered', 'application.approved', 'seal.department-issued']));
-    await shot(page, '12-auditor-register');
+    await shot(page, '13-auditor-register');
     // filtered to the unit (chosen by name): the checkpoint entry, which names no unit, goes
     await page.selectOption('select[name=unitId]', { label: unitName });
     await page.click('form[aria-label=筛选] button[type=submit]');
@@ -288,11 +314,11 @@ describe.skipIf(!haveChromium)('the web console in Chromium', () => {
     await result.waitFor();
     expect(await result.textContent()).toContain('登记完整');
     expect(await result.locator('dd').nth(1).textContent()).toBe('1');
-    await shot(page, '13-auditor-chain');
+    await shot(page, '14-auditor-chain');
 
     await page.getByRole('button', { name: 'English' }).click();
     await expect.poll(() => page.textContent('nav')).toContain('Register');
-    await shot(page, '14-auditor-chain-english');
+    await shot(page, '15-auditor-chain-english');
     await page.getByRole('button', { name: '中文' }).click();
     await page.close();
     expect(problems).toEqual([]);
