@@ -71,7 +71,7 @@ export interface Seal {
   createdAt: string;
   returnedAt: string | null;
   destroyedAt: string | null;
-  operators: string[];
+  operators: { id: string; name: string }[];
   imageUrl: string;
 }
 

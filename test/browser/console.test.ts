@@ -323,4 +323,22 @@ describe.skipIf(!haveChromium)('the web console in Chromium', () => {
     await page.close();
     expect(problems).toEqual([]);
   });
+
+  it('flags seals whose certificate expires within 90 days', async () => {
+    const seals = (await request(svc.app).get('/v1/seals?state=active').set(bearer(auditor)).expect(200)).body.items as { notAfter: string }[];
+    const saved = svc.ctx.clock.now();
+    svc.ctx.clock.set(new Date(new Date(seals[0]!.notAfter).getTime() - 30 * 86_400_000));
+    try {
+      const page = await signedIn(auditor);
+      await goTo(page, 'seals');
+      const row = page.locator('tr[data-seal].expiring');
+      await row.waitFor();
+      expect(await row.locator('.flag').textContent()).toContain('90 天内到期');
+      await imagesLoaded(page, 'tr[data-seal] .seal-image');
+      await shot(page, '16-auditor-seal-expiring');
+      await page.close();
+    } finally {
+      svc.ctx.clock.set(saved);
+    }
+  });
 });

@@ -178,9 +178,9 @@ for (const adapter of storageAdapters()) {
 
     describe('GET /v1/seals', () => {
       it('the municipal office sees every seal by state; a unit administrator its own', async () => {
-        const active = (await api().get('/v1/seals?state=active').set(bearer(muni)).expect(200)).body as Page<{ id: string; operators: string[]; notAfter: string }>;
+        const active = (await api().get('/v1/seals?state=active').set(bearer(muni)).expect(200)).body as Page<{ id: string; operators: unknown[]; notAfter: string }>;
         expect(active.items.map((s) => s.id)).toEqual([sealB, sealA]);
-        expect(active.items[1]!.operators).toEqual([a.operator.id]);
+        expect(active.items[1]!.operators).toEqual([{ id: a.operator.id, name: '用印人' }]);
         const own = (await api().get('/v1/seals').set(bearer(b.admin.token)).expect(200)).body as Page<{ id: string }>;
         expect(own.items.map((s) => s.id)).toEqual([sealB]);
         await api().get(`/v1/seals?unitId=${a.unitId}`).set(bearer(b.admin.token)).expect(403);
@@ -194,7 +194,7 @@ for (const adapter of storageAdapters()) {
       it('an operator lists only the seals it may use; the platform those some operator may use', async () => {
         const mine = (await api().get('/v1/seals').set(bearer(a.operator.token)).expect(200)).body as Page<{ id: string }>;
         expect(mine.items.map((s) => s.id)).toEqual([sealA]);
-        const forPlatform = (await api().get('/v1/seals').set(bearer(platform)).expect(200)).body as Page<{ id: string; operators: string[] }>;
+        const forPlatform = (await api().get('/v1/seals').set(bearer(platform)).expect(200)).body as Page<{ id: string; operators: unknown[] }>;
         expect(forPlatform.items.map((s) => s.id).sort()).toEqual([sealA, sealB].sort());
         // withdrawn: the operator no longer sees it
         await api().delete(`/v1/seals/${sealB}/operators/${b.operator.id}`).set(bearer(b.admin.token)).expect(200);

@@ -30,7 +30,6 @@ export function SealsScreen({ kind }: { kind?: 'unit' | 'department' }) {
   const unitAdmin = me.role === 'unit-admin';
   const municipal = me.role === 'municipal-admin';
   const operators = useList<User>(unitAdmin ? `/v1/units/${me.unitId}/users` : null, { role: 'operator', state: 'active' });
-  const names = new Map(operators.items.map((u) => [u.id, u.name]));
 
   const open = (what: NonNullable<Pending>['what'], seal: Seal) => {
     act.clear();
@@ -95,7 +94,7 @@ export function SealsScreen({ kind }: { kind?: 'unit' | 'department' }) {
             <th>{t('status')}</th>
             <th>{t('notAfter')}</th>
             <th>{t('operators')}</th>
-            <th>{t('actions')}</th>
+            {(unitAdmin || municipal) && <th>{t('actions')}</th>}
           </tr>
         </thead>
         <tbody>
@@ -120,31 +119,33 @@ export function SealsScreen({ kind }: { kind?: 'unit' | 'department' }) {
                 <Time iso={s.notAfter} />
                 {s.expiringSoon && <span class="flag">⚠ {t('expiringSoon')}</span>}
               </td>
-              <td>{s.operators.map((id) => names.get(id) ?? shortId(id)).join('、') || '—'}</td>
-              <td>
-<div class="actions">
-                {unitAdmin && s.status === 'active' && (
-                  <button class="secondary" onClick={() => open('operator', s)}>
-                    {t('addOperator')}
-                  </button>
-                )}
-                {unitAdmin && s.kind === 'unit' && s.status !== 'destroyed' && (
-                  <button class="secondary" onClick={() => open('replace', s)}>
-                    {t('replace')}
-                  </button>
-                )}
-                {(unitAdmin || municipal) && s.status === 'active' && (
-                  <button class="danger" onClick={() => open('return', s)}>
-                    {t('returnSeal')}
-                  </button>
-                )}
-                {municipal && s.status === 'returned' && (
-                  <button class="danger" onClick={() => open('destroy', s)}>
-                    {t('destroySeal')}
-                  </button>
-                )}
-              </div>
-</td>
+              <td>{s.operators.map((o) => o.name).join('、') || '—'}</td>
+              {(unitAdmin || municipal) && (
+                <td>
+                  <div class="actions">
+                    {unitAdmin && s.status === 'active' && (
+                      <button class="secondary" onClick={() => open('operator', s)}>
+                        {t('addOperator')}
+                      </button>
+                    )}
+                    {unitAdmin && s.kind === 'unit' && s.status !== 'destroyed' && (
+                      <button class="secondary" onClick={() => open('replace', s)}>
+                        {t('replace')}
+                      </button>
+                    )}
+                    {(unitAdmin || municipal) && s.status === 'active' && (
+                      <button class="danger" onClick={() => open('return', s)}>
+                        {t('returnSeal')}
+                      </button>
+                    )}
+                    {municipal && s.status === 'returned' && (
+                      <button class="danger" onClick={() => open('destroy', s)}>
+                        {t('destroySeal')}
+                      </button>
+                    )}
+                  </div>
+                </td>
+              )}
             </tr>
           ))}
         </tbody>
