@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,7 +47,7 @@ describe('sealing through the service, judged by pdfsig, qpdf and openssl', () =
     // Real time: pdfsig checks validity against the machine's clock.
     svc = await testService(db, { env: { SEAL_PUBLIC_URL: `http://127.0.0.1:${port}` }, clock: new FixedClock(new Date(Date.now() - 60_000)) });
     http = await new Promise((resolve) => {
-      const s = svc.app.listen(port, '127.0.0.1', () => resolve(s));
+      const s = createHttpServer(svc.app).listen(port, '127.0.0.1', () => resolve(s));
     });
     muni = (await makeUser(db, 'municipal-admin')).token;
     platform = (await makeUser(db, 'platform')).token;

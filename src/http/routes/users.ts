@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import type { ServiceContext } from '../../context.js';
-import { changeUserRole, createMunicipalUser, createUnitUser, disableUser } from '../../seals/users.js';
+import { changeUserRole, createMunicipalUser, createUnitUser, disableUser, rotateOwnToken } from '../../seals/users.js';
 import { listMunicipalUsers, listUnitUsers, type UserListFilter } from '../../seals/lists.js';
 import { actorOf } from '../actor.js';
 import { pageRequestOf, queryString } from '../list-query.js';
@@ -19,6 +19,11 @@ export function userRoutes(ctx: ServiceContext): Router {
 
   r.get('/v1/me', requireRole(), (_req, res) => {
     res.json(mustPrincipal(res));
+  });
+
+  // Any user replaces their own token (a leaked one, or the first administrator's printed at start).
+  r.post('/v1/me/token', requireRole(), async (req, res) => {
+    res.status(201).json(await rotateOwnToken(deps, actorOf(req, res)));
   });
 
   r.get('/v1/users', requireRole('municipal-admin', 'auditor'), async (req, res) => {
