@@ -77,7 +77,7 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
   );
   // Browser pages first: their own CSP (helmet's API defaults would block their blob: images and
   // upgrade plain intranet HTTP), and not API paths for the OpenAPI validator.
-  app.use(staticPage({ mount: '/console', root: CONSOLE_DIR, buildCommand: 'npm run build' }));
+  app.use(staticPage({ mount: '/console', root: CONSOLE_DIR, buildCommand: 'npm run build', title: 'The web console' }));
   // The verification page likewise: its own CSP (data: pictures), not an API path for the OpenAPI validator.
   app.use(verifyPageRoutes());
   app.use(helmet());

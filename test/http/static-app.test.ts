@@ -13,7 +13,7 @@ describe('staticPage', () => {
   const root = mkdtempSync(join(tmpdir(), 'static-page-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   const app = express();
-  app.use(staticPage({ mount: '/page', root, buildCommand: 'npm run build' }));
+  app.use(staticPage({ mount: '/page', root, buildCommand: 'npm run build', title: 'The page' }));
   app.use(helmet());
   app.get('/api', (_req, res) => res.json({ ok: true }));
   app.use(problemHandler);
@@ -44,6 +44,7 @@ describe('staticPage', () => {
     await request(app).get('/page/assets/missing.js').expect(404);
     await request(app).post('/page/').expect(404);
     expect((await request(app).get('/page').expect(301)).headers.location).toBe('/page/');
+    expect((await request(app).get('/page?lang=en').expect(301)).headers.location).toBe('/page/?lang=en');
     // nothing leaks out of the folder (an encoded ../ is refused or answered with the page itself)
     for (const path of ['/page/..%2f..%2f..%2f..%2fetc%2fpasswd', '/page/assets/..%2f..%2f..%2f..%2fetc%2fhosts']) {
       const r = await request(app).get(path);
