@@ -54,7 +54,7 @@ export function useList<T>(path: string | null, query: Record<string, string | u
         setLoading(false);
       }
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // keyed on the path and query's content, not on the query object (a new one each render)
     [key],
   );
   useEffect(() => {
@@ -113,7 +113,7 @@ export function AuthImage({ src, alt, post }: { src: string; alt: string; post?:
       live = false;
       if (made) URL.revokeObjectURL(made);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // the POST body by content, as above
   }, [src, body]);
   if (error) return <ErrorBox error={error} />;
   return url ? <img class="seal-image" src={url} alt={alt} /> : <div class="seal-image placeholder" />;

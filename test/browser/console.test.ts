@@ -239,6 +239,12 @@ describe.skipIf(!haveChromium)('the web console in Chromium', () => {
     await seal.getByRole('button', { name: '授权用印人' }).click();
     await page.click('.modal button.danger');
     await expect.poll(() => seal.textContent()).toContain('用印人陈晓');
+    // withdrawn with one click, then authorised again
+    await seal.getByRole('button', { name: '撤销用印授权 用印人陈晓' }).click();
+    await expect.poll(() => seal.textContent()).not.toContain('用印人陈晓');
+    await seal.getByRole('button', { name: '授权用印人' }).click();
+    await page.click('.modal button.danger');
+    await expect.poll(() => seal.textContent()).toContain('用印人陈晓');
     await shot(page, '10-unit-seals');
 
     await goTo(page, 'department');
@@ -250,6 +256,19 @@ describe.skipIf(!haveChromium)('the web console in Chromium', () => {
     expect(await dept.textContent()).toContain('部门印章');
     await imagesLoaded(page, 'tr[data-seal] .seal-image');
     await shot(page, '11-unit-department-seal');
+
+    // Art. 17(3): a replacement is an application linked to the old seal
+    await goTo(page, 'seals');
+    await page.locator('tr[data-seal]').first().getByRole('button', { name: '申请更换' }).click();
+    expect(await page.textContent('.modal')).toContain('第十七条第三款');
+    await page.fill('.modal input[name=physicalSealRef]', '穗公章备2026-119');
+    await page.fill('.modal input[name=reason]', '印章磨损');
+    await page.click('.modal button.danger');
+    await page.locator('.modal').waitFor({ state: 'detached' });
+    await goTo(page, 'applications');
+    const replacement = page.locator('tbody tr', { hasText: '印章磨损' });
+    await replacement.waitFor();
+    expect(await replacement.locator('td:nth-child(5)').textContent()).not.toBe('—');
     await page.close();
     expect(problems).toEqual([]);
   });

@@ -27,6 +27,7 @@ export function SealsScreen({ kind }: { kind?: 'unit' | 'department' }) {
   const [operatorId, setOperatorId] = useState('');
   const [ref, setRef] = useState('');
   const act = useAction();
+  const withdraw = useAction();
   const unitAdmin = me.role === 'unit-admin';
   const municipal = me.role === 'municipal-admin';
   const operators = useList<User>(unitAdmin ? `/v1/units/${me.unitId}/users` : null, { role: 'operator', state: 'active' });
@@ -83,7 +84,7 @@ export function SealsScreen({ kind }: { kind?: 'unit' | 'department' }) {
           {t('expiringSoon')}
         </label>
       </form>
-      <ErrorBox error={list.error} />
+      <ErrorBox error={list.error ?? withdraw.error} />
       <table>
         <thead>
           <tr>
@@ -119,7 +120,28 @@ export function SealsScreen({ kind }: { kind?: 'unit' | 'department' }) {
                 <Time iso={s.notAfter} />
                 {s.expiringSoon && <span class="flag">⚠ {t('expiringSoon')}</span>}
               </td>
-              <td>{s.operators.map((o) => o.name).join('、') || '—'}</td>
+              <td>
+                {s.operators.length === 0 && '—'}
+                {s.operators.map((o) => (
+                  <span class="chip" key={o.id}>
+                    {o.name}
+                    {unitAdmin && (
+                      <button
+                        class="link withdraw"
+                        title={t('withdrawOperator')}
+                        aria-label={`${t('withdrawOperator')} ${o.name}`}
+                        disabled={withdraw.busy}
+                        onClick={async () => {
+                          const ok = await withdraw.run(() => client.send('DELETE', `/v1/seals/${s.id}/operators/${o.id}`));
+                          if (ok !== undefined) list.reload();
+                        }}
+                      >
+                        ×
+                      </button>
+                    )}
+                  </span>
+                ))}
+              </td>
               {(unitAdmin || municipal) && (
                 <td>
                   <div class="actions">
