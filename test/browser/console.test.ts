@@ -169,7 +169,37 @@ describe.runIf(haveJudges('chromium'))('the web console in Chromium', () => {
     unitAdminToken = (await page.locator('.modal code.token').textContent())!.trim();
     expect(unitAdminToken.length).toBeGreaterThan(20);
     await shot(page, '04-municipal-unit-admin-token');
+    await page.click('.modal button.secondary');
+
+    // a second unit, renamed (Art. 18(3)) and then deregistered (Art. 18(2)), each after its confirmation
+    await page.fill('form[aria-label=登记单位] input[name=name]', '广州市临时筹备办');
+    await page.fill('form[aria-label=登记单位] input[name=code]', creditCode(4202));
+    await page.click('form[aria-label=登记单位] button[type=submit]');
+    const other = page.locator('tr[data-unit="广州市临时筹备办"]');
+    await other.waitFor();
+    await other.getByRole('button', { name: '更名' }).click();
+    expect(await page.textContent('.modal')).toContain('第十八条第三款');
+    await page.fill('.modal input[name=newName]', '广州市筹备工作办公室');
+    await page.fill('.modal input[name=effectiveDate]', new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai' }).format(new Date()));
+    await page.click('.modal button.danger');
+    const renamed = page.locator('tr[data-unit="广州市筹备工作办公室"]');
+    await renamed.waitFor();
+    await renamed.getByRole('button', { name: '注销' }).click();
+    expect(await page.textContent('.modal')).toContain('第十八条第二款');
+    await page.click('.modal button.danger');
+    await expect.poll(() => renamed.locator('.state').textContent()).toBe('已注销');
+
+    // the municipal roles' users: an auditor made here, its token shown once
+    await goTo(page, 'users');
+    await page.fill('form[aria-label=新建用户] input[name=name]', '审计员赵敏');
+    await page.selectOption('form[aria-label=新建用户] select[name=role]', 'auditor');
+    await page.click('form[aria-label=新建用户] button[type=submit]');
+    await page.locator('form[aria-label=新建用户] code.token').waitFor();
+    await page.locator('tr[data-user="审计员赵敏"]').waitFor();
+    expect(await page.textContent('tr[data-user="审计员赵敏"]')).toContain('审计员');
+    await shot(page, '04b-municipal-users');
     await page.close();
+    expect(problems).toEqual([]);
   });
 
   it('the unit administrator creates an operator and applies for the unit seal', async () => {
