@@ -94,7 +94,7 @@ function validString(s: Schema): string {
   const length = Math.min(s.maxLength ?? 3, Math.max(s.minLength ?? 1, 3));
   if (s.pattern) {
     const re = new RegExp(s.pattern);
-    const found = ['abc', 'a', '1', '123', 'abc.cer', 'abc.crl'].find((c) => re.test(c) && c.length <= (s.maxLength ?? Infinity));
+    const found = ['abc', 'a', '1', '123', 'abc.cer', 'abc.crl', 'ab'.repeat(32)].find((c) => re.test(c) && c.length <= (s.maxLength ?? Infinity));
     if (!found) throw new Error(`openapi.yaml: no sample value for pattern ${s.pattern}; add one to this test`);
     return found;
   }
