@@ -216,6 +216,8 @@ describe.runIf(haveJudges('chromium'))('the web console in Chromium', () => {
     await page.fill('form[aria-label=申请印章] input[name=text]', unitName);
     await page.fill('form[aria-label=申请印章] input[name=physicalSealRef]', '穗公章备2026-118');
     await page.fill('form[aria-label=申请印章] input[name=purpose]', '公文交换');
+    await page.getByRole('button', { name: '预览印章' }).click();
+    await imagesLoaded(page, 'figure.preview .seal-image');
     await page.click('form[aria-label=申请印章] button[type=submit]');
     await page.locator('tbody tr .state-applied').waitFor();
     // the scan of the physical seal's imprint, extracted by the service (Art. 15, 17(1))

@@ -174,6 +174,7 @@ function ApplyForm({ onDone }: { onDone: () => void }) {
   const [bottomText, setBottomText] = useState('');
   const [physicalSealRef, setRef] = useState('');
   const [purpose, setPurpose] = useState('');
+  const [preview, setPreview] = useState<{ template: string; text: string; bottomText?: string } | null>(null);
   const act = useAction();
   return (
     <form
@@ -202,10 +203,19 @@ function ApplyForm({ onDone }: { onDone: () => void }) {
       <Field label={t('purpose')}>
         <TextInput name="purpose" value={purpose} onInput={setPurpose} required />
       </Field>
+      <button type="button" class="secondary" disabled={!text.trim()} onClick={() => setPreview({ template, text, ...(bottomText ? { bottomText } : {}) })}>
+        {t('preview')}
+      </button>
       <button type="submit" disabled={act.busy}>
         {t('apply')}
       </button>
       <ErrorBox error={act.error} />
+      {preview && (
+        <figure class="preview">
+          <AuthImage src="/v1/render/preview" post={{ ...preview, dpi: 150 }} alt={t('preview')} />
+          <figcaption>{t('rendered')}</figcaption>
+        </figure>
+      )}
     </form>
   );
 }
