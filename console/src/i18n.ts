@@ -105,6 +105,8 @@ const zh = {
   approvedSeal: '已制章',
   apply: '申请印章',
   preview: '预览印章',
+  algorithm: '密钥算法',
+  algorithmDefault: '服务默认',
   replace: '申请更换',
   // seals
   kind: '类别',
@@ -247,6 +249,8 @@ const en: Record<Key, string> = {
   approvedSeal: 'Seal made',
   apply: 'Apply for a seal',
   preview: 'Preview the seal',
+  algorithm: 'Key algorithm',
+  algorithmDefault: 'Service default',
   replace: 'Apply for a replacement',
   kind: 'Kind',
   'kind.unit': 'Unit seal',

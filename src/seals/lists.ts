@@ -213,6 +213,8 @@ export interface SealListItem {
   template: string;
   text: string;
   status: SealStatus;
+  /** The seal key's algorithm: ECDSA-P256, or SM2 (an SM2 seal also has GB/T 38540 seal data). */
+  algorithm: string;
   certificateSerial: string;
   /** The certificate's notAfter. */
   notAfter: string;
@@ -259,6 +261,7 @@ export async function listSeals(deps: RegisterDeps, actor: Actor, f: SealListFil
     template: string;
     text: string;
     status: SealStatus;
+    algorithm: string;
     cert_serial: string;
     not_after: Date;
     created_at: Date;
@@ -267,7 +270,7 @@ export async function listSeals(deps: RegisterDeps, actor: Actor, f: SealListFil
     operators: { id: string; name: string }[] | null;
     sort_at: string;
   }>(
-    `SELECT s.id, s.unit_id, s.unit_name, s.kind, s.name, s.department, s.template, s.text, s.status, s.cert_serial,
+    `SELECT s.id, s.unit_id, s.unit_name, s.kind, s.name, s.department, s.template, s.text, s.status, s.algorithm, s.cert_serial,
             c.not_after, s.created_at, s.returned_at, s.destroyed_at, ${exactTime('s.created_at')} AS sort_at,
             (SELECT json_agg(json_build_object('id', o.user_id, 'name', ou.name) ORDER BY o.granted_at)
                FROM seal_operators o JOIN users ou ON ou.id = o.user_id WHERE o.seal_id = s.id AND o.revoked_at IS NULL) AS operators
@@ -291,6 +294,7 @@ export async function listSeals(deps: RegisterDeps, actor: Actor, f: SealListFil
         template: r.template,
         text: r.text,
         status: r.status,
+        algorithm: r.algorithm,
         certificateSerial: r.cert_serial,
         notAfter: new Date(notAfter).toISOString(),
         expiringSoon: notAfter > now && notAfter - now < EXPIRY_WARNING_DAYS * DAY_MS,

@@ -195,6 +195,7 @@ for (const adapter of storageAdapters()) {
         const active = (await api().get('/v1/seals?state=active').set(bearer(muni)).expect(200)).body as Page<{ id: string; operators: unknown[]; notAfter: string }>;
         expect(active.items.map((s) => s.id)).toEqual([sealB, sealA]);
         expect(active.items[1]!.operators).toEqual([{ id: a.operator.id, name: '用印人' }]);
+        expect(active.items[1]).toMatchObject({ algorithm: 'ECDSA-P256', kind: 'unit', unitName: '广州市甲局' });
         const own = (await api().get('/v1/seals').set(bearer(b.admin.token)).expect(200)).body as Page<{ id: string }>;
         expect(own.items.map((s) => s.id)).toEqual([sealB]);
         await api().get(`/v1/seals?unitId=${a.unitId}`).set(bearer(b.admin.token)).expect(403);

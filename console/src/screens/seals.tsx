@@ -112,7 +112,10 @@ export function SealsScreen({ kind }: { kind?: 'unit' | 'department' }) {
                 {s.unitName}
                 {s.department ? ` · ${s.department}` : ''}
               </td>
-              <td>{t(s.kind === 'unit' ? 'kind.unit' : 'kind.department')}</td>
+              <td>
+                {t(s.kind === 'unit' ? 'kind.unit' : 'kind.department')}
+                <div class="muted">{s.algorithm}</div>
+              </td>
               <td>
                 <State value={s.status} />
               </td>
