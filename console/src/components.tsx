@@ -120,7 +120,17 @@ export function AuthImage({ src, alt, post }: { src: string; alt: string; post?:
 }
 
 /** A confirmation that says what will happen and under which article, before anything irreversible. */
-export function Confirm(props: { message: string; onConfirm: () => void; onCancel: () => void; busy?: boolean; ready?: boolean; error?: unknown; children?: ComponentChildren }) {
+export function Confirm(props: {
+  message: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+  busy?: boolean;
+  ready?: boolean;
+  /** The work is done (e.g. a token shown once): only a close button is left. */
+  done?: boolean;
+  error?: unknown;
+  children?: ComponentChildren;
+}) {
   const { t } = useI18n();
   return (
     <div class="modal-backdrop">
@@ -130,11 +140,13 @@ export function Confirm(props: { message: string; onConfirm: () => void; onCance
         <ErrorBox error={props.error} />
         <div class="buttons">
           <button class="secondary" onClick={props.onCancel}>
-            {t('cancel')}
+            {props.done ? t('close') : t('cancel')}
           </button>
-          <button class="danger" disabled={props.busy || props.ready === false} onClick={props.onConfirm}>
-            {t('confirm')}
-          </button>
+          {!props.done && (
+            <button class="danger" disabled={props.busy || props.ready === false} onClick={props.onConfirm}>
+              {t('confirm')}
+            </button>
+          )}
         </div>
       </div>
     </div>

@@ -113,7 +113,9 @@ export function UnitsScreen() {
       {adminFor && (
         <Confirm
           message={`${t('addUnitAdmin')}${t('colon')}${adminFor.name}`}
-          busy={act.busy || adminToken !== null}
+          busy={act.busy}
+          done={adminToken !== null}
+          ready={adminName.trim() !== ''}
           error={act.error}
           onCancel={() => setAdminFor(null)}
           onConfirm={async () => {
