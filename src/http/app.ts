@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { type Router } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import helmet from 'helmet';
@@ -13,7 +14,8 @@ import { rateLimit } from './rate-limit.js';
 import { requestId } from './request-id.js';
 import { applicationRoutes } from './routes/applications.js';
 import { auditRoutes } from './routes/audit.js';
-import { caRoutes } from './routes/ca.js';
+import { tsaRoutes } from './routes/tsa.js';
+import { pkiFront } from './pki-front.js';
 import { signRoutes } from './routes/sign.js';
 import { verifyRoutes } from './routes/verify.js';
 import { extendRoutes } from './routes/extend.js';
@@ -24,12 +26,16 @@ import { unitRoutes } from './routes/units.js';
 import { userRoutes } from './routes/users.js';
 import { refusalAudit } from './refusal-audit.js';
 import { auditCheckpoints } from './audit-checkpoints.js';
-import { verifyPageRoutes } from './verify-page.js';
+import { staticPage } from './static-app.js';
 
 export const OPENAPI_PATH = fromRoot('openapi.yaml');
+/** The web console, built by `npm run build` (vite, from console/). */
+export const CONSOLE_DIR = fromRoot('dist', 'console');
+/** The verification page, built by `npm run build` (scripts/build-verify-page.mjs; dist/verify/ is tsc's output of src/verify). */
+export const VERIFY_PAGE_DIR = fromRoot('dist', 'verify-page');
 
 /** Binary request bodies the API accepts, parsed to a Buffer before validation. */
-// (OCSP and TSA requests are read by their own router with a small limit.)
+// (TSA requests are read by their own router with a small limit; OCSP never reaches Express.)
 // (PDFs are read by documentBody, into room to seal them in place.)
 const RAW_TYPES = ['image/png', 'image/jpeg', 'image/tiff'];
 
@@ -37,7 +43,7 @@ const RAW_TYPES = ['image/png', 'image/jpeg', 'image/tiff'];
 export type RouteFactory = (ctx: ServiceContext) => Router;
 const ROUTES: RouteFactory[] = [
   healthRoutes,
-  caRoutes,
+  tsaRoutes,
   userRoutes,
   unitRoutes,
   applicationRoutes,
@@ -66,9 +72,12 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
       customProps: (_req, res) => ({ user: (res as express.Response).locals?.principal?.userId }),
     }),
   );
-  // The verification page first: its own CSP (helmet's API defaults would upgrade plain intranet HTTP and block
-  // its data: pictures), and not an API path for the OpenAPI validator.
-  app.use(verifyPageRoutes());
+  // Browser pages first: their own CSP (helmet's API defaults would block their blob: images and
+  // upgrade plain intranet HTTP), and not API paths for the OpenAPI validator.
+  app.use(staticPage({ mount: '/console', root: CONSOLE_DIR, buildCommand: 'npm run build' }));
+  // The verification page verifies in the browser (nothing is uploaded) and draws the seals' pictures as data: images;
+  // it starts no workers and submits no forms.
+  app.use(staticPage({ mount: '/verify', root: VERIFY_PAGE_DIR, buildCommand: 'npm run build', extraDirectives: { 'worker-src': ["'none'"], 'form-action': ["'none'"] } }));
   app.use(helmet());
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.use(documentBody(ctx.config.maxBodyBytes));
@@ -92,4 +101,12 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
   app.use((_req, _res, next) => next(notFound('not-found', 'No such resource.')));
   app.use(problemHandler);
   return app;
+}
+
+/**
+ * What the server listens with: the CA's public routes (OCSP, CRLs, CA certificates) answered by a
+ * plain node:http front (src/http/pki-front.ts), everything else by the Express app.
+ */
+export function createRequestListener(ctx: ServiceContext, app: RequestListener = createApp(ctx)): RequestListener {
+  return pkiFront({ ca: ctx.ca, clock: ctx.clock, logger: ctx.logger, perMinute: ctx.config.pkiRateLimitPerMinute }, app);
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { conflict, unprocessable } from '../errors.js';
+import { AppError, conflict, unprocessable } from '../errors.js';
 import { assertUnitScope, auditActor, type Actor } from './actor.js';
 import { appendAudit } from './audit.js';
 import type { RegisterDeps } from './deps.js';
@@ -55,7 +55,9 @@ export async function issueDepartmentSeal(deps: RegisterDeps, actor: Actor, unit
   const problem = await departmentProblem(deps, pre, department);
   if (problem) throw unprocessable('department-seal-rule', `${RULE}: ${problem}.`, { field: 'department', rule: 'Art. 17(4)' });
   // Rendered before the transaction (pure, the slow part); a department too long for the seal is 422 here.
-  const image = await deps.renderer.render({ template: DEPARTMENT_TEMPLATE, text: pre.name, bottomText: department });
+  const image = await deps.renderer.render({ template: DEPARTMENT_TEMPLATE, text: pre.name, bottomText: department }).catch((err: unknown) => {
+    throw asDepartmentSealProblem(err);
+  });
   const sealName = `${pre.name}${department}`;
   return deps.db.transaction(async (tx) => {
     const unit = await findActiveUnit(tx, unitId, { forUpdate: true });
@@ -95,3 +97,17 @@ export async function issueDepartmentSeal(deps: RegisterDeps, actor: Actor, unit
     return { sealId: id };
   });
 }
+
+/**
+ * The renderer names its own fields (`text`, `bottomText`); on a department seal those are the unit's registered
+ * name on the arc and the `department` below the star, so the refusal names what the caller can act on.
+ */
+function asDepartmentSealProblem(err: unknown): unknown {
+  if (!(err instanceof AppError) || err.status !== 422) return err;
+  if (err.details.field === 'bottomText') return new AppError(422, err.type, err.message.replace(/^The bottom text/, 'The department name'), { ...err.details, field: 'department' });
+  if (err.details.field === 'text') {
+    return new AppError(422, err.type, `The unit's registered name is the arc text of its department seals: ${err.message}`, { ...err.details, field: 'unit.name' });
+  }
+  return err;
+}
+

@@ -21,6 +21,10 @@ exit status: 0 the register holds, 1 it does not, 2 usage error
  * checkpoint and a truncated log are all reported. Prints the report as JSON.
  */
 export async function auditCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   let values: { export?: string; trust?: string };
   try {
     const parsed = parseArgs({ args, allowPositionals: true, options: { export: { type: 'string' }, trust: { type: 'string' } } });

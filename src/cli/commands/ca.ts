@@ -24,10 +24,14 @@ const USAGE = `usage: seal ca init [--dir DATA_DIR]
 
 /** `seal ca …` */
 export async function caCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const [sub, ...rest] = args;
   if (sub !== 'init' && sub !== 'department') {
     process.stderr.write(USAGE);
-    return sub === '--help' || sub === '-h' ? 0 : 2;
+    return 2;
   }
   let values: { dir?: string | undefined; name?: string | undefined; code?: string | undefined };
   try {
