@@ -177,6 +177,13 @@ describe.runIf(haveJudges('chromium'))('the verification page in Chromium', () =
     expect(await page.locator('#result').textContent()).toContain('文件在盖章后被改动过');
     await shot(page, 'verify-04-tampered-invalid');
 
+    // a file that is not a PDF: said so in plain words, no report
+    await page.evaluate(() => { document.body.dataset.state = 'test-waiting'; });
+    await page.setInputFiles('#pdf-input', { name: '不是PDF.pdf', mimeType: 'application/pdf', buffer: Buffer.from('这不是 PDF') });
+    await page.waitForSelector('body[data-state=error]');
+    expect(await page.locator('#verdict').textContent()).toContain('这不是可读取的 PDF 文件');
+    expect(await page.locator('article.seal').count()).toBe(0);
+
     // nothing uploaded: only GETs of the page, its script and style, and the service's roots
     expect(requests.filter((r) => r.method !== 'GET' || r.body > 0)).toEqual([]);
     for (const r of requests) expect(new URL(r.url).pathname).toMatch(/^\/(verify\/(verify\.(js|css))?|ca\/root\.pem)$/);

@@ -8,14 +8,14 @@ import type { SignatureReport, VerificationReport } from '../../src/verify/types
 import { digest } from '../../src/verify/signature-algorithms.js';
 import { sealPictures, type SealPicture } from './seal-view.js';
 import { addRoots, rootsFromPem, serviceRoots, type TrustedRoot } from './trust.js';
-import { CHECKS, OUTCOME, STATUS, UI, changesAfter, fill, labelled, reasonWords, shanghaiTime, verdictWords, type Lang } from './words.js';
+import { CHECKS, OUTCOME, STATUS, UI, changesAfter, fileProblemWords, fill, labelled, reasonWords, shanghaiTime, verdictWords, type Lang } from './words.js';
 
 interface Result {
   name: string;
   size: number;
   sha256: string;
   report?: VerificationReport;
-  error?: string;
+  error?: { type?: string; detail: string };
   pictures: Map<string, SealPicture>;
 }
 
@@ -112,7 +112,7 @@ function renderResult() {
   const r = current;
   out.append(el('p', { class: 'file' }, labelled(UI.file[lang], `${r.name} · ${r.size.toLocaleString()} B · SHA-256 ${r.sha256}`, lang)));
   if (r.error) {
-    out.append(el('p', { class: 'verdict verdict-error', id: 'verdict', 'data-valid': 'false' }, UI.notPdf[lang] + r.error));
+    out.append(el('p', { class: 'verdict verdict-error', id: 'verdict', 'data-valid': 'false' }, UI.notPdf[lang] + fileProblemWords(r.error.type, r.error.detail, lang)));
     return;
   }
   const report = r.report!;
@@ -136,8 +136,8 @@ async function verify(name: string, bytes: Uint8Array) {
     result.report = await verifyPdf(bytes, { trustAnchors: roots.map((x) => x.der) });
     result.pictures = await sealPictures(bytes, result.report.signatures.map((s) => s.field));
   } catch (e) {
-    const err = e as { detail?: string; message?: string };
-    result.error = err.detail ?? err.message ?? String(e);
+    const err = e as { type?: string; detail?: string; message?: string };
+    result.error = { ...(err.type ? { type: err.type } : {}), detail: err.detail ?? err.message ?? String(e) };
   }
   current = result;
   renderResult();

@@ -25,7 +25,7 @@ export const UI = {
   validAll: w('文件完好：所有印章均有效。', 'The document is intact: every seal is valid.'),
   invalidSome: w('文件验证未通过：见下面各印章。', 'The document did not pass verification: see each seal below.'),
   noSeals: w('此文件没有电子印章或签名。', 'This document has no electronic seal or signature.'),
-  notPdf: w('无法读取此文件：', 'This file cannot be read: '),
+  notPdf: w('无法验证此文件：', 'This file cannot be verified: '),
   seal: w('印章', 'Seal'),
   unit: w('盖章单位', 'Unit'),
   sealName: w('印章名称', 'Seal name'),
@@ -142,6 +142,21 @@ export const CHANGE_KINDS: Record<string, Pair> = {
   'unused-object-freed': w('清理了未使用的对象', 'unused objects were removed'),
   'unchanged-rewritten': w('未改变的内容被重写', 'unchanged content was rewritten'),
 };
+
+/** Why a file could not be verified at all, by the verifier's problem type. */
+export const FILE_PROBLEMS: Record<string, Pair> = {
+  'not-a-pdf': w('这不是可读取的 PDF 文件。', 'This is not a readable PDF file.'),
+  'unverifiable-pdf': w('这不是可读取的 PDF 文件（或文件已损坏）。', 'This is not a readable PDF file (or it is damaged).'),
+  'unsealable-pdf': w('这不是可读取的 PDF 文件（或文件已损坏）。', 'This is not a readable PDF file (or it is damaged).'),
+  'encrypted-pdf': w('此 PDF 已加密，只能验证未加密的文件。', 'This PDF is encrypted; only unencrypted documents can be verified.'),
+  'invalid-trust-anchor': w('某个信任的根证书无法读取。', 'A trusted root certificate cannot be read.'),
+};
+
+/** A verifier error in plain words: by its problem type when known, else its own detail. */
+export function fileProblemWords(type: string | undefined, detail: string, lang: Lang): string {
+  const p = type ? FILE_PROBLEMS[type] : undefined;
+  return p ? p[lang] : detail;
+}
 
 export const pick = (p: Pair, lang: Lang): string => p[lang];
 
