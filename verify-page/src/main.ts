@@ -165,7 +165,11 @@ async function take(file: File) {
 
 async function start() {
   const builtIn = document.getElementById('trusted-roots')?.textContent ?? '';
-  if (builtIn.includes('-----BEGIN')) addRoots(roots, rootsFromPem(builtIn, 'built-in'));
+  try {
+    if (builtIn.includes('-----BEGIN')) addRoots(roots, rootsFromPem(builtIn, 'built-in'));
+  } catch {
+    rootError = UI.trustBad[lang];
+  }
   if (!offline && location.protocol !== 'file:') addRoots(roots, await serviceRoots());
   renderStatic();
   $('lang').addEventListener('click', () => {
