@@ -9,6 +9,8 @@ import { fromRoot } from '../paths.js';
 import { authenticate } from './auth.js';
 import { documentBody } from './document-body.js';
 import { idempotency } from './idempotency.js';
+import { operationIndex } from './operations.js';
+import { textInputs } from './text-inputs.js';
 import { problemHandler } from './problem.js';
 import { rateLimit } from './rate-limit.js';
 import { requestId } from './request-id.js';
@@ -58,7 +60,9 @@ const ROUTES: RouteFactory[] = [
 export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = []): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // X-Forwarded-For is believed only from the proxies named in SEAL_TRUST_PROXY; otherwise anyone could
+  // pick the address their requests are counted and audited under.
+  app.set('trust proxy', ctx.config.trustProxy.length > 0 ? ctx.config.trustProxy : false);
   app.use(requestId);
   app.use(
     pinoHttp({
@@ -79,13 +83,16 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
   // it starts no workers and submits no forms.
   app.use(staticPage({ mount: '/verify', root: VERIFY_PAGE_DIR, buildCommand: 'npm run build', extraDirectives: { 'worker-src': ["'none'"], 'form-action': ["'none'"] } }));
   app.use(helmet());
+  app.use(refusalAudit(ctx));
+  app.use(auditCheckpoints(ctx));
+  // The pipeline's order: who is calling, then how often, and only then what they sent. A request
+  // without a valid token is 401 (counted against its address) before its body is even read.
+  const operations = operationIndex(OPENAPI_PATH);
+  app.use(authenticate(ctx.db, operations));
+  app.use(rateLimit(ctx.state, ctx.clock, { perMinute: ctx.config.rateLimitPerMinute }));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.use(documentBody(ctx.config.maxBodyBytes));
   app.use(express.raw({ limit: ctx.config.maxBodyBytes, type: RAW_TYPES }));
-  app.use(refusalAudit(ctx));
-  app.use(auditCheckpoints(ctx));
-  app.use(authenticate(ctx.db));
-  app.use(rateLimit(ctx.state, ctx.clock, { perMinute: ctx.config.rateLimitPerMinute }));
   app.use(
     OpenApiValidator.middleware({
       apiSpec: OPENAPI_PATH,
@@ -96,7 +103,13 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
       fileUploader: false,
     }),
   );
-  app.use(idempotency(ctx.state, { ttlMs: 24 * 3600_000, maxStoredBytes: 64 * 1024 * 1024 }));
+  app.use(textInputs(operations));
+  app.use(
+    idempotency(ctx, {
+      ttlMs: ctx.config.idempotency.ttlSeconds * 1000,
+      maxTotalBytes: ctx.config.idempotency.maxBytes,
+    }),
+  );
   for (const routes of [...ROUTES, ...extraRoutes]) app.use(routes(ctx));
   app.use((_req, _res, next) => next(notFound('not-found', 'No such resource.')));
   app.use(problemHandler);

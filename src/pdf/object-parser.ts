@@ -17,7 +17,10 @@ import {
   PDFStream,
 } from 'pdf-lib';
 import { unprocessable } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import { budgetOf, exceed, inflateAllowance } from './budget.js';
 import { ByteSource } from './byte-source.js';
+import { parserWarning } from './parser-warnings.js';
 import { InflateError, verifierPort } from '../verify/port/index.js';
 
 const WS = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
@@ -33,7 +36,11 @@ const ENDSTREAM = Buffer.from('endstream');
 /** Resolves a stream's indirect /Length; returns undefined when it cannot. */
 export type LengthResolver = (ref: PDFRef) => number | undefined;
 
+const NUMERIC = new Set([...'+-.0123456789'].map((c) => c.charCodeAt(0)));
+
 class SliceParser extends PDFObjectParser {
+  private depth = 0;
+
   constructor(
     source: ByteSource,
     context: PDFContext,
@@ -46,6 +53,32 @@ class SliceParser extends PDFObjectParser {
 
   get offset(): number {
     return this.bytes.offset();
+  }
+
+  /** Bounded nesting: a deeply nested array would otherwise overflow the stack (a 500 before). */
+  override parseObject(): PDFObject {
+    if (++this.depth > LIMITS.nestingDepth.value) exceed(this.context, LIMITS.nestingDepth, 'the nesting of arrays and dictionaries');
+    try {
+      return super.parseObject();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** pdf-lib's own version writes a console warning for every number above 2^53; ours tells the warning sink. */
+  protected override parseRawNumber(): number {
+    let value = '';
+    while (!this.bytes.done()) {
+      const byte = this.bytes.peek();
+      if (!NUMERIC.has(byte)) break;
+      value += String.fromCharCode(this.bytes.next());
+      if (byte === 0x2e) break;
+    }
+    while (!this.bytes.done() && isDigit(this.bytes.peek())) value += String.fromCharCode(this.bytes.next());
+    const n = Number(value);
+    if (!value || !Number.isFinite(n)) throw new Error(`not a number at offset ${this.bytes.offset()}: ${value.slice(0, 32)}`);
+    if (n > Number.MAX_SAFE_INTEGER) parserWarning(this.context, `number too large for some PDF readers at offset ${this.bytes.offset()}`);
+    return n;
   }
 
   protected override parseDictOrStream(): PDFDict | PDFStream {
@@ -142,17 +175,23 @@ export function decodeStream(stream: PDFRawStream): Uint8Array {
   const filters = asArray(stream.dict.get(PDFName.of('Filter')));
   const parms = asArray(stream.dict.get(PDFName.of('DecodeParms')));
   let data: Uint8Array = stream.contents;
+  const context = stream.dict.context;
   filters.forEach((filter, i) => {
     if (!(filter instanceof PDFName) || (filter.asString() !== '/FlateDecode' && filter.asString() !== '/Fl')) {
       throw unprocessable('unsealable-pdf', `Unsupported stream filter ${String(filter)} in a structural stream.`);
     }
+    // Capped in output, per stream and per document (worker resourceLimits do not bound Buffers).
+    const allowance = inflateAllowance(context);
     try {
-      data = verifierPort().inflate(data, MAX_INFLATED_BYTES);
+      data = verifierPort().inflate(data, Math.max(1, allowance));
     } catch (e) {
-      if (e instanceof InflateError && e.reason === 'too-large')
-        throw unprocessable('unsealable-pdf', `A compressed stream inflates to more than ${MAX_INFLATED_BYTES / 2 ** 20} MiB.`);
+      if (e instanceof InflateError && e.reason === 'too-large') {
+        const perStream = allowance >= LIMITS.inflatePerStream.value;
+        exceed(context, perStream ? LIMITS.inflatePerStream : LIMITS.inflatePerDocument, 'a compressed stream\'s decoded size');
+      }
       throw unprocessable('unsealable-pdf', 'A compressed structural stream (xref or object stream) is corrupt.');
     }
+    budgetOf(context).inflated += data.length;
     const p = parms[i];
     if (p instanceof PDFDict) data = unpredict(data, p);
   });
@@ -170,6 +209,10 @@ function unpredict(data: Uint8Array, parms: PDFDict): Uint8Array {
   const colors = num(parms, 'Colors', 1);
   const bpc = num(parms, 'BitsPerComponent', 8);
   const columns = num(parms, 'Columns', 1);
+  const sane = (n: number, max: number) => Number.isInteger(n) && n >= 1 && n <= max;
+  if (!sane(colors, 64) || !sane(bpc, 16) || !sane(columns, 1 << 24)) {
+    throw unprocessable('unsealable-pdf', 'A structural stream has impossible predictor parameters.');
+  }
   const bpp = Math.max(1, Math.ceil((colors * bpc) / 8));
   const rowLen = Math.ceil((colors * bpc * columns) / 8);
   if (predictor === 2) {

@@ -15,6 +15,7 @@ import { Asn1Error, buf, partBytes, toDer } from '../asn1/der.js';
 import { OID } from '../asn1/oids.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
 import { digest, hashFromOid, verifySignatureValue, weakHash, type AlgorithmId, type HashName } from './signature-algorithms.js';
+import { LIMITS, LimitExceeded, within } from '../limits.js';
 
 export const OID_SIGNED_DATA = OID.signedData;
 export const OID_DATA = OID.data;
@@ -69,6 +70,7 @@ export function parseSignedData(der: Uint8Array): ParsedSignedData {
   try {
     return parse(der);
   } catch (e) {
+    if (e instanceof LimitExceeded) throw e;
     if (e instanceof Asn1Error || e instanceof CmsParseError) throw new CmsParseError(e.message);
     throw new CmsParseError('malformed CMS');
   }
@@ -76,6 +78,7 @@ export function parseSignedData(der: Uint8Array): ParsedSignedData {
 
 function parse(der: Uint8Array): ParsedSignedData {
   const sd = readSignedData(der);
+  within(LIMITS.certificatesPerCms, sd.certificates.length, 'the certificates in one CMS');
   const certificates: ParsedCertificate[] = [];
   for (const c of sd.certificates) {
     try { certificates.push(parseCertificate(c)); } catch { /* an unparsable extra certificate is ignored */ }

@@ -8,11 +8,12 @@ import * as pkijs from 'pkijs';
 import { buf, decodeAs } from '../asn1/der.js';
 import { OID_TST_INFO, parseSignedData, verifySignerInfo, type ParsedSignedData } from './signed-data.js';
 import { digest, hashFromOid, weakHash, type HashName } from './signature-algorithms.js';
+import { LimitExceeded } from '../limits.js';
 
 export type TimestampResult =
   /** `weak`: a verified token whose imprint or signature uses a weak algorithm ("SHA-1", "RSA-1024"). */
   | { ok: true; genTime: Date; tsa: ParsedCertificate; path: ParsedCertificate[]; parsed: ParsedSignedData; weak?: string }
-  | { ok: false; reason: 'timestamp-malformed' | 'timestamp-imprint-mismatch' | 'timestamp-signature-invalid' | 'timestamp-untrusted' | 'timestamp-chain-invalid'; detail: string; genTime?: Date };
+  | { ok: false; reason: 'timestamp-malformed' | 'timestamp-imprint-mismatch' | 'timestamp-signature-invalid' | 'timestamp-untrusted' | 'timestamp-chain-invalid' | 'document-too-complex'; detail: string; genTime?: Date };
 
 export interface TimestampContext {
   anchors: ParsedCertificate[];
@@ -26,6 +27,16 @@ export interface TimestampContext {
  * imprint algorithm, `imprintOf` returns.
  */
 export async function verifyTimestampToken(token: Uint8Array, imprintOf: (hash: HashName) => Buffer, ctx: TimestampContext): Promise<TimestampResult> {
+  try {
+    return await verifyToken(token, imprintOf, ctx);
+  } catch (e) {
+    // A token past a limit (certificates, path search) cannot be decided; the rest of the document still is.
+    if (e instanceof LimitExceeded && e.limit.scope === 'signature') return { ok: false, reason: 'document-too-complex', detail: `time-stamp token: ${e.message}` };
+    throw e;
+  }
+}
+
+async function verifyToken(token: Uint8Array, imprintOf: (hash: HashName) => Buffer, ctx: TimestampContext): Promise<TimestampResult> {
   let parsed: ParsedSignedData;
   let genTime: Date;
   let imprintOid: string;
@@ -40,6 +51,7 @@ export async function verifyTimestampToken(token: Uint8Array, imprintOf: (hash: 
     imprint = buf(tst.messageImprint.hashedMessage.valueBlock.valueHexView);
     genTime = tst.genTime;
   } catch (e) {
+    if (e instanceof LimitExceeded) throw e;
     return { ok: false, reason: 'timestamp-malformed', detail: `the time-stamp token cannot be read: ${(e as Error).message}` };
   }
   const hash = hashFromOid(imprintOid);

@@ -270,7 +270,7 @@ describe('checkpoints over time, and the audit signer of an older data directory
     const signed = await ca.signAuditRecord(Buffer.from('x'));
     expect(signed.certificates).toHaveLength(2);
     const rows = await db.query<{ role: string }>('SELECT role FROM ca_service_signers ORDER BY role');
-    expect(rows.rows.map((r) => r.role)).toEqual(['audit', 'ocsp', 'tsa']);
+    expect(rows.rows.map((r) => r.role)).toEqual(['audit', 'ocsp', 'seal-maker', 'sm2-ocsp', 'sm2-tsa', 'tsa']);
     await db.close();
   });
 });

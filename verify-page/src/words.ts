@@ -63,6 +63,7 @@ export const CHECKS: Record<keyof SignatureReport['checks'], Pair> = {
   sealImage: w('印章图像与证书一致', 'Seal image matches the certificate'),
   modifications: w('盖章后的修改均被允许', 'Later changes are allowed ones'),
   ridingSlices: w('骑缝章各页完整', 'Every page keeps its riding-seal slice'),
+  seseal: w('电子印章数据（GB/T 38540）由制章者签发且有效', 'Electronic seal data (GB/T 38540) signed by the seal maker and valid'),
 };
 
 export const OUTCOME = (o: CheckOutcome): Pair =>
