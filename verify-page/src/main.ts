@@ -8,7 +8,7 @@ import type { SignatureReport, VerificationReport } from '../../src/verify/types
 import { digest } from '../../src/verify/signature-algorithms.js';
 import { sealPictures, type SealPicture } from './seal-view.js';
 import { addRoots, rootsFromPem, serviceRoots, type TrustedRoot } from './trust.js';
-import { CHECKS, OUTCOME, STATUS, UI, changesAfter, fileProblemWords, fill, labelled, reasonWords, shanghaiTime, verdictWords, type Lang } from './words.js';
+import { CHECKS, FORMATS, OUTCOME, STATUS, UI, changesAfter, fileProblemWords, fill, labelled, reasonWords, shanghaiTime, verdictWords, type Lang } from './words.js';
 
 interface Result {
   name: string;
@@ -83,7 +83,7 @@ function sealCard(sig: SignatureReport, index: number, picture: SealPicture | un
   }
   const timeNote = sig.timeSource === 'timestamp' ? UI.timeStamped[lang] : sig.timeSource === 'claimed' ? UI.timeClaimed[lang] : '';
   facts.append(row(UI.time[lang], `${shanghaiTime(sig.signedAt, lang)} ${timeNote}`.trim()));
-  if (sig.level) facts.append(row(UI.level[lang], `PAdES ${sig.level}`));
+  facts.append(row(UI.level[lang], `${FORMATS[sig.format]?.[lang] ?? sig.format}${sig.level ? ` ${sig.level}` : ''}`));
   if (sig.riding && sig.ridingPages?.length) facts.append(row(UI.seal[lang], fill(UI.riding[lang], { pages: sig.ridingPages.join(lang === 'zh' ? '、' : ', ') })));
   const changes = changesAfter(sig, lang, unitOfField);
   facts.append(row(UI.changesAfter[lang], changes.length ? el('ul', { class: 'changes' }, ...changes.map((c) => el('li', {}, c))) : UI.noChanges[lang]));

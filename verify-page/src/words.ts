@@ -34,7 +34,7 @@ export const UI = {
   time: w('盖章时间', 'Sealed at'),
   timeStamped: w('（有可信时间戳）', '(trusted time-stamp)'),
   timeClaimed: w('（盖章方自称，无时间戳）', '(claimed by the sealer, no time-stamp)'),
-  level: w('签名级别', 'Signature level'),
+  level: w('签名格式', 'Signature format'),
   changesAfter: w('盖章后的修改', 'Changes after sealing'),
   noChanges: w('无', 'None'),
   checks: w('各项检查', 'Checks'),
@@ -64,6 +64,13 @@ export const CHECKS: Record<keyof SignatureReport['checks'], Pair> = {
   modifications: w('盖章后的修改均被允许', 'Later changes are allowed ones'),
   ridingSlices: w('骑缝章各页完整', 'Every page keeps its riding-seal slice'),
   seseal: w('电子印章数据（GB/T 38540）由制章者签发且有效', 'Electronic seal data (GB/T 38540) signed by the seal maker and valid'),
+};
+
+/** The signature's format, named as a clerk would find it in the standards. */
+export const FORMATS: Record<SignatureReport['format'], Pair> = {
+  cades: w('PAdES', 'PAdES'),
+  ses: w('GB/T 38540 电子签章（SM2）', 'GB/T 38540 e-seal signature (SM2)'),
+  'cms-sm2': w('SM2 签名（GM/T 0010）', 'SM2 signature (GM/T 0010)'),
 };
 
 export const OUTCOME = (o: CheckOutcome): Pair =>
