@@ -215,6 +215,8 @@ describe.runIf(haveJudges('chromium'))('the verification page in Chromium', () =
     expect(text).toContain('GB/T 38540 电子签章（SM2） B-LTA');
     expect(text).toContain('电子印章数据（GB/T 38540）由制章者签发且有效：通过');
     expect(text).toContain('文档时间戳');
+    expect(text).toContain('时间戳有效：文件在此时间已经存在');
+    expect(text).toContain('时间戳机构Municipal e-Seal SM2 Time-Stamping Authority');
     expect(await pictures(page)).toHaveLength(2);
     await shot(page, 'verify-08-sm2-ses-valid');
     expect(requests.filter((r) => r.method !== 'GET' || r.body > 0)).toEqual([]);

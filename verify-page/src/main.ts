@@ -78,18 +78,23 @@ function sealCard(sig: SignatureReport, index: number, picture: SealPicture | un
     : el('figure', { class: 'no-picture' }, UI.noImage[lang]);
   const facts = el('dl', {});
   facts.append(el('p', { class: `reason reason-${sig.status}` }, reasonWords(sig, lang)));
-  if (sig.signer) {
-    facts.append(row(UI.unit[lang], sig.signer.unit || '—'), row(UI.sealName[lang], sig.signer.seal || '—'));
+  if (isStamp) {
+    // a document time-stamp: who stamped it and when; no unit, no seal
+    if (sig.signer) facts.append(row(UI.tsa[lang], sig.signer.seal || sig.signer.unit || '—'));
+    facts.append(row(UI.stampedAt[lang], shanghaiTime(sig.signedAt, lang)));
+  } else {
+    if (sig.signer) facts.append(row(UI.unit[lang], sig.signer.unit || '—'), row(UI.sealName[lang], sig.signer.seal || '—'));
+    const timeNote = sig.timeSource === 'timestamp' ? UI.timeStamped[lang] : sig.timeSource === 'claimed' ? UI.timeClaimed[lang] : '';
+    facts.append(row(UI.time[lang], `${shanghaiTime(sig.signedAt, lang)} ${timeNote}`.trim()));
   }
-  const timeNote = sig.timeSource === 'timestamp' ? UI.timeStamped[lang] : sig.timeSource === 'claimed' ? UI.timeClaimed[lang] : '';
-  facts.append(row(UI.time[lang], `${shanghaiTime(sig.signedAt, lang)} ${timeNote}`.trim()));
   facts.append(row(UI.level[lang], `${FORMATS[sig.format]?.[lang] ?? sig.format}${sig.level ? ` ${sig.level}` : ''}`));
   if (sig.riding && sig.ridingPages?.length) facts.append(row(UI.seal[lang], fill(UI.riding[lang], { pages: sig.ridingPages.join(lang === 'zh' ? '、' : ', ') })));
   const changes = changesAfter(sig, lang, unitOfField);
   facts.append(row(UI.changesAfter[lang], changes.length ? el('ul', { class: 'changes' }, ...changes.map((c) => el('li', {}, c))) : UI.noChanges[lang]));
   const checks = el('ul', { class: 'checks' });
   for (const [key, outcome] of Object.entries(sig.checks) as [keyof SignatureReport['checks'], SignatureReport['checks'][keyof SignatureReport['checks']]][]) {
-    if (outcome === undefined) continue;
+    // what does not apply to a time-stamp (revocation of its own certificate aside, a seal image) is left out
+    if (outcome === undefined || (isStamp && outcome === null)) continue;
     const mark = outcome === true ? '✔' : outcome === false ? '✘' : '–';
     checks.append(el('li', { class: `check check-${String(outcome)}` }, el('span', { class: 'mark' }, mark), ` ${labelled(CHECKS[key][lang], OUTCOME(outcome)[lang], lang)}`));
   }

@@ -43,6 +43,9 @@ export const UI = {
   page: w('第 {n} 页', 'page {n}'),
   riding: w('骑缝章，跨第 {pages} 页', 'riding seal across pages {pages}'),
   timestamp: w('文档时间戳', 'Document time-stamp'),
+  tsa: w('时间戳机构', 'Time-stamp authority'),
+  stampedAt: w('时间戳时间', 'Time-stamped at'),
+  timestampOk: w('时间戳有效：文件在此时间已经存在，此后未被改动。', 'The time-stamp is valid: the document existed at this time and was not altered after it.'),
   language: w('English', '中文'),
   validationTime: w('验证时间', 'Verified at'),
   offline: w('离线版本：本页面不连接网络。', 'Offline copy: this page makes no network connections.'),
@@ -176,7 +179,8 @@ export function fill(text: string, values: Record<string, string | number>): str
 }
 
 /** The reason in plain words, or the verifier's detail when the code is not one we describe. */
-export function reasonWords(sig: Pick<SignatureReport, 'reason' | 'detail'>, lang: Lang): string {
+export function reasonWords(sig: Pick<SignatureReport, 'reason' | 'detail'> & { kind?: SignatureReport['kind'] }, lang: Lang): string {
+  if (sig.kind === 'document-timestamp' && sig.reason === 'ok') return UI.timestampOk[lang];
   const p = REASONS[sig.reason];
   if (p) return p[lang];
   return `${sig.reason}${sig.detail ? `: ${sig.detail}` : ''}`;
