@@ -133,6 +133,14 @@ export const REASONS: Record<string, Pair> = {
   'contents-missing': w('签名内容缺失。', 'The signature value is missing.'),
   'contents-malformed': w('签名内容损坏。', 'The signature value is damaged.'),
   'contents-empty': w('签名内容为空。', 'The signature value is empty.'),
+  'document-too-complex': w('文件结构过于复杂，超出验证的限度，无法判断。', 'The document is too complex to verify within the verifier\'s limits.'),
+  // GB/T 38540 (SM2 seals): the SES_Signature and the seal data (SESeal) the seal maker signed
+  'ses-malformed': w('电子签章数据（GB/T 38540）损坏，无法读取。', 'The GB/T 38540 signature data is damaged and cannot be read.'),
+  'ses-property-mismatch': w('电子签章数据所指的文件范围与实际不符。', 'The GB/T 38540 signature names other bytes than those it signs.'),
+  'seseal-signature-invalid': w('电子印章数据不是由制章者签发的（制章者签名不正确）。', 'The seal data was not signed by the seal maker (its signature does not verify).'),
+  'signer-not-in-seseal': w('签章证书不属于这枚电子印章。', 'The signing certificate does not belong to this electronic seal.'),
+  'seseal-not-valid-at-signing': w('盖章时电子印章不在有效期内。', 'The electronic seal was not valid when the document was sealed.'),
+  'seseal-picture-unreadable': w('电子印章数据中的印章图像无法读取。', 'The seal picture in the seal data cannot be read.'),
 };
 
 /** What a later change is, in plain words (the verifier's modification kinds). */
