@@ -135,6 +135,8 @@ async function verify(name: string, bytes: Uint8Array) {
   lastBytes = bytes;
   setState('verifying');
   $('result').replaceChildren(el('p', { class: 'busy' }, UI.verifying[lang]));
+  // let "verifying…" be painted before the verifier's synchronous parts (reading, hashing) hold the thread
+  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
   const sha256 = digest('SHA-256', bytes).toString('hex');
   const result: Result = { name, size: bytes.length, sha256, pictures: new Map() };
   try {
