@@ -1,4 +1,6 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { SEAL_KEY_ALGORITHMS, type SealKeyAlgorithm } from './algorithms/table.js';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -57,6 +59,7 @@ const envSchema = z.object({
   SEAL_BOOTSTRAP_TOKEN: z.string().min(32, 'must be at least 32 characters').max(512).optional(),
   SEAL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(50 * 1024 * 1024),
   SEAL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  SEAL_PKI_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60_000),
   SEAL_REFUSAL_AUDIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   SEAL_IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(600),
   SEAL_IDEMPOTENCY_MAX_BYTES: z.coerce.number().int().min(64 * 1024).default(256 * 1024 * 1024),
@@ -64,6 +67,10 @@ const envSchema = z.object({
   SEAL_DATABASE_OWNER_URL: urlSchema(['postgres:', 'postgresql:']).optional(),
   SEAL_AUDIT_CHECKPOINT_ENTRIES: z.coerce.number().int().min(1).default(100),
   SEAL_AUDIT_CHECKPOINT_MINUTES: z.coerce.number().positive().default(10),
+  SEAL_DOCUMENT_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
+  SEAL_DOCUMENT_DEADLINE_SECONDS: z.coerce.number().positive().max(3600).default(60),
+  SEAL_DOCUMENT_WORKER_MEMORY_MB: z.coerce.number().int().min(64).max(16384).default(512),
+  SEAL_DEFAULT_ALGORITHM: z.enum(SEAL_KEY_ALGORITHMS as [SealKeyAlgorithm, ...SealKeyAlgorithm[]]).default('ECDSA-P256'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -83,6 +90,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Requests a minute per caller before 429. */
   rateLimitPerMinute: number;
+  /** Requests a minute per client address, per instance, to OCSP, CRLs and CA certificates before 429. */
+  pkiRateLimitPerMinute: number;
   /** Refused requests written to the audit log one by one, per client address and minute; beyond it, counted into one entry. */
   refusalAuditPerMinute: number;
   /** Idempotency-Key answers: kept this long, and at most this many bytes in all (one answer at most a quarter of it). */
@@ -90,10 +99,14 @@ export interface Config {
   /** An external RFC 3161 TSA for B-T and up; our own TSA when unset. */
   tsaUrl?: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** Key algorithm of new seals when an application (or department seal) names none. */
+  defaultAlgorithm: SealKeyAlgorithm;
   /** The role that owns the schema and runs migrations (default: databaseUrl's); the service's own role then cannot rewrite the audit log. */
   databaseOwnerUrl?: string;
   /** Audit log checkpoints: after this many entries, and at least this often while entries are written. */
   auditCheckpoint: { everyEntries: number; everyMinutes: number };
+  /** The document worker pool: threads (default: the cores), deadline per job, heap per worker. */
+  documentWorkers: { size: number; deadlineSeconds: number; memoryMb: number };
 }
 
 export class ConfigError extends Error {
@@ -133,11 +146,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapToken: e.SEAL_BOOTSTRAP_TOKEN,
     maxBodyBytes: e.SEAL_MAX_BODY_BYTES,
     rateLimitPerMinute: e.SEAL_RATE_LIMIT_PER_MINUTE,
+    pkiRateLimitPerMinute: e.SEAL_PKI_RATE_LIMIT_PER_MINUTE,
     refusalAuditPerMinute: e.SEAL_REFUSAL_AUDIT_PER_MINUTE,
     idempotency: { ttlSeconds: e.SEAL_IDEMPOTENCY_TTL_SECONDS, maxBytes: e.SEAL_IDEMPOTENCY_MAX_BYTES },
     tsaUrl: e.SEAL_TSA_URL,
     logLevel: e.LOG_LEVEL,
+    defaultAlgorithm: e.SEAL_DEFAULT_ALGORITHM,
     databaseOwnerUrl: e.SEAL_DATABASE_OWNER_URL,
     auditCheckpoint: { everyEntries: e.SEAL_AUDIT_CHECKPOINT_ENTRIES, everyMinutes: e.SEAL_AUDIT_CHECKPOINT_MINUTES },
+    documentWorkers: {
+      size: e.SEAL_DOCUMENT_WORKERS ?? availableParallelism(),
+      deadlineSeconds: e.SEAL_DOCUMENT_DEADLINE_SECONDS,
+      memoryMb: e.SEAL_DOCUMENT_WORKER_MEMORY_MB,
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ensureBootstrapToken } from './auth/tokens.js';
@@ -8,12 +8,15 @@ import type { Config } from './config.js';
 import type { ServiceContext } from './context.js';
 import { DbKeyVault } from './crypto/db-key-vault.js';
 import { resolveKek } from './dev-kek.js';
-import { createApp } from './http/app.js';
+import { createRequestListener } from './http/app.js';
+import { closeDocumentWorkers, configureDocumentWorkers } from './isolation/document-workers.js';
+import { setParserWarningSink } from './pdf/parser-warnings.js';
 import { preloadRenderer, renderSeal } from './render/index.js';
 import { AuditCheckpointer } from './seals/audit-anchor.js';
 import { caAuditSigner } from './seals/ca-audit-signer.js';
 import { caSealMaker } from './seals/ca-seal-maker.js';
 import { startScheduledJobs } from './seals/scheduled.js';
+import { ensureFirstAdministrator } from './seals/users.js';
 import type { Db } from './store/db.js';
 import { MemoryState } from './store/memory-state.js';
 import { openStore } from './store/open.js';
@@ -24,6 +27,8 @@ export interface RunningService {
   ctx: ServiceContext;
   server: Server;
   url: string;
+  /** Made on this start because the database was empty and no SEAL_BOOTSTRAP_TOKEN was set: show it once. */
+  firstAdministrator: { id: string; token: string } | null;
   close(): Promise<void>;
 }
 
@@ -33,8 +38,12 @@ export interface RunningService {
  */
 export async function assembleContext(parts: { config: Config; db: Db; state: SharedState; clock: Clock; logger: Logger; kek: Buffer }): Promise<ServiceContext> {
   const { config, db, state, clock, logger } = parts;
+  // Untrusted documents are handled in the worker pool; its parser warnings come back to this logger, capped.
+  const parserWarning = (message: string) => logger.debug({ pdf: message }, 'PDF parser warning');
+  setParserWarningSink(parserWarning);
+  configureDocumentWorkers(config.documentWorkers, parserWarning);
   const vault = new DbKeyVault(db, parts.kek);
-  const ca = await ensureCa({ db, vault, config, clock, state });
+  const ca = await ensureCa({ db, vault, config, clock, state, onAnnounceFailed: (err) => logger.warn({ err }, 'a revocation could not be announced to other instances; their cached OCSP answers expire by themselves') });
   if (config.bootstrapToken) {
     const token = config.bootstrapToken;
     await db.transaction((tx) => ensureBootstrapToken(tx, token));
@@ -44,6 +53,7 @@ export async function assembleContext(parts: { config: Config; db: Db; state: Sh
     clock,
     maker: caSealMaker(ca, vault),
     renderer: { render: (req: { template: string; text: string; bottomText?: string }) => renderSeal(req) },
+    defaultAlgorithm: config.defaultAlgorithm,
   };
   const auditAnchor = { db, clock, signer: caAuditSigner(ca), policy: config.auditCheckpoint, instance: `${hostname()}:${process.pid}` };
   const checkpointer = new AuditCheckpointer(auditAnchor, (err) => logger.warn({ err }, 'audit checkpoint not written; retried later'));
@@ -67,9 +77,9 @@ export class ListenError extends Error {
 }
 
 /** Listens, or rejects with a ListenError (http.Server reports a failed bind as an 'error' event, not through listen's callback). */
-function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
+function listen(listener: RequestListener, host: string, port: number): Promise<Server> {
   return new Promise<Server>((resolve, reject) => {
-    const s = createServer(app);
+    const s = createServer(listener);
     s.once('error', (err: NodeJS.ErrnoException) => reject(new ListenError(host, port, err.code)));
     s.listen(port, host, () => resolve(s));
   });
@@ -93,11 +103,15 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   // Templates and the font are read now: a broken template stops the start, not the first request.
   preloadRenderer();
   const ctx = await buildContext(config, logger);
-  const app = createApp(ctx);
+  // Without a bootstrap token an empty database would leave nobody able to sign in: make the first administrator.
+  const firstAdministrator = config.bootstrapToken ? null : await ensureFirstAdministrator(ctx.register);
   let server: Server;
   try {
-    server = await listen(app, config.host, config.port);
+    server = await listen(createRequestListener(ctx), config.host, config.port);
   } catch (err) {
+    // Everything started so far is stopped, so that the process can exit with the one line.
+    await ctx.ca.close();
+    await closeDocumentWorkers();
     await ctx.state.close();
     await ctx.db.close();
     throw err;
@@ -115,10 +129,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     ctx,
     server,
     url,
+    firstAdministrator,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await stopJobs();
       await ctx.checkpointer.stop();
+      await ctx.ca.close();
+      await closeDocumentWorkers();
       await ctx.state.close();
       await ctx.db.close();
     },

@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { type Router } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import helmet from 'helmet';
@@ -6,6 +7,7 @@ import type { ServiceContext } from '../context.js';
 import { notFound } from '../errors.js';
 import { fromRoot } from '../paths.js';
 import { authenticate } from './auth.js';
+import { clientAddresses } from './client-address.js';
 import { documentBody } from './document-body.js';
 import { idempotency } from './idempotency.js';
 import { operationIndex } from './operations.js';
@@ -15,7 +17,8 @@ import { rateLimit } from './rate-limit.js';
 import { requestId } from './request-id.js';
 import { applicationRoutes } from './routes/applications.js';
 import { auditRoutes } from './routes/audit.js';
-import { caRoutes } from './routes/ca.js';
+import { tsaRoutes } from './routes/tsa.js';
+import { pkiFront } from './pki-front.js';
 import { signRoutes } from './routes/sign.js';
 import { verifyRoutes } from './routes/verify.js';
 import { extendRoutes } from './routes/extend.js';
@@ -26,11 +29,15 @@ import { unitRoutes } from './routes/units.js';
 import { userRoutes } from './routes/users.js';
 import { refusalAudit } from './refusal-audit.js';
 import { auditCheckpoints } from './audit-checkpoints.js';
+import { staticPage } from './static-app.js';
+import { verifyPageRoutes } from './verify-page.js';
 
 export const OPENAPI_PATH = fromRoot('openapi.yaml');
+/** The web console, built by `npm run build` (vite, from console/). */
+export const CONSOLE_DIR = fromRoot('dist', 'console');
 
 /** Binary request bodies the API accepts, parsed to a Buffer before validation. */
-// (OCSP and TSA requests are read by their own router with a small limit.)
+// (TSA requests are read by their own router with a small limit; OCSP never reaches Express.)
 // (PDFs are read by documentBody, into room to seal them in place.)
 const RAW_TYPES = ['image/png', 'image/jpeg', 'image/tiff'];
 
@@ -38,7 +45,7 @@ const RAW_TYPES = ['image/png', 'image/jpeg', 'image/tiff'];
 export type RouteFactory = (ctx: ServiceContext) => Router;
 const ROUTES: RouteFactory[] = [
   healthRoutes,
-  caRoutes,
+  tsaRoutes,
   userRoutes,
   unitRoutes,
   applicationRoutes,
@@ -54,8 +61,14 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
   const app = express();
   app.disable('x-powered-by');
   // X-Forwarded-For is believed only from the proxies named in SEAL_TRUST_PROXY; otherwise anyone could
-  // pick the address their requests are counted and audited under.
-  app.set('trust proxy', ctx.config.trustProxy.length > 0 ? ctx.config.trustProxy : false);
+  // pick the address their requests are counted and audited under. req.ip is set once, by the same
+  // rule as the PKI front's (src/http/client-address.ts).
+  const addresses = clientAddresses(ctx.config.trustProxy);
+  app.set('trust proxy', (address: string) => addresses.trusted(address));
+  app.use((req, _res, next) => {
+    Object.defineProperty(req, 'ip', { value: addresses.of(req.socket.remoteAddress, req.headers['x-forwarded-for']), configurable: true });
+    next();
+  });
   app.use(requestId);
   app.use(
     pinoHttp({
@@ -69,6 +82,11 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
       customProps: (_req, res) => ({ user: (res as express.Response).locals?.principal?.userId }),
     }),
   );
+  // Browser pages first: their own CSP (helmet's API defaults would block their blob: images and
+  // upgrade plain intranet HTTP), and not API paths for the OpenAPI validator.
+  app.use(staticPage({ mount: '/console', root: CONSOLE_DIR, buildCommand: 'npm run build' }));
+  // The verification page likewise: its own CSP (data: pictures), not an API path for the OpenAPI validator.
+  app.use(verifyPageRoutes());
   app.use(helmet());
   app.use(refusalAudit(ctx));
   app.use(auditCheckpoints(ctx));
@@ -101,4 +119,12 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
   app.use((_req, _res, next) => next(notFound('not-found', 'No such resource.')));
   app.use(problemHandler);
   return app;
+}
+
+/**
+ * What the server listens with: the CA's public routes (OCSP, CRLs, CA certificates) answered by a
+ * plain node:http front (src/http/pki-front.ts), everything else by the Express app.
+ */
+export function createRequestListener(ctx: ServiceContext, app: RequestListener = createApp(ctx)): RequestListener {
+  return pkiFront({ ca: ctx.ca, clock: ctx.clock, logger: ctx.logger, perMinute: ctx.config.pkiRateLimitPerMinute, trustProxy: ctx.config.trustProxy }, app);
 }

@@ -64,7 +64,7 @@ describe.each(storageAdapters())('Idempotency-Key through the service ($name)', 
     await svc?.close();
   });
 
-  const seal = (app: ReturnType<typeof createApp>, token: string, key: string, operator?: string) => {
+  const seal = (app: Parameters<typeof request>[0], token: string, key: string, operator?: string) => {
     let r = request(app).post(`/v1/seals/${sealId}/sign?page=1&x=100&y=100&level=B-B`).set(bearer(token)).set('Idempotency-Key', key).set('Content-Type', 'application/pdf');
     if (operator) r = r.set('Seal-Operator', operator);
     return r.send(pdf);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createApp, OPENAPI_PATH } from '../../src/http/app.js';
+import { clientAddresses } from '../../src/http/client-address.js';
 import type { Db } from '../../src/store/db.js';
 import { MemoryState } from '../../src/store/memory-state.js';
 import { bearer, makeUser, testService, type TestService } from '../helpers/service.js';
@@ -132,6 +133,19 @@ describe.each(storageAdapters())('the HTTP pipeline ($name)', (adapter) => {
     for (const bad of ['loopback', '10.0.0.0/33', '10.0.0.1/x', 'proxy.example.org', '10.0.0.1;rm']) {
       expect(() => loadConfig({ SEAL_TRUST_PROXY: bad }), bad).toThrow(/SEAL_TRUST_PROXY/);
     }
+  });
+
+  it('the client address: the peer unless it is a named proxy; X-Forwarded-For walked from the right past named proxies only', () => {
+    const none = clientAddresses([]);
+    expect(none.of('::ffff:127.0.0.1', '203.0.113.9')).toBe('127.0.0.1');
+    const lb = clientAddresses(['10.0.0.0/8', '192.0.2.1']);
+    expect(lb.of('10.1.2.3', '203.0.113.9')).toBe('203.0.113.9');
+    expect(lb.of('10.1.2.3', '198.51.100.1, 203.0.113.9, 192.0.2.1')).toBe('203.0.113.9'); // the client's own header left of it is not believed
+    expect(lb.of('10.1.2.3', ['198.51.100.1', '10.9.9.9'])).toBe('198.51.100.1');
+    expect(lb.of('10.1.2.3', '<script>, 10.9.9.9')).toBe('10.9.9.9'); // not an address: the walk ends at the proxy that passed it on
+    expect(lb.of('10.1.2.3', undefined)).toBe('10.1.2.3');
+    expect(lb.of('::ffff:10.1.2.3', '203.0.113.9')).toBe('203.0.113.9');
+    expect(lb.of('203.0.113.50', '198.51.100.1')).toBe('203.0.113.50');
   });
 
   it('X-Forwarded-For is believed only from proxies named in SEAL_TRUST_PROXY', async () => {
