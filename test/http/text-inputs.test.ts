@@ -209,6 +209,12 @@ describe('src/text.ts: the refused classes', () => {
     }
     expect(unsafeCharacter('\udc00\ud800'), 'a pair in the wrong order').not.toBeNull();
   });
+  it('over every UTF-16 code unit: exactly the classes above are refused (32 C0 + 33 DEL/C1 + 12 bidi + 2 separators + 2048 halves alone)', () => {
+    let refused = 0;
+    for (let c = 0; c < 0x10000; c++) if (unsafeCharacter(`a${String.fromCharCode(c)}b`)) refused++;
+    expect(refused).toBe(32 + 33 + 12 + 2 + 2048);
+  });
+
   it('accepts ordinary text: CJK (also outside the BMP), Latin, punctuation, full-width space', () => {
     for (const ok of ['广州市人民政府办公厅', '𠀀𪚥 (CJK Ext. B)', 'Müller-Lüdenscheidt & Söhne, Ltd.', '粤公〔2026〕12号', '办公室\u3000一科', '😀', '']) {
       expect(unsafeCharacter(ok), ok).toBeNull();
