@@ -8,7 +8,8 @@ import type { Db } from '../../src/store/db.js';
 import { unsafeCharacter } from '../../src/text.js';
 import { bearer, makeUser, testService, type TestService } from '../helpers/service.js';
 import { storageAdapters } from '../helpers/storage.js';
-import { creditCode, unitWithOperator } from '../helpers/units.js';
+import { activeSeal, creditCode, unitWithOperator } from '../helpers/units.js';
+import { basicPdf } from '../pdf/fixtures.js';
 
 /**
  * Issue 12, text inputs, tested as a class: every operation of openapi.yaml x every string it takes
@@ -317,6 +318,35 @@ describe.each(storageAdapters())('every string of every request ($name)', (adapt
     const u = await request(svc.app).get(`/v1/units/${unit.body.id}`).set(bearer(token)).expect(200);
     expect(u.body.name).toBe('广州市修剪局');
     expect(u.body.aliases).toEqual(['修剪局']);
+  });
+
+  it('sealing with a bad reason, title or Seal-Operator: 400 before the seal key or the TSA is touched (the issue\'s 500 after signing)', { timeout: 300_000 }, async () => {
+    const u = await unitWithOperator(svc.app, token, 2, '广州市用印局');
+    const sealId = await activeSeal(svc.app, token, u, '广州市用印局');
+    const platform = (await makeUser(db, 'platform')).token;
+    const pdf = Buffer.from(await basicPdf({ pages: 1 }));
+    const before = await snapshot(db);
+    const sign = (query: string, who = u.operator.token, operator?: string) => {
+      let r = request(svc.app).post(`/v1/seals/${sealId}/sign?page=1&x=100&y=100&${query}`).set(bearer(who)).set('Content-Type', 'application/pdf');
+      if (operator !== undefined) r = r.set('Seal-Operator', operator);
+      return r.send(pdf);
+    };
+    const cases: [string, ReturnType<typeof sign>][] = [
+      ['query.reason', sign(`reason=${encodeURIComponent('批准\u0000')}`)],
+      ['query.reason', sign(`reason=${encodeURIComponent('同意\u202e意同')}`)],
+      ['query.title', sign(`title=${encodeURIComponent('关于\u0007的通知')}`)],
+      ['query.title', sign(`title=${encodeURIComponent('   ')}`)],
+      ['headers.seal-operator', sign('', platform, `${u.operator.id}\u0085`)],
+    ];
+    for (const [field, pending] of cases) {
+      const res = await pending;
+      expect([field, res.status, res.body.field]).toEqual([field, 400, field]);
+    }
+    // Nothing signed, time-stamped or registered: every table as it was.
+    expect(await snapshot(db)).toEqual(before);
+    // And the same request with clean text seals.
+    const ok = await sign(`reason=${encodeURIComponent(' 同意 ')}&title=${encodeURIComponent('关于印发的通知')}&level=B-T`);
+    expect(ok.status).toBe(200);
   });
 
   /** The request with the slot's whole value replaced (for blank values). */
