@@ -25,6 +25,25 @@ describe('staticPage', () => {
     expect(res.body.detail).toContain('npm run build');
   });
 
+  it('a page that is not a single-page app (the verification page): its files, 404 for anything else', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'static-files-'));
+    try {
+      writeFileSync(join(dir, 'index.html'), '<!doctype html><title>x</title>');
+      writeFileSync(join(dir, 'verify.js'), 'void 0;');
+      const files = express();
+      files.use(staticPage({ mount: '/files', root: dir, buildCommand: 'npm run build', title: 'The files', singlePage: false, extraDirectives: { 'worker-src': ["'none'"] } }));
+      files.use(problemHandler);
+      const page = await request(files).get('/files/').expect(200);
+      expect(page.text).toContain('<title>x</title>');
+      expect(page.headers['content-security-policy']).toContain("worker-src 'none'");
+      await request(files).get('/files/verify.js').expect(200).expect('content-type', /javascript/);
+      await request(files).get('/files/other').expect(404).expect('content-type', /problem\+json/);
+      await request(files).get('/files/other.js').expect(404);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('serves the page with its own CSP, hashed assets cached, deep links answered with the page', async () => {
     mkdirSync(join(root, 'assets'), { recursive: true });
     writeFileSync(join(root, 'index.html'), '<!doctype html><div id="app"></div>');
