@@ -120,8 +120,10 @@ export function needJudge(...names: JudgeName[]): void {
  */
 export function skipUnlessJudges(suite: Readonly<RunnerTestSuite>, ...names: JudgeName[]): boolean {
   if (haveJudges(...names)) return true;
+  // As vitest marks the tests of a suite whose hook failed, but skipped: mode for the runner, result for the report.
   const skip = (task: RunnerTask) => {
     task.mode = 'skip';
+    task.result = { ...task.result, state: 'skip' };
     if (task.type === 'suite') task.tasks.forEach(skip);
   };
   suite.tasks.forEach(skip);
