@@ -33,6 +33,7 @@ const envSchema = z.object({
   SEAL_BOOTSTRAP_TOKEN: z.string().min(32, 'must be at least 32 characters').max(512).optional(),
   SEAL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(50 * 1024 * 1024),
   SEAL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  SEAL_PKI_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60_000),
   SEAL_TSA_URL: urlSchema(['http:', 'https:']).optional(),
   SEAL_DATABASE_OWNER_URL: urlSchema(['postgres:', 'postgresql:']).optional(),
   SEAL_AUDIT_CHECKPOINT_ENTRIES: z.coerce.number().int().min(1).default(100),
@@ -52,6 +53,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Requests a minute per caller before 429. */
   rateLimitPerMinute: number;
+  /** Requests a minute per client address, per instance, to OCSP, CRLs and CA certificates before 429. */
+  pkiRateLimitPerMinute: number;
   /** An external RFC 3161 TSA for B-T and up; our own TSA when unset. */
   tsaUrl?: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -96,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapToken: e.SEAL_BOOTSTRAP_TOKEN,
     maxBodyBytes: e.SEAL_MAX_BODY_BYTES,
     rateLimitPerMinute: e.SEAL_RATE_LIMIT_PER_MINUTE,
+    pkiRateLimitPerMinute: e.SEAL_PKI_RATE_LIMIT_PER_MINUTE,
     tsaUrl: e.SEAL_TSA_URL,
     logLevel: e.LOG_LEVEL,
     databaseOwnerUrl: e.SEAL_DATABASE_OWNER_URL,

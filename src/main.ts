@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ensureBootstrapToken } from './auth/tokens.js';
@@ -8,7 +8,7 @@ import type { Config } from './config.js';
 import type { ServiceContext } from './context.js';
 import { DbKeyVault } from './crypto/db-key-vault.js';
 import { resolveKek } from './dev-kek.js';
-import { createApp } from './http/app.js';
+import { createRequestListener } from './http/app.js';
 import { preloadRenderer, renderSeal } from './render/index.js';
 import { AuditCheckpointer } from './seals/audit-anchor.js';
 import { caAuditSigner } from './seals/ca-audit-signer.js';
@@ -37,7 +37,7 @@ export interface RunningService {
 export async function assembleContext(parts: { config: Config; db: Db; state: SharedState; clock: Clock; logger: Logger; kek: Buffer }): Promise<ServiceContext> {
   const { config, db, state, clock, logger } = parts;
   const vault = new DbKeyVault(db, parts.kek);
-  const ca = await ensureCa({ db, vault, config, clock, state });
+  const ca = await ensureCa({ db, vault, config, clock, state, onAnnounceFailed: (err) => logger.warn({ err }, 'a revocation could not be announced to other instances; their cached OCSP answers expire by themselves') });
   if (config.bootstrapToken) {
     const token = config.bootstrapToken;
     await db.transaction((tx) => ensureBootstrapToken(tx, token));
@@ -73,10 +73,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const ctx = await buildContext(config, logger);
   // Without a bootstrap token an empty database would leave nobody able to sign in: make the first administrator.
   const firstAdministrator = config.bootstrapToken ? null : await ensureFirstAdministrator(ctx.register);
-  const app = createApp(ctx);
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, '0.0.0.0', () => resolve(s));
+    const s = createServer(createRequestListener(ctx));
     s.once('error', reject);
+    s.listen(config.port, '0.0.0.0', () => resolve(s));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -94,6 +94,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await stopJobs();
       await ctx.checkpointer.stop();
+      await ctx.ca.close();
       await ctx.state.close();
       await ctx.db.close();
     },

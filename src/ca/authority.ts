@@ -20,6 +20,7 @@ import { buildOcspResponse, certIdFor, ocspErrorResponse, OCSP_STATUS, parseOcsp
 import { loadCaPolicy, type CaPolicy, type ProfileName } from './profiles.js';
 import { isRevocationReason, type RevocationReason } from './revocation-reasons.js';
 import type { SealImageBinding } from './seal-image-binding.js';
+import { RevocationCache, type SharedOcspAnswer } from './revocation-cache.js';
 import { buildTimeStampToken, encodeTstInfo, parseTimeStampReq, timeStampRejection, timeStampResponse, type FailureInfo } from './tsa.js';
 
 /** What the CA needs from the composition root. */
@@ -28,8 +29,13 @@ export interface CaDeps {
   vault: KeyVault;
   config: { publicUrl: string };
   clock: Clock;
-  /** Shared OCSP response cache (Redis or in-process); without it every response is signed afresh. */
+  /**
+   * Shared state whose channel tells every instance of a revocation: with it OCSP answers and CRLs
+   * are served from memory (src/ca/revocation-cache.ts); without it every OCSP answer is signed afresh.
+   */
   state?: SharedState;
+  /** Told when a revocation could not be announced to the other instances. */
+  onAnnounceFailed?: (err: unknown) => void;
   policy?: CaPolicy;
 }
 
@@ -131,9 +137,16 @@ const departmentCaId = (unit: { unitName: string; unitCode: string }): string =>
 /** Advisory lock number for one department CA (stable, from its id). */
 const lockFor = (caId: string): number => createHash('sha256').update(caId).digest().readInt32BE(0);
 
+/** An OCSP answer, with what an HTTP cache needs when it is the same for every asker until it expires. */
+export interface OcspAnswer {
+  der: Buffer;
+  shared?: SharedOcspAnswer;
+}
+
 export class CaHandle {
   readonly #cas = new Map<string, LoadedCa>();
   #lastRefresh = 0;
+  readonly #cache: RevocationCache;
 
   private constructor(
     private readonly deps: CaDeps,
@@ -141,7 +154,16 @@ export class CaHandle {
     private readonly ocspSigner: { keyId: string; certificate: Buffer; keyHash: Buffer; algorithm: LoadedCa['algorithm'] },
     private readonly tsaSigner: { keyId: string; certificate: Buffer; algorithm: LoadedCa['algorithm']; caId: string },
     private readonly auditSigner: { keyId: string; certificate: Buffer },
-  ) {}
+  ) {
+    // Several instances on one PostgreSQL without Redis have no channel between them: confirm hits.
+    const confirmHits = deps.state?.kind === 'memory' && deps.db.kind === 'pg';
+    this.#cache = new RevocationCache(deps.state, confirmHits, deps.onAnnounceFailed);
+  }
+
+  /** Stops listening for revocations (the shared state itself is closed by its owner). */
+  async close(): Promise<void> {
+    await this.#cache.close();
+  }
 
   static async load(deps: CaDeps, policy: CaPolicy): Promise<CaHandle> {
     const signers = await deps.db.query<{ role: string; ca_id: string; key_id: string; certificate: Uint8Array }>(
@@ -405,14 +427,16 @@ export class CaHandle {
     return row.issuer_ca_id;
   }
 
-  /** After the revoking transaction committed: drop cached OCSP answers, rebuild the CRLs. */
+  /**
+   * After the revoking transaction committed: every instance drops the OCSP answers and CRLs it
+   * holds in memory (this one at once, the others on the shared channel), then the CRLs are rebuilt.
+   */
   async revocationsCommitted(serials: string[]): Promise<void> {
+    await this.#cache.announce(serials.map(normaliseSerial), this.policy.ocsp.cacheSeconds * 1000);
     const cas = new Set<string>();
     for (const serial of serials) {
       const st = await this.certificateStatus(serial);
-      if (!st.issuerCaId) continue;
-      cas.add(st.issuerCaId);
-      await this.#invalidateOcsp(st.issuerCaId, normaliseSerial(serial));
+      if (st.issuerCaId) cas.add(st.issuerCaId);
     }
     // Eager rebuild; if it fails (an offline root key), GET /ca/crl/... still answers with the last CRL.
     for (const caId of cas) await this.crl(caId).catch(() => undefined);
@@ -444,7 +468,7 @@ export class CaHandle {
       serialHex: parts.serialHex,
     };
     try {
-      out.ocsp = await this.#answerOcsp([request], undefined);
+      out.ocsp = (await this.#answerOcsp([request], undefined)).der;
     } catch {
       // e.g. the root key is offline: the CRL has to do
     }
@@ -481,21 +505,28 @@ export class CaHandle {
   async crl(caId: string): Promise<Buffer> {
     const ca = await this.#ca(caId);
     const now = this.deps.clock.now();
+    const held = this.#cache.crl(caId, now.getTime());
+    if (held) return held;
+    const generation = this.#cache.generation;
     const cur = await this.deps.db.query<{ crl: Uint8Array | null; built_revision: string; this_update: Date | null; revision: string }>(
       `SELECT c.crl, c.built_revision, c.this_update, a.revision
        FROM ca_authorities a LEFT JOIN ca_crls c ON c.ca_id = a.ca_id WHERE a.ca_id = $1`,
       [caId],
     );
     const row = cur.rows[0]!;
+    const thisUpdate = row.this_update ? new Date(row.this_update).getTime() : NaN;
     const fresh =
       row.crl &&
       String(row.built_revision) === String(row.revision) &&
-      row.this_update &&
-      now.getTime() - new Date(row.this_update).getTime() < this.#rebuildAfterMs(ca) &&
-      now.getTime() >= new Date(row.this_update).getTime();
-    if (fresh) return Buffer.from(row.crl!);
+      now.getTime() - thisUpdate < this.#rebuildAfterMs(ca) &&
+      now.getTime() >= thisUpdate;
+    const keep = (der: Buffer, madeAt: number) => {
+      this.#cache.putCrl(caId, { der, thisUpdate: madeAt, freshUntil: madeAt + this.#rebuildAfterMs(ca) }, generation);
+      return der;
+    };
+    if (fresh) return keep(Buffer.from(row.crl!), thisUpdate);
     try {
-      return await this.#buildCrl(ca, now);
+      return keep(await this.#buildCrl(ca, now), now.getTime());
     } catch (e) {
       // The CA key is offline or destroyed: the last CRL made (e.g. at a ceremony) is all we have.
       if (row.crl) return Buffer.from(row.crl);
@@ -556,35 +587,40 @@ export class CaHandle {
    * next revocation of that serial or the cache TTL; answers with a nonce are signed afresh.
    */
   async ocsp(requestDer: Buffer): Promise<Buffer> {
+    return (await this.ocspAnswer(requestDer)).der;
+  }
+
+  /**
+   * ocsp(), with the answer's lifetime when it is shared: the same request bytes (one certificate,
+   * no nonce) get the same signed answer from memory until it expires or any revocation is heard,
+   * with no parsing, database read or signature.
+   */
+  async ocspAnswer(requestDer: Buffer): Promise<OcspAnswer> {
+    const key = requestDer.toString('latin1');
+    const nowMs = this.deps.clock.now().getTime();
+    const hit = this.#cache.ocsp(key, nowMs);
+    // Not trusted (a revocation elsewhere may not have reached us): served only while the database agrees.
+    if (hit && (this.#cache.trusted || (await this.certificateStatus(hit.serialHex)).status === hit.status)) return { der: hit.der, shared: hit };
+    const generation = this.#cache.generation;
     let req;
     try {
       req = parseOcspRequest(requestDer);
     } catch (e) {
-      if (e instanceof Asn1Error) return ocspErrorResponse(OCSP_STATUS.malformedRequest);
+      if (e instanceof Asn1Error) return { der: ocspErrorResponse(OCSP_STATUS.malformedRequest) };
       throw e;
     }
     try {
-      return await this.#answerOcsp(req.requests, req.nonce);
+      const answer = await this.#answerOcsp(req.requests, req.nonce);
+      if (answer.shared) this.#cache.putOcsp(key, answer.shared, generation);
+      return answer;
     } catch (e) {
-      if (e instanceof AppError && (e.type === 'key-destroyed' || e.type === 'key-not-found')) return ocspErrorResponse(OCSP_STATUS.unauthorized);
-      return ocspErrorResponse(OCSP_STATUS.internalError);
+      if (e instanceof AppError && (e.type === 'key-destroyed' || e.type === 'key-not-found')) return { der: ocspErrorResponse(OCSP_STATUS.unauthorized) };
+      return { der: ocspErrorResponse(OCSP_STATUS.internalError) };
     }
   }
 
-  async #answerOcsp(requests: OcspCertRequest[], nonce: Buffer | undefined): Promise<Buffer> {
+  async #answerOcsp(requests: OcspCertRequest[], nonce: Buffer | undefined): Promise<OcspAnswer> {
     const issuers = await Promise.all(requests.map((r) => this.#issuerForCertId(r)));
-    const cacheKey = requests.length === 1 && !nonce && issuers[0] ? ocspCacheKey(issuers[0].info.caId, requests[0]!) : null;
-    const state = this.deps.state;
-    if (cacheKey && state) {
-      // A cached answer is served only while the database still agrees with it: an answer cached by
-      // another instance just before a revocation committed, or one whose invalidation was missed
-      // while Redis was unreachable, is never served. (Redis down: straight to the database.)
-      const hit = await state.get(cacheKey).catch(() => null);
-      if (hit && hit.length > 1) {
-        const now = await this.certificateStatus(requests[0]!.serialHex);
-        if (now.status === (hit[0] === 0x72 ? 'revoked' : 'good')) return hit.subarray(1);
-      }
-    }
     // One signer per response: the delegated responder for the seal-issuing CA, else the CA itself.
     const lead = issuers.find((i) => i) ?? this.#cas.get('issuing')!;
     const delegated = lead.info.caId === 'issuing';
@@ -602,31 +638,25 @@ export class CaHandle {
       }),
     );
     const now = this.deps.clock.now();
+    const producedAt = new Date(Math.floor(now.getTime() / 1000) * 1000); // as encoded: whole seconds
+    const nextUpdate = new Date(producedAt.getTime() + this.policy.ocsp.validityMinutes * 60_000);
     const der = await buildOcspResponse(
       {
         responderKeyHash: delegated ? this.ocspSigner.keyHash : keyIdentifier(lead.parts.publicKeyBits),
-        producedAt: now,
-        thisUpdate: now,
-        nextUpdate: new Date(now.getTime() + this.policy.ocsp.validityMinutes * 60_000),
+        producedAt,
+        thisUpdate: producedAt,
+        nextUpdate,
         responses: requests.map((r, i) => ({ certId: r.certId, status: statuses[i]! })),
         ...(nonce ? { nonce } : {}),
         certs: [delegated ? this.ocspSigner.certificate : lead.info.certificate],
       },
       signer,
     );
-    if (cacheKey && state && statuses[0]!.kind !== 'unknown') {
-      const tag = Buffer.from(statuses[0]!.kind === 'revoked' ? 'r' : 'g');
-      await state.set(cacheKey, Buffer.concat([tag, der]), this.policy.ocsp.cacheSeconds * 1000).catch(() => undefined);
-    }
-    return der;
-  }
-
-  async #invalidateOcsp(caId: string, serial: string): Promise<void> {
-    const state = this.deps.state;
-    if (!state) return;
-    const keys = Object.keys(HASH_NODE).flatMap((oid) => [false, true].map((p) => ocspCacheKey(caId, { serialHex: serial, hashAlgOid: oid, hashAlgHasParams: p })));
-    // Best effort: with Redis unreachable the database check on every cache hit keeps answers right.
-    await Promise.all(keys.map((k) => state.delete(k).catch(() => undefined)));
+    const only = statuses[0]!;
+    if (requests.length !== 1 || nonce || only.kind === 'unknown') return { der };
+    const expiresAt = new Date(Math.min(producedAt.getTime() + this.policy.ocsp.cacheSeconds * 1000, nextUpdate.getTime()));
+    const etag = `"${createHash('sha1').update(der).digest('hex')}"`;
+    return { der, shared: { der, status: only.kind, serialHex: requests[0]!.serialHex, producedAt, nextUpdate, expiresAt, etag } };
   }
 
   async #issuerForCertId(r: OcspCertRequest): Promise<LoadedCa | undefined> {
@@ -766,9 +796,6 @@ export class CaHandle {
     return loaded;
   }
 }
-
-const ocspCacheKey = (caId: string, r: Pick<OcspCertRequest, 'serialHex' | 'hashAlgOid' | 'hashAlgHasParams'>) =>
-  `ocsp:${caId}:${r.serialHex}:${r.hashAlgOid}:${r.hashAlgHasParams ? 1 : 0}`;
 
 export { publicationUrls };
 

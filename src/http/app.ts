@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { type Router } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import helmet from 'helmet';
@@ -13,7 +14,8 @@ import { rateLimit } from './rate-limit.js';
 import { requestId } from './request-id.js';
 import { applicationRoutes } from './routes/applications.js';
 import { auditRoutes } from './routes/audit.js';
-import { caRoutes } from './routes/ca.js';
+import { tsaRoutes } from './routes/tsa.js';
+import { pkiFront } from './pki-front.js';
 import { signRoutes } from './routes/sign.js';
 import { verifyRoutes } from './routes/verify.js';
 import { extendRoutes } from './routes/extend.js';
@@ -24,11 +26,14 @@ import { unitRoutes } from './routes/units.js';
 import { userRoutes } from './routes/users.js';
 import { refusalAudit } from './refusal-audit.js';
 import { auditCheckpoints } from './audit-checkpoints.js';
+import { staticPage } from './static-app.js';
 
 export const OPENAPI_PATH = fromRoot('openapi.yaml');
+/** The web console, built by `npm run build` (vite, from console/). */
+export const CONSOLE_DIR = fromRoot('dist', 'console');
 
 /** Binary request bodies the API accepts, parsed to a Buffer before validation. */
-// (OCSP and TSA requests are read by their own router with a small limit.)
+// (TSA requests are read by their own router with a small limit; OCSP never reaches Express.)
 // (PDFs are read by documentBody, into room to seal them in place.)
 const RAW_TYPES = ['image/png', 'image/jpeg', 'image/tiff'];
 
@@ -36,7 +41,7 @@ const RAW_TYPES = ['image/png', 'image/jpeg', 'image/tiff'];
 export type RouteFactory = (ctx: ServiceContext) => Router;
 const ROUTES: RouteFactory[] = [
   healthRoutes,
-  caRoutes,
+  tsaRoutes,
   userRoutes,
   unitRoutes,
   applicationRoutes,
@@ -65,6 +70,9 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
       customProps: (_req, res) => ({ user: (res as express.Response).locals?.principal?.userId }),
     }),
   );
+  // Browser pages first: their own CSP (helmet's API defaults would block their blob: images and
+  // upgrade plain intranet HTTP), and not API paths for the OpenAPI validator.
+  app.use(staticPage({ mount: '/console', root: CONSOLE_DIR, buildCommand: 'npm run build' }));
   app.use(helmet());
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.use(documentBody(ctx.config.maxBodyBytes));
@@ -88,4 +96,12 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
   app.use((_req, _res, next) => next(notFound('not-found', 'No such resource.')));
   app.use(problemHandler);
   return app;
+}
+
+/**
+ * What the server listens with: the CA's public routes (OCSP, CRLs, CA certificates) answered by a
+ * plain node:http front (src/http/pki-front.ts), everything else by the Express app.
+ */
+export function createRequestListener(ctx: ServiceContext, app: RequestListener = createApp(ctx)): RequestListener {
+  return pkiFront({ ca: ctx.ca, clock: ctx.clock, logger: ctx.logger, perMinute: ctx.config.pkiRateLimitPerMinute }, app);
 }

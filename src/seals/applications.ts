@@ -42,7 +42,7 @@ export interface ApplicationView {
   imprint: { imageSha256: string; sizeMm: { width: number; height: number }; report: Record<string, unknown>; imageUrl: string } | null;
 }
 
-const view = (a: ApplicationRow): ApplicationView => ({
+export const applicationView = (a: ApplicationRow): ApplicationView => ({
   id: a.id,
   unitId: a.unit_id,
   template: a.template,
@@ -108,7 +108,7 @@ export async function applyForSeal(deps: RegisterDeps, actor: Actor, input: NewA
     const unit = await findActiveUnit(tx, input.unitId);
     return insertApplication(deps, tx, actor, unit, input, null);
   });
-  return view(await findApplication(deps.db, id));
+  return applicationView(await findApplication(deps.db, id));
 }
 
 /** Art. 17(3): opens a new application linked to the seal it replaces. */
@@ -132,13 +132,13 @@ export async function applyForReplacement(
     const unit = await findActiveUnit(tx, old.unit_id);
     return insertApplication(deps, tx, actor, unit, { unitId: unit.id, template, text, bottomText, physicalSealRef: input.physicalSealRef, purpose: input.purpose }, sealId);
   });
-  return view(await findApplication(deps.db, id));
+  return applicationView(await findApplication(deps.db, id));
 }
 
 export async function getApplication(deps: RegisterDeps, actor: Actor, id: string): Promise<ApplicationView> {
   const app = await findApplication(deps.db, id);
   if (actor.principal.role !== 'auditor') assertUnitScope(actor, app.unit_id);
-  return view(app);
+  return applicationView(app);
 }
 
 /**
@@ -212,7 +212,7 @@ export async function rejectApplication(deps: RegisterDeps, actor: Actor, id: st
     ]);
     await appendAudit(tx, deps.clock, { ...auditActor(actor), action: 'application.rejected', unitId: app.unit_id, details: { applicationId: id, reason } });
   });
-  return view(await findApplication(deps.db, id));
+  return applicationView(await findApplication(deps.db, id));
 }
 
 const sameBytes = (a: Uint8Array | null, b: Uint8Array | null) => (a === null || b === null ? a === b : Buffer.from(a).equals(Buffer.from(b)));
@@ -268,5 +268,5 @@ export async function attachImprint(
       details: { applicationId: id, scanSha256: createHash('sha256').update(scan).digest('hex'), imageSha256: seal.imageHash.toString('hex'), report: seal.report },
     });
   });
-  return view(await findApplication(deps.db, id));
+  return applicationView(await findApplication(deps.db, id));
 }

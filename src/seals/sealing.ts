@@ -67,6 +67,15 @@ export function timestamperOf(deps: Pick<SealingDeps, 'ca' | 'config'>): Timesta
   return (imprint, hash) => deps.ca.timestamp(imprint, hash);
 }
 
+/**
+ * The names placement=auto looks for: first the name this seal reads (a seal made before a rename announced for a
+ * later date still reads the old name, and the documents it seals meanwhile are signed with it), then the unit's
+ * registered name and its aliases.
+ */
+export function placementNames(sealReads: string | null, unit: { name: string; aliases: string[] }): string[] {
+  return [...new Set([...(sealReads ? [sealReads] : []), unit.name, ...unit.aliases])];
+}
+
 export interface SealedDocument {
   pdf: Buffer;
   /** Where the seal went (absent for a riding seal alone). */
@@ -86,7 +95,7 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
     ...(req.placement === 'auto'
       ? {
           auto: {
-            names: [unit.name, ...unit.aliases], seal: { widthMm: seal.width_mm, heightMm: seal.height_mm },
+            names: placementNames(seal.unit_name, unit), seal: { widthMm: seal.width_mm, heightMm: seal.height_mm },
             ...(req.page ? { page: req.page } : {}), riding: req.riding === true,
           },
         }
