@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import request from 'supertest';
+import request, { type Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createApp, OPENAPI_PATH } from '../../src/http/app.js';
@@ -101,9 +101,10 @@ describe('what the service answers matches the schemas (response validation on)'
   it('a seal from registration to destruction, sealing, verifying, the register and its lists', async () => {
     const muni = (await makeUser(svc.ctx.db, 'municipal-admin')).token;
     let aud = (await makeUser(svc.ctx.db, 'auditor')).token;
-    const expectOk = async (r: Promise<request.Response> | request.Test, status: number) => {
+    const expectOk = async (r: PromiseLike<Response>, status: number) => {
       const res = await r;
-      expect(res.status, `${res.req.method} ${res.req.path}: ${JSON.stringify(res.body)}`).toBe(status);
+      const sent = (res as unknown as { req: { method: string; path: string } }).req;
+      expect(res.status, `${sent.method} ${sent.path}: ${JSON.stringify(res.body)}`).toBe(status);
       return res;
     };
     await expectOk(api().get('/healthz'), 200);
