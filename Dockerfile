@@ -12,7 +12,9 @@ RUN npm run build
 
 # Final stage: production dependencies only, non-root, data directory as a volume.
 FROM node:20-bookworm-slim
+# HOST=0.0.0.0: in a container the default (127.0.0.1) would leave the service unreachable from outside it.
 ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
     PORT=8080 \
     SEAL_DATA_DIR=/var/lib/seal
 WORKDIR /app

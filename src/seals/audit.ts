@@ -185,9 +185,9 @@ export type AuditChainReport = AuditVerifyReport;
 export async function verifyAuditChain(db: Db, trustAnchors: Buffer[]): Promise<AuditVerifyReport> {
   return db.transaction(async (tx) => {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    const v = new AuditTrailVerifier(await listCheckpoints(tx), { trustAnchors });
+    const v = await AuditTrailVerifier.create(await listCheckpoints(tx), { trustAnchors });
     for await (const e of allEntries(tx)) v.add(e);
-    return v.finish();
+    return await v.finish();
   });
 }
 

@@ -423,7 +423,7 @@ export function issueCert(pki: TestPki, o: IssueOptions): Promise<TestCert> {
 /** A CmsSigner for a test certificate: certificates = the certificate, then its CA chain without the root. */
 export function signerFor(cert: TestCert, digest: CmsSigner['digest'] = cert.keyAlgorithm === 'ECDSA-P384' ? 'SHA-384' : 'SHA-256'): CmsSigner {
   const key = createPrivateKey(cert.keyPem);
-  const hash = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' }[digest];
+  const hash = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512', SM3: 'sm3' }[digest];
   return {
     certificates: [cert.certDer, ...cert.chain],
     keyAlgorithm: cert.keyAlgorithm,
@@ -492,7 +492,7 @@ export function opensslTsReply(pki: TestPki, queryDer: Buffer, opts: { tokenOnly
 /** A Timestamper backed by `openssl ts -query` + `openssl ts -reply -token_out` with the test TSA. */
 export function opensslTimestamper(pki: TestPki): Timestamper {
   return (imprint, hash) => withScratch('tsq', async (work) => {
-    const alg = { 'SHA-256': '-sha256', 'SHA-384': '-sha384', 'SHA-512': '-sha512' }[hash];
+    const alg = { 'SHA-256': '-sha256', 'SHA-384': '-sha384', 'SHA-512': '-sha512', SM3: '-sm3' }[hash];
     await openssl(['ts', '-query', '-digest', imprint.toString('hex'), alg, '-cert', '-no_nonce', '-out', join(work, 'q.tsq')]);
     return opensslTsReply(pki, await readFile(join(work, 'q.tsq')), { tokenOnly: true });
   });

@@ -55,7 +55,7 @@ export async function auditCommand(args: string[]): Promise<number> {
       process.stderr.write(`seal audit verify: cannot read ${values.export}: ${(e as Error).message}\n`);
       return 2;
     }
-    report = verifyAuditExport(text, anchors!);
+    report = await verifyAuditExport(text, anchors!);
   } else {
     const [{ loadConfig }, { openStore }, { verifyAuditChain }] = await Promise.all([
       import('../../config.js'),

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../../config.js';
 import { createLogger } from '../../logger.js';
-import { startService } from '../../main.js';
+import { ListenError, startService } from '../../main.js';
 
 const USAGE = `usage: seal serve
 
@@ -30,7 +30,16 @@ export async function serveCommand(args: string[]): Promise<number> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const service = await startService(config, logger);
+  let service;
+  try {
+    service = await startService(config, logger);
+  } catch (err) {
+    if (err instanceof ListenError) {
+      process.stderr.write(`seal: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
   if (service.firstAdministrator) process.stderr.write(firstAdministratorNotice(service.firstAdministrator.token, service.url));
   const stop = async (signal: string) => {
     logger.info({ signal }, 'shutting down');

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { isRole, MUNICIPAL_ROLES, ROLES, type Role } from '../../auth/roles.js';
+import { unsafeCharacter } from '../../text.js';
 
 const USAGE = `usage: seal token create --role ROLE [--name NAME] [--unit UNIT_ID] [--url http://HOST:PORT]
 
@@ -49,7 +50,13 @@ export async function tokenCommand(args: string[]): Promise<number> {
     process.stderr.write(`seal token create: --unit is ${needsUnit ? 'required' : 'not allowed'} for role ${role}\n`);
     return 2;
   }
-  const request: TokenRequest = { role, name: values.name ?? `${role} (command line)`, unitId: values.unit ?? null };
+  const name = values.name?.trim();
+  const unsafe = values.name !== undefined ? (name === '' ? 'nothing but blanks' : unsafeCharacter(values.name)) : null;
+  if (unsafe) {
+    process.stderr.write(`seal token create: --name contains ${unsafe}\n`);
+    return 2;
+  }
+  const request: TokenRequest = { role, name: name ?? `${role} (command line)`, unitId: values.unit ?? null };
   if (values.url !== undefined) return createOverHttp(values.url, request);
   return createInDatabase(request);
 }

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { ServiceContext } from '../../context.js';
 import { applyForReplacement } from '../../seals/applications.js';
 import { toPem } from '../../asn1/pem.js';
-import { addOperator, destroySeal, getSeal, removeOperator, returnSeal, sealImageFor } from '../../seals/seal-actions.js';
+import { addOperator, destroySeal, getSeal, removeOperator, returnSeal, sealImageFor, sesealFor } from '../../seals/seal-actions.js';
 import { findSeal } from '../../seals/records.js';
 import { listSeals, type SealListFilter } from '../../seals/lists.js';
 import { actorOf } from '../actor.js';
@@ -30,6 +30,9 @@ export function sealRoutes(ctx: ServiceContext): Router {
   });
   r.get('/v1/seals/:id/image.png', requireRole(), async (req, res) => {
     res.type('image/png').send(await sealImageFor(deps, actorOf(req, res), req.params.id as string));
+  });
+  r.get('/v1/seals/:id/seseal.der', requireRole(), async (req, res) => {
+    res.type('application/octet-stream').send(await sesealFor(deps, actorOf(req, res), req.params.id as string));
   });
   r.get('/v1/seals/:id/certificate.pem', requireRole(), async (req, res) => {
     const seal = await findSeal(deps.db, req.params.id as string);
