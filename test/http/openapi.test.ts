@@ -44,6 +44,8 @@ function emittedProblemTypes(): Map<string, Set<number>> {
   for (const f of files) {
     const s = readFileSync(f, 'utf8');
     for (const m of s.matchAll(/new AppError\(\s*(\d{3}),\s*'([a-z0-9-]+)'/g)) add(m[2]!, Number(m[1]));
+    // Subclasses of AppError (LimitExceeded, StorageUnavailableError, …) name theirs in super().
+    if (/extends AppError\b/.test(s)) for (const m of s.matchAll(/\bsuper\(\s*(\d{3}),\s*'([a-z0-9-]+)'/g)) add(m[2]!, Number(m[1]));
     for (const m of s.matchAll(/\b(badRequest|unprocessable|notFound|conflict)\(\s*'([a-z0-9-]+)'/g)) add(m[2]!, helpers[m[1]!]!);
     if (/\bforbidden\(/.test(s)) add('forbidden', 403);
     if (/\bunauthorized\(/.test(s)) add('unauthorized', 401);
