@@ -54,6 +54,8 @@ export const JUDGES = {
   pdfbox: { packages: ['libpdfbox2-java'], present: files(PDFBOX_JARS) },
   chromium: { packages: ['chromium', 'fonts-noto-cjk'], present: files(['/usr/bin/chromium']) },
   soffice: { packages: ['libreoffice-writer-nogui', 'fonts-arphic-uming'], present: onPath('soffice') },
+  curl: { packages: ['curl'], present: onPath('curl') },
+  bash: { packages: ['bash'], present: onPath('bash') },
 } satisfies Record<string, Judge>;
 
 export type JudgeName = keyof typeof JUDGES;
