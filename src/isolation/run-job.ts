@@ -38,7 +38,7 @@ export async function runJob(job: Job, call: CallMain): Promise<unknown> {
     case 'examine':
       return examineForSealing(job.bytes, job.request);
     case 'seal': {
-      const o = job.options;
+      const { ses, ...o } = job.options;
       return sealPdf(job.bytes, {
         ...o,
         signingTime: new Date(o.signingTime),
@@ -47,6 +47,7 @@ export async function runJob(job: Job, call: CallMain): Promise<unknown> {
           certificates: o.signer.certificates.map(asBuffer), keyAlgorithm: o.signer.keyAlgorithm, digest: o.signer.digest,
           sign: async (data) => asBuffer(await call({ name: 'sign', data })),
         },
+        ...(ses ? { ses: { certificate: asBuffer(ses.certificate), seseal: asBuffer(ses.seseal), sign: async (data: Uint8Array) => asBuffer(await call({ name: 'sesSign', data })) } } : {}),
         timestamper: o.timestamper ? async (imprint: Buffer, hash: DigestName) => asBuffer(await call({ name: 'timestamp', imprint, hash })) : undefined,
         revocation: o.revocation ? async (cert: Buffer, issuer: Buffer) => revocationReply(await call({ name: 'revocation', cert, issuer })) : undefined,
         extraCertificates: o.extraCertificates?.map(asBuffer),
