@@ -10,11 +10,11 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromRoot } from '../../src/paths.js';
 import type { Db } from '../../src/store/db.js';
+import { haveJudges } from '../helpers/judges.js';
 import { storageAdapters } from '../helpers/storage.js';
 import { bearer, makeUser, testService, type TestService } from '../helpers/service.js';
 import { activeSeal, unitWithOperator } from '../helpers/units.js';
 import { basePdf } from '../verify/kit.js';
-import { haveJudges } from '../helpers/judges.js';
 
 /**
  * The verification page in a real browser (Debian's Chromium driven by playwright-core, headless, kept off the
