@@ -7,6 +7,7 @@ import type { ServiceContext } from '../context.js';
 import { notFound } from '../errors.js';
 import { fromRoot } from '../paths.js';
 import { authenticate } from './auth.js';
+import { clientAddresses } from './client-address.js';
 import { documentBody } from './document-body.js';
 import { idempotency } from './idempotency.js';
 import { operationIndex } from './operations.js';
@@ -69,8 +70,14 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [],
   const app = express();
   app.disable('x-powered-by');
   // X-Forwarded-For is believed only from the proxies named in SEAL_TRUST_PROXY; otherwise anyone could
-  // pick the address their requests are counted and audited under.
-  app.set('trust proxy', ctx.config.trustProxy.length > 0 ? ctx.config.trustProxy : false);
+  // pick the address their requests are counted and audited under. req.ip is set once, by the same
+  // rule as the PKI front's (src/http/client-address.ts).
+  const addresses = clientAddresses(ctx.config.trustProxy);
+  app.set('trust proxy', (address: string) => addresses.trusted(address));
+  app.use((req, _res, next) => {
+    Object.defineProperty(req, 'ip', { value: addresses.of(req.socket.remoteAddress, req.headers['x-forwarded-for']), configurable: true });
+    next();
+  });
   app.use(requestId);
   app.use(
     pinoHttp({
@@ -131,5 +138,5 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [],
  * plain node:http front (src/http/pki-front.ts), everything else by the Express app.
  */
 export function createRequestListener(ctx: ServiceContext, app: RequestListener = createApp(ctx)): RequestListener {
-  return pkiFront({ ca: ctx.ca, clock: ctx.clock, logger: ctx.logger, perMinute: ctx.config.pkiRateLimitPerMinute }, app);
+  return pkiFront({ ca: ctx.ca, clock: ctx.clock, logger: ctx.logger, perMinute: ctx.config.pkiRateLimitPerMinute, trustProxy: ctx.config.trustProxy }, app);
 }
