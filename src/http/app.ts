@@ -58,7 +58,15 @@ const ROUTES: RouteFactory[] = [
   renderRoutes,
 ];
 
-export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = []): express.Express {
+export interface AppOptions {
+  /**
+   * Check every answer against openapi.yaml too, and report each one that differs here (the answer is still sent):
+   * what the tests do to hold the document to what the service sends. Off in service: it costs time on every answer.
+   */
+  onResponseMismatch?: (mismatch: string) => void;
+}
+
+export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [], options: AppOptions = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // X-Forwarded-For is believed only from the proxies named in SEAL_TRUST_PROXY; otherwise anyone could
@@ -114,7 +122,9 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
     OpenApiValidator.middleware({
       apiSpec: OPENAPI_PATH,
       validateRequests: { allowUnknownQueryParameters: false },
-      validateResponses: false,
+      validateResponses: options.onResponseMismatch
+        ? { onError: (err: Error, _body: unknown, req: express.Request) => options.onResponseMismatch!(`${req.method} ${req.path}: ${err.message}`) }
+        : false,
       validateSecurity: false, // roles are checked by requireRole, per route
       ignoreUndocumented: false,
       fileUploader: false,
