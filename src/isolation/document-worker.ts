@@ -5,6 +5,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { setParserWarningSink } from '../pdf/parser-warnings.js';
+import { examineForSealing } from '../placement/index.js';
 import type { Job, Outcome, ToMain, ToWorker } from './jobs.js';
 import { deserializeError, outcomeOf } from './run-job.js';
 
@@ -29,7 +30,7 @@ export default async function documentJob(task: { job: Job; port: MessagePort })
   setParserWarningSink((message) => send({ type: 'call', id: -1, call: { name: 'warning', message } }));
   send({ type: 'started' });
   try {
-    return await outcomeOf(job, call);
+    return await outcomeOf(job, call, { examine: examineForSealing });
   } finally {
     port.close();
   }

@@ -6,15 +6,23 @@ import { AppError } from '../errors.js';
 import type { DigestName } from '../pdf/cms.js';
 import { extendPdf } from '../pdf/extend.js';
 import { sealPdf } from '../pdf/seal.js';
-import { examineForSealing } from '../placement/index.js';
+import type { Examination, ExamineRequest } from '../placement/index.js';
 import { verifyPdf } from '../verify/verify-pdf.js';
 import type { Callback, FetchReply, Job, Outcome, SerializedError } from './jobs.js';
 
 export type CallMain = (call: Callback) => Promise<unknown>;
 
+/**
+ * Jobs that need heavy packages are given by the caller, so this module stays light enough for the offline
+ * verifier bundle (no pdf.js there): the service's worker passes the text extraction of src/placement.
+ */
+export interface HeavyJobs {
+  examine?: (pdf: Uint8Array, request: ExamineRequest) => Promise<Examination>;
+}
+
 const asBuffer = (u: unknown): Buffer => Buffer.from(u as Uint8Array);
 
-export async function runJob(job: Job, call: CallMain): Promise<unknown> {
+export async function runJob(job: Job, call: CallMain, heavy: HeavyJobs = {}): Promise<unknown> {
   switch (job.kind) {
     case 'verify': {
       const fetcher = async (url: string | URL | Request, init?: RequestInit): Promise<Response> => {
@@ -36,7 +44,8 @@ export async function runJob(job: Job, call: CallMain): Promise<unknown> {
       });
     }
     case 'examine':
-      return examineForSealing(job.bytes, job.request);
+      if (!heavy.examine) throw new Error('this thread cannot examine documents');
+      return heavy.examine(job.bytes, job.request);
     case 'seal': {
       const o = job.options;
       return sealPdf(job.bytes, {
@@ -79,9 +88,9 @@ export function deserializeError(e: SerializedError): Error {
 }
 
 /** Runs a job and answers its outcome as data (errors included), for the thread boundary. */
-export async function outcomeOf(job: Job, call: CallMain): Promise<Outcome> {
+export async function outcomeOf(job: Job, call: CallMain, heavy: HeavyJobs = {}): Promise<Outcome> {
   try {
-    return { ok: true, value: await runJob(job, call) };
+    return { ok: true, value: await runJob(job, call, heavy) };
   } catch (e) {
     return { ok: false, error: serializeError(e) };
   }

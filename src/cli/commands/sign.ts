@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { AppError } from '../../errors.js';
 import { httpTimestamper, type CmsSigner, type RevocationSource } from '../../pdf/cms.js';
-import { sealPdf, type PadesLevel } from '../../pdf/seal.js';
+import { sealJob } from '../../isolation/main-thread.js';
+import { CLI_WORKER_MEMORY_MB, runOneShot, serveOneShotJob } from '../../isolation/one-shot.js';
+import type { PadesLevel } from '../../pdf/seal.js';
 import { canonicalPixels } from '../../render/canonical.js';
 import { fromPem } from '../../asn1/pem.js';
 import { parseCertificate } from '../../verify/certificate.js';
@@ -12,15 +14,22 @@ import { ocspRequestFor } from '../../verify/revocation.js';
 
 const USAGE =
   'usage: seal sign IN.pdf --key key.pem --cert cert.pem [--chain chain.pem] --page N --x MM --y MM --image seal.png\n' +
-  '                 [--size-mm W[xH]] [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] [--reason TEXT] [--location TEXT] [--field NAME] -o OUT.pdf\n' +
+  '                 [--size-mm W[xH]] [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] [--reason TEXT] [--location TEXT] [--field NAME]\n' +
+  '                 [--timeout SECONDS] -o OUT.pdf\n' +
+  '  --timeout S: give up on a document that takes longer than S seconds to seal (default 120): exit 1.\n' +
   '  x, y: mm from the bottom-left corner of the page as a reader sees it, to the seal\'s centre.\n' +
   '  The seal\'s size comes from --size-mm, else from the PNG\'s resolution (as `seal render` writes it).\n' +
   '  With --tsa the level defaults to B-LT: revocation data is fetched from the OCSP and CRL addresses in the\n' +
   '  certificates (give the root in --chain to cover the issuing CA too); without --tsa it is B-B.';
 
+// Loaded as the command's own document worker (see runOneShot below): run the job handed over, nothing else.
+serveOneShotJob();
+
 /**
  * `seal sign`: seal a PDF with a local key file, no service and no database. Exit 0 on success, 2 on a usage
- * error or an input that cannot be sealed (one line on stderr, the problem type first), 1 on I/O errors.
+ * error or an input that cannot be sealed (one line on stderr, the problem type first), 1 on I/O errors and on a
+ * document past the limits or the --timeout (document-too-complex). The document is read and sealed in a worker
+ * of its own; the key stays on this thread.
  */
 export async function signCommand(args: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
@@ -42,6 +51,7 @@ export async function signCommand(args: string[]): Promise<number> {
         reason: { type: 'string' },
         location: { type: 'string' },
         field: { type: 'string' },
+        timeout: { type: 'string' },
         output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -68,6 +78,8 @@ export async function signCommand(args: string[]): Promise<number> {
   const level = (str('level') ?? (str('tsa') ? 'B-LT' : 'B-B')) as PadesLevel;
   if (!['B-B', 'B-T', 'B-LT', 'B-LTA'].includes(level)) return usage('--level must be B-B, B-T, B-LT or B-LTA');
   if (level !== 'B-B' && !str('tsa')) return usage(`--level ${level} needs --tsa URL`);
+  const timeoutSeconds = str('timeout') === undefined ? 120 : Number(str('timeout'));
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) return usage('--timeout must be a number of seconds');
 
   let pdf: Buffer, keyPem: Buffer, certPem: Buffer, chainPem: Buffer | undefined, png: Buffer;
   try {
@@ -82,13 +94,13 @@ export async function signCommand(args: string[]): Promise<number> {
     const signer = localSigner(keyPem, certPem, chainPem);
     const pixels = await canonicalPixels(png);
     const size = await sealSizeMm(png, pixels.width, pixels.height, str('size-mm'));
-    const out = await sealPdf(pdf, {
+    const out = Buffer.from(await runOneShot<Uint8Array>(import.meta.url, sealJob(pdf, {
       page, xMm, yMm, level, signer, signingTime: new Date(),
       appearance: { ...pixels, widthMm: size.w, heightMm: size.h },
       timestamper: str('tsa') ? httpTimestamper(str('tsa')!) : undefined,
       revocation: onlineRevocation(globalThis.fetch),
       reason: str('reason'), location: str('location'), fieldName: str('field'),
-    });
+    }), { timeoutSeconds, memoryMb: CLI_WORKER_MEMORY_MB }));
     try {
       await writeFile(str('output')!, out);
     } catch (err) {
@@ -97,6 +109,10 @@ export async function signCommand(args: string[]): Promise<number> {
     }
     return 0;
   } catch (err) {
+    if (err instanceof AppError && err.type === 'document-too-complex') {
+      process.stderr.write(`seal sign: ${err.type}: ${err.message}\n`);
+      return 1;
+    }
     if (err instanceof AppError && err.status < 500) {
       process.stderr.write(`seal sign: ${err.type}: ${err.message}\n`);
       return 2;
