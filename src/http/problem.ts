@@ -20,23 +20,23 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** The problem+json body of an AppError (shared by Express and the plain node:http PKI front). */
+export function problemJson(err: AppError, requestId?: string): string {
+  return JSON.stringify({
+    type: PROBLEM_TYPE_PREFIX + err.type,
+    title: TITLES[err.status] ?? 'Error',
+    status: err.status,
+    detail: err.message,
+    ...err.details,
+    ...(requestId ? { requestId } : {}),
+  });
+}
+
 export function sendProblem(res: Response, err: AppError): void {
   const requestId = res.locals.requestId as string | undefined;
   if (err.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
   res.locals.problemType = err.type;
-  res
-    .status(err.status)
-    .type('application/problem+json')
-    .send(
-      JSON.stringify({
-        type: PROBLEM_TYPE_PREFIX + err.type,
-        title: TITLES[err.status] ?? 'Error',
-        status: err.status,
-        detail: err.message,
-        ...err.details,
-        ...(requestId ? { requestId } : {}),
-      }),
-    );
+  res.status(err.status).type('application/problem+json').send(problemJson(err, requestId));
 }
 
 interface ValidatorError {

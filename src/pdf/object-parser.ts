@@ -4,7 +4,6 @@
  * through the reader rather than by scanning for `endstream`), stream data as subarrays (no copy), and
  * stream decoding (FlateDecode with PNG/TIFF predictors) for xref and object streams.
  */
-import { inflateSync } from 'node:zlib';
 import {
   PDFArray,
   PDFContext,
@@ -22,10 +21,14 @@ import { LIMITS } from '../limits.js';
 import { budgetOf, exceed, inflateAllowance } from './budget.js';
 import { ByteSource } from './byte-source.js';
 import { parserWarning } from './parser-warnings.js';
+import { InflateError, verifierPort } from '../verify/port/index.js';
 
 const WS = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
 export const isWhitespace = (b: number | undefined): boolean => b !== undefined && WS.has(b);
 const isDigit = (b: number | undefined): boolean => b !== undefined && b >= 0x30 && b <= 0x39;
+
+/** A stream that inflates beyond this is refused (a decompression bomb), not decoded: far above any real page image or object stream. */
+export const MAX_INFLATED_BYTES = 256 * 2 ** 20;
 
 const STREAM = Buffer.from('stream');
 const ENDSTREAM = Buffer.from('endstream');
@@ -168,6 +171,7 @@ const asArray = (o: PDFObject | undefined): PDFObject[] =>
  * which is what xref and object streams use in practice; anything else is refused with a 422.
  */
 export function decodeStream(stream: PDFRawStream): Uint8Array {
+  // inflate goes through the verifier's port (node:zlib or fflate), so the reader runs in a browser too.
   const filters = asArray(stream.dict.get(PDFName.of('Filter')));
   const parms = asArray(stream.dict.get(PDFName.of('DecodeParms')));
   let data: Uint8Array = stream.contents;
@@ -179,9 +183,9 @@ export function decodeStream(stream: PDFRawStream): Uint8Array {
     // Capped in output, per stream and per document (worker resourceLimits do not bound Buffers).
     const allowance = inflateAllowance(context);
     try {
-      data = inflateSync(data, { finishFlush: 2 /* Z_SYNC_FLUSH: tolerate a missing end marker */, maxOutputLength: Math.max(1, allowance) });
+      data = verifierPort().inflate(data, Math.max(1, allowance));
     } catch (e) {
-      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      if (e instanceof InflateError && e.reason === 'too-large') {
         const perStream = allowance >= LIMITS.inflatePerStream.value;
         exceed(context, perStream ? LIMITS.inflatePerStream : LIMITS.inflatePerDocument, 'a compressed stream\'s decoded size');
       }

@@ -1,4 +1,4 @@
-import type { SharedState } from './shared-state.js';
+import type { SharedState, Subscription } from './shared-state.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 
@@ -6,6 +6,7 @@ import { systemClock } from '../clock.js';
 export class MemoryState implements SharedState {
   readonly kind = 'memory' as const;
   private readonly entries = new Map<string, { value: Buffer; expiresAt: number }>();
+  private readonly listeners = new Map<string, Set<(message: string | null) => void>>();
 
   constructor(private readonly clock: Clock = systemClock, private readonly maxEntries = 100_000) {}
 
@@ -49,14 +50,25 @@ export class MemoryState implements SharedState {
   async delete(key: string) {
     this.entries.delete(key);
   }
-  async increment(key: string, ttlMs: number) {
+  async increment(key: string, ttlMs: number, by = 1) {
     const e = this.live(key);
-    const next = (e ? Number(e.value.toString()) : 0) + 1;
+    const next = (e ? Number(e.value.toString()) : 0) + by;
     if (e) e.value = Buffer.from(String(next));
     else this.put(key, Buffer.from(String(next)), ttlMs);
     return next;
   }
+  async publish(channel: string, message: string) {
+    // One process: every subscriber is here, and hears it before publish returns.
+    for (const listener of [...(this.listeners.get(channel) ?? [])]) listener(message);
+  }
+  subscribe(channel: string, listener: (message: string | null) => void): Subscription {
+    const set = this.listeners.get(channel) ?? new Set();
+    this.listeners.set(channel, set);
+    set.add(listener);
+    return { live: true, unsubscribe: async () => void set.delete(listener) };
+  }
   async close() {
     this.entries.clear();
+    this.listeners.clear();
   }
 }

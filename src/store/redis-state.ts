@@ -1,5 +1,5 @@
 import { createClient, RESP_TYPES } from 'redis';
-import type { SharedState } from './shared-state.js';
+import type { SharedState, Subscription } from './shared-state.js';
 import { SharedStateUnavailableError } from './unavailable.js';
 
 export interface RedisStateOptions {
@@ -52,8 +52,50 @@ export async function openRedisState(url: string, opts: RedisStateOptions = {}):
     }
   };
 
+  // Subscriptions need a connection of their own (a subscribed connection runs no other commands),
+  // made on the first subscribe. After it reconnects every listener hears null: messages published
+  // while it was away are lost, so whoever keeps state from them must drop it.
+  const listeners = new Map<string, Set<(message: string | null) => void>>();
+  let subscriber: ReturnType<typeof openSubscriber> | undefined;
+  const openSubscriber = () => {
+    const sub = createClient({ url, socket: { connectTimeout: 1_000, reconnectStrategy: (n) => Math.min(50 + n * 100, 1_000) } });
+    sub.on('error', () => {});
+    let readyBefore = false;
+    sub.on('ready', () => {
+      if (readyBefore) for (const set of listeners.values()) for (const l of set) l(null);
+      readyBefore = true;
+    });
+    sub.connect().catch(() => undefined);
+    return sub;
+  };
+
   return {
     kind: 'redis',
+    async publish(channel, message) {
+      await call('PUBLISH', () => client.publish(k(channel), message));
+    },
+    subscribe(channel, listener): Subscription {
+      subscriber ??= openSubscriber();
+      const sub = subscriber;
+      let set = listeners.get(channel);
+      if (!set) {
+        set = new Set();
+        listeners.set(channel, set);
+        const all = set;
+        // Queued until connected; the client subscribes again by itself after every reconnect.
+        void sub.subscribe(k(channel), (message: string) => {
+          for (const l of [...all]) l(message);
+        }).catch(() => undefined);
+      }
+      set.add(listener);
+      const mine = set;
+      return {
+        get live() {
+          return sub.isReady;
+        },
+        unsubscribe: async () => void mine.delete(listener),
+      };
+    },
     async get(key) {
       const v = await call('GET', () => client.get(k(key)));
       return v === null ? null : Buffer.from(v as unknown as Buffer);
@@ -68,12 +110,15 @@ export async function openRedisState(url: string, opts: RedisStateOptions = {}):
     async delete(key) {
       await call('DEL', () => client.del(k(key)));
     },
-    async increment(key, ttlMs) {
-      // INCR then PEXPIRE NX in one MULTI: the window starts at the first increment and is never extended.
-      const [count] = await call('INCR', () => client.multi().incr(k(key)).pExpire(k(key), Math.max(1, Math.ceil(ttlMs)), 'NX').exec());
+    async increment(key, ttlMs, by = 1) {
+      // INCRBY then PEXPIRE NX in one MULTI: the window starts at the first increment and is never extended.
+      const [count] = await call('INCRBY', () => client.multi().incrBy(k(key), by).pExpire(k(key), Math.max(1, Math.ceil(ttlMs)), 'NX').exec());
       return Number(count);
     },
     async close() {
+      listeners.clear();
+      if (subscriber?.isReady) await subscriber.quit().catch(() => subscriber?.destroy());
+      else if (subscriber?.isOpen) subscriber.destroy();
       // A client that is reconnecting would wait for Redis to say goodbye: it is dropped instead.
       if (client.isReady) await call('QUIT', () => client.quit()).catch(() => client.destroy());
       else if (client.isOpen) client.destroy();

@@ -10,7 +10,21 @@ export interface SharedState {
   /** Sets only when the key is absent; true when this call set it (an atomic claim). */
   setIfAbsent(key: string, value: Buffer, ttlMs: number): Promise<boolean>;
   delete(key: string): Promise<void>;
-  /** Adds one to a counter that expires ttlMs after its first increment; returns the new count. */
-  increment(key: string, ttlMs: number): Promise<number>;
+  /** Adds `by` (default one) to a counter that expires ttlMs after its first increment; returns the new count. */
+  increment(key: string, ttlMs: number, by?: number): Promise<number>;
+  /** Delivers `message` to every subscriber of `channel` on every instance, this one included. */
+  publish(channel: string, message: string): Promise<void>;
+  /**
+   * Calls `listener` with each message published on `channel`, and with null whenever messages may
+   * have been missed (after the connection to Redis came back): the subscriber must then assume
+   * anything happened. `live` is false while messages could be missed right now.
+   */
+  subscribe(channel: string, listener: (message: string | null) => void): Subscription;
   close(): Promise<void>;
+}
+
+export interface Subscription {
+  /** True while every message published on the channel reaches this subscriber. */
+  readonly live: boolean;
+  unsubscribe(): Promise<void>;
 }

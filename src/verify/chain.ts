@@ -43,7 +43,7 @@ const links = new WeakMap<ParsedCertificate, WeakMap<ParsedCertificate, boolean>
 /** What one path search may still spend: each signature check of a link costs one unit. */
 interface Work { left: number }
 
-function issues(issuer: ParsedCertificate, child: ParsedCertificate, allowRsa: boolean, work?: Work): boolean {
+async function issues(issuer: ParsedCertificate, child: ParsedCertificate, allowRsa: boolean, work?: Work): Promise<boolean> {
   if (!sameName(issuer.subject, child.issuer) && !issuer.subjectDer.equals(child.issuerDer)) return false;
   if (work && --work.left < 0) throw new LimitExceeded(LIMITS.chainWork, 'the certification path search');
   let m = links.get(issuer);
@@ -51,7 +51,7 @@ function issues(issuer: ParsedCertificate, child: ParsedCertificate, allowRsa: b
   let ok = m.get(child);
   if (ok === undefined) {
     // Cached without the RSA policy: a link's signature either verifies or not; policy is applied below.
-    ok = verifySignatureValue({ algorithm: child.signatureAlgorithm, spki: issuer.spki, data: child.tbs, signature: child.signatureValue }).ok;
+    ok = (await verifySignatureValue({ algorithm: child.signatureAlgorithm, spki: issuer.spki, data: child.tbs, signature: child.signatureValue })).ok;
     m.set(child, ok);
   }
   if (ok && !allowRsa && /^1\.2\.840\.113549\.1\.1\./.test(child.signatureAlgorithm.algorithmId)) return false;
@@ -63,7 +63,7 @@ function issues(issuer: ParsedCertificate, child: ParsedCertificate, allowRsa: b
  * Paths are found by name and proven by signature, so a wrong certificate in the pool cannot
  * shadow the right one.
  */
-function buildPaths(leaf: ParsedCertificate, pool: ParsedCertificate[], anchors: ParsedCertificate[], allowRsa: boolean, at: Date): ParsedCertificate[][] {
+async function buildPaths(leaf: ParsedCertificate, pool: ParsedCertificate[], anchors: ParsedCertificate[], allowRsa: boolean, at: Date): Promise<ParsedCertificate[][]> {
   const out: ParsedCertificate[][] = [];
   const work: Work = { left: LIMITS.chainWork.value };
   const candidates = distinctIssuers(pool, anchors, at);
@@ -72,25 +72,25 @@ function buildPaths(leaf: ParsedCertificate, pool: ParsedCertificate[], anchors:
   // the path already, the depth limit) proves that, so only such a search marks one.
   const dead = new Set<ParsedCertificate>();
   /** Returns true when the search from the path's top was complete (not cut short by the path). */
-  const walk = (path: ParsedCertificate[]): boolean => {
+  const walk = async (path: ParsedCertificate[]): Promise<boolean> => {
     if (out.length >= 4 || path.length > MAX_DEPTH) return false;
     const top = path[path.length - 1]!;
     // The top itself may be an anchor (a leaf issued directly or a self-signed anchor in the CMS).
     if (anchors.some((a) => a.der.equals(top.der))) { out.push(path); return true; }
     const before = out.length;
     let complete = true;
-    for (const a of anchors) if (issues(a, top, allowRsa, work)) out.push([...path, a]);
+    for (const a of anchors) if (await issues(a, top, allowRsa, work)) out.push([...path, a]);
     let tried = 0;
     for (const c of candidates) {
       if (dead.has(c) || !sameIssuerName(c, top)) continue;
       if (path.some((p) => p.der.equals(c.der))) { complete = false; continue; }
       if (++tried > LIMITS.chainCandidates.value) throw new LimitExceeded(LIMITS.chainCandidates, `the candidate issuers of ${top.subjectText}`);
-      if (issues(c, top, allowRsa, work) && !walk([...path, c])) complete = false;
+      if ((await issues(c, top, allowRsa, work)) && !(await walk([...path, c]))) complete = false;
     }
     if (complete && out.length === before && path.length > 1) dead.add(top);
     return complete;
   };
-  walk([leaf]);
+  await walk([leaf]);
   return out;
 }
 
@@ -181,11 +181,11 @@ function validatePath(path: ParsedCertificate[], opts: ChainOptions): ChainResul
  * Find a path from `leaf` to a trust anchor and validate it at `opts.at`. When several paths
  * exist, the first valid one wins; otherwise the failure of the first path is reported.
  */
-export function validateChain(
+export async function validateChain(
   leaf: ParsedCertificate, pool: ParsedCertificate[], anchors: ParsedCertificate[], opts: ChainOptions,
-): ChainResult {
+): Promise<ChainResult> {
   const allowRsa = opts.allowRsa !== false;
-  const paths = buildPaths(leaf, pool, anchors, allowRsa, opts.at);
+  const paths = await buildPaths(leaf, pool, anchors, allowRsa, opts.at);
   // No path: whether the issuer is unknown or a certificate merely claims a trusted issuer's name,
   // nothing links the signer to an anchor.
   if (!paths.length) return { ok: false, reason: 'chain-untrusted', detail: `no path from ${leaf.subjectText} to a trust anchor` };

@@ -125,11 +125,11 @@ export interface SignedContent {
  * Verify the (first, or given by withSigner) SignerInfo over the content. `requireSignedAttributes`: PAdES
  * (ETSI.CAdES.detached) and RFC 3161 require them; ISO 32000's adbe.pkcs7.detached does not.
  */
-export function verifySignerInfo(
+export async function verifySignerInfo(
   parsed: ParsedSignedData,
   content: Buffer | SignedContent,
   opts: { requireSigningCertificate: boolean; requireSignedAttributes?: boolean; allowRsa?: boolean },
-): CmsCheck {
+): Promise<CmsCheck> {
   const { digest: contentDigest, parts } = Buffer.isBuffer(content) ? { digest: content, parts: undefined } : content;
   if (!parsed.digestAlgorithm) return { ok: false, reason: 'unsupported-algorithm', detail: `digest ${parsed.digestAlgorithmOid}` };
   if (!parsed.signer) return { ok: false, reason: 'signer-certificate-missing', detail: 'the SignerInfo names no certificate in the CMS' };
@@ -138,7 +138,7 @@ export function verifySignerInfo(
     if (opts.requireSignedAttributes !== false || !parts)
       return { ok: false, reason: 'signed-attributes-missing', detail: 'PAdES requires signed attributes' };
     // ISO 32000-1 §12.8.3.3: without signed attributes the signature is over the signed bytes themselves.
-    const r = verifySignatureValue({
+    const r = await verifySignatureValue({
       algorithm: parsed.signatureAlgorithm, digestAlgorithmOid: parsed.digestAlgorithmOid, spki: parsed.signer.spki,
       data: parts, signature: parsed.signatureValue, ...rsa,
     });
@@ -165,17 +165,17 @@ export function verifySignerInfo(
     algorithm: parsed.signatureAlgorithm, digestAlgorithmOid: parsed.digestAlgorithmOid, spki: parsed.signer!.spki,
     data, signature: parsed.signatureValue, ...rsa,
   });
-  let r = verifyOver(parsed.signedAttrsDer);
+  let r = await verifyOver(parsed.signedAttrsDer);
   if (!r.ok && r.reason === 'signature-invalid') {
     // Signed attributes received in BER (indefinite lengths, unsorted SET OF): the signature is over their DER.
     let der: Buffer | undefined;
     try { der = toDer(parsed.signedAttrsDer); } catch { der = undefined; }
-    if (der && !der.equals(parsed.signedAttrsDer)) r = verifyOver(der);
+    if (der && !der.equals(parsed.signedAttrsDer)) r = await verifyOver(der);
   }
   return signatureOutcome(r, parsed.digestAlgorithm);
 }
 
-function signatureOutcome(r: ReturnType<typeof verifySignatureValue>, digestAlgorithm: HashName): CmsCheck {
+function signatureOutcome(r: Awaited<ReturnType<typeof verifySignatureValue>>, digestAlgorithm: HashName): CmsCheck {
   if (!r.ok) return { ok: false, reason: r.reason, detail: `${r.algorithm}: the CMS signature does not verify with the signer's key` };
   const weak = weakHash(digestAlgorithm) ?? r.weak;
   return { ok: true, algorithm: r.algorithm, ...(weak ? { weak } : {}) };

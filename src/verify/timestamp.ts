@@ -26,9 +26,9 @@ export interface TimestampContext {
  * Verify `token` (ContentInfo DER) as a time-stamp over data whose hash, in the token's own
  * imprint algorithm, `imprintOf` returns.
  */
-export function verifyTimestampToken(token: Uint8Array, imprintOf: (hash: HashName) => Buffer, ctx: TimestampContext): TimestampResult {
+export async function verifyTimestampToken(token: Uint8Array, imprintOf: (hash: HashName) => Buffer, ctx: TimestampContext): Promise<TimestampResult> {
   try {
-    return verifyToken(token, imprintOf, ctx);
+    return await verifyToken(token, imprintOf, ctx);
   } catch (e) {
     // A token past a limit (certificates, path search) cannot be decided; the rest of the document still is.
     if (e instanceof LimitExceeded && e.limit.scope === 'signature') return { ok: false, reason: 'document-too-complex', detail: `time-stamp token: ${e.message}` };
@@ -36,7 +36,7 @@ export function verifyTimestampToken(token: Uint8Array, imprintOf: (hash: HashNa
   }
 }
 
-function verifyToken(token: Uint8Array, imprintOf: (hash: HashName) => Buffer, ctx: TimestampContext): TimestampResult {
+async function verifyToken(token: Uint8Array, imprintOf: (hash: HashName) => Buffer, ctx: TimestampContext): Promise<TimestampResult> {
   let parsed: ParsedSignedData;
   let genTime: Date;
   let imprintOid: string;
@@ -60,12 +60,12 @@ function verifyToken(token: Uint8Array, imprintOf: (hash: HashName) => Buffer, c
     return { ok: false, reason: 'timestamp-imprint-mismatch', detail: 'the time-stamp was made over other data', genTime };
   if (!parsed.digestAlgorithm)
     return { ok: false, reason: 'timestamp-signature-invalid', detail: 'unsupported digest in the time-stamp token', genTime };
-  const sig = verifySignerInfo(parsed, digest(parsed.digestAlgorithm, parsed.eContent!), {
+  const sig = await verifySignerInfo(parsed, digest(parsed.digestAlgorithm, parsed.eContent!), {
     requireSigningCertificate: true, ...(ctx.allowRsa !== undefined ? { allowRsa: ctx.allowRsa } : {}),
   });
   if (!sig.ok) return { ok: false, reason: 'timestamp-signature-invalid', detail: `time-stamp token: ${sig.reason}: ${sig.detail}`, genTime };
   const tsa = parsed.signer!;
-  const chain = validateChain(tsa, [...parsed.certificates, ...ctx.pool], ctx.anchors, {
+  const chain = await validateChain(tsa, [...parsed.certificates, ...ctx.pool], ctx.anchors, {
     at: genTime, leafKeyUsage: ['digitalSignature', 'nonRepudiation'], leafExtKeyUsage: OID_EKU_TIMESTAMPING,
     ...(ctx.allowRsa !== undefined ? { allowRsa: ctx.allowRsa } : {}),
   });

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
@@ -7,7 +7,9 @@ import { toPem } from '../../src/asn1/pem.js';
 import { FixedClock } from '../../src/clock.js';
 import { authenticate } from '../../src/http/auth.js';
 import { problemHandler } from '../../src/http/problem.js';
-import { caRoutes } from '../../src/http/routes/ca.js';
+import { pkiFront } from '../../src/http/pki-front.js';
+import { tsaRoutes } from '../../src/http/routes/tsa.js';
+import { pino } from 'pino';
 import { notFound } from '../../src/errors.js';
 import type { Db } from '../../src/store/db.js';
 import { bearer, makeUser } from '../helpers/service.js';
@@ -21,7 +23,7 @@ describe.each(storageAdapters())('CA over HTTP on $name, judged by openssl', (ad
   let f: CaFixture;
   let server: Server;
   let url: string;
-  let app: express.Express;
+  let app: RequestListener;
   let token: string;
   const clock = new FixedClock(new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000));
 
@@ -32,11 +34,13 @@ describe.each(storageAdapters())('CA over HTTP on $name, judged by openssl', (ad
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     f = await caFixture(db, clock, url);
-    app = express();
-    app.use(authenticate(db));
-    app.use(caRoutes({ ca: f.ca }));
-    app.use((_req, _res, next) => next(notFound('not-found', 'No such resource.')));
-    app.use(problemHandler);
+    // As the service listens: the plain node:http PKI front, then Express for the rest (here the TSA).
+    const rest = express();
+    rest.use(authenticate(db));
+    rest.use(tsaRoutes({ ca: f.ca }));
+    rest.use((_req, _res, next) => next(notFound('not-found', 'No such resource.')));
+    rest.use(problemHandler);
+    app = pkiFront({ ca: f.ca, clock, logger: pino({ level: 'silent' }), perMinute: 100_000 }, rest);
     token = (await makeUser(db, 'platform')).token;
   });
   afterAll(async () => {
@@ -123,6 +127,85 @@ describe.each(storageAdapters())('CA over HTTP on $name, judged by openssl', (ad
     const r = await f.openssl(['ocsp', '-issuer', deptPath, '-cert', dsPath, '-url', `${url}/ocsp`, '-CAfile', f.rootPath]);
     expect(r.out).toMatch(/Response verify OK/);
     expect(r.out).toMatch(/ds\.pem: good/);
+  });
+
+  it("GET /ocsp/{request} with the base64's '/' and '+' unencoded (as clients send it), percent-encoded, or URL-safe: openssl reads the answer; RFC 5019 cache headers; revocation seen at once", async () => {
+    // Serials are random: issue until one request's base64 has both '/' and '+' in it.
+    const { readFileSync } = await import('node:fs');
+    let seal = '';
+    let b64 = '';
+    let serial = '';
+    for (let i = 0; i < 30 && !(b64.includes('/') && b64.includes('+')); i++) {
+      const issued = await f.ca.issueSealCertificate({ publicKeySpki: sealKey(), ...UNIT, sealName: `专用章${i}`, imageHash: imageHash('s') });
+      seal = f.file('slash.pem', toPem(issued.certificate));
+      serial = issued.serial;
+      await f.openssl(['ocsp', '-issuer', f.issuingPath, '-cert', seal, '-no_nonce', '-reqout', 'slash.der']);
+      b64 = readFileSync(`${f.dir}/slash.der`).toString('base64');
+    }
+    expect(b64).toContain('/');
+    expect(b64).toContain('+');
+    const judge = async (der: Buffer) => {
+      const r = await f.openssl(['ocsp', '-respin', f.file('slash-resp.der', der), '-issuer', f.issuingPath, '-cert', seal, '-CAfile', f.rootPath]);
+      expect(r.out).toMatch(/Response verify OK/);
+      return /slash\.pem: (good|revoked|unknown)/.exec(r.out)?.[1];
+    };
+    const spellings = [b64, encodeURIComponent(b64), b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''), b64.replace(/\//g, '%2f')];
+    const answers: Buffer[] = [];
+    for (const spelling of spellings) {
+      const res = await request(app).get(`/ocsp/${spelling}`).buffer(true).parse(binary);
+      expect(res.status, spelling).toBe(200);
+      expect(res.headers['content-type']).toBe('application/ocsp-response');
+      expect(await judge(res.body as Buffer)).toBe('good');
+      answers.push(res.body as Buffer);
+      // RFC 5019 6.2: a public, bounded max-age, and validators
+      const maxAge = Number(/^public, max-age=(\d+), no-transform, must-revalidate$/.exec(res.headers['cache-control'] ?? '')?.[1]);
+      expect(maxAge).toBeGreaterThan(0);
+      expect(maxAge).toBeLessThanOrEqual(f.ca.policy.ocsp.cacheSeconds);
+      expect(new Date(res.headers['last-modified']!).getTime()).toBeLessThanOrEqual(clock.now().getTime());
+      expect(new Date(res.headers['expires']!).getTime()).toBeGreaterThan(clock.now().getTime());
+      expect(res.headers['etag']).toMatch(/^"[0-9a-f]{40}"$/);
+    }
+    // the same request, however spelt, is one answer, signed once
+    for (const a of answers) expect(a).toEqual(answers[0]);
+    const etag = (await request(app).get(`/ocsp/${b64}`)).headers['etag']!;
+    await request(app).get(`/ocsp/${b64}`).set('If-None-Match', etag).expect(304);
+    // POST answers and answers about certificates we do not know are not for HTTP caches
+    const post = await request(app).post('/ocsp').set('Content-Type', 'application/ocsp-request').send(readFileSync(`${f.dir}/slash.der`));
+    expect(post.headers['cache-control']).toBe('no-store');
+    await f.openssl(['ocsp', '-issuer', f.issuingPath, '-serial', '0x0123456789ABCDEF01', '-no_nonce', '-reqout', 'unknown.der']);
+    const unknown = await request(app).get(`/ocsp/${readFileSync(`${f.dir}/unknown.der`).toString('base64')}`);
+    expect(unknown.headers['cache-control']).toBe('no-store');
+
+    clock.advance(2000);
+    await f.ca.revoke(serial, 'cessationOfOperation');
+    // at once: the answer kept in memory is gone, whichever spelling asks
+    for (const spelling of spellings) {
+      const res = await request(app).get(`/ocsp/${spelling}`).buffer(true).parse(binary).expect(200);
+      expect(await judge(res.body as Buffer)).toBe('revoked');
+    }
+    await request(app).get(`/ocsp/${b64}`).set('If-None-Match', etag).expect(200);
+  });
+
+  it('PKI endpoints have their own per-address limit: 429 problem with Retry-After past it, other addresses unaffected', async () => {
+    const limited = pkiFront({ ca: f.ca, clock, logger: pino({ level: 'silent' }), perMinute: 5 }, (_req, res) => {
+      res.statusCode = 404;
+      res.end();
+    });
+    // one window of the test clock, whatever minute it is in
+    const fresh = Math.ceil(clock.now().getTime() / 60_000) * 60_000 - clock.now().getTime();
+    clock.advance(fresh);
+    for (let i = 0; i < 5; i++) await request(limited).get(i % 2 ? '/ca/root.pem' : '/ca/crl/issuing.crl').expect(200);
+    const refused = await request(limited).get('/ca/root.pem').expect(429);
+    expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(refused.body.type).toBe('urn:e-seal:problem:rate-limited');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    await request(limited).post('/ocsp').set('Content-Type', 'application/ocsp-request').send(Buffer.from('3000', 'hex')).expect(429);
+    // behind a proxy on this host, the forwarded address is the client
+    await request(limited).get('/ca/root.pem').set('X-Forwarded-For', '198.51.100.7').expect(200);
+    // anything else is not counted here: it goes on to the app
+    await request(limited).get('/v1/units').expect(404);
+    clock.advance(60_000);
+    await request(limited).get('/ca/root.pem').expect(200);
   });
 
   it('malformed, truncated and random OCSP requests get malformedRequest, never a 500', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCertificate } from '../../src/asn1/certificate.js';
 import { creditCode } from '../helpers/units.js';
 import { ocspStatus } from '../helpers/ocsp.js';
 import {
@@ -95,17 +96,26 @@ describe.runIf(havePrivatePostgres() && haveRedisServer())('two instances on one
     const issuing = der((await call(a, 'GET', '/ca/chain.pem')).body.toString().split('-----END CERTIFICATE-----')[0]! + '-----END CERTIFICATE-----');
     expect((await sign(b, seal.id)).status).toBe(200);
     expect((await sign(a, seal.id)).status).toBe(200);
-    // both answer "good" (and so both have the answer cached in Redis)
-    expect(await ocspStatus({ baseUrl: a.url }, seal.cert, issuing)).toBe('good');
-    expect(await ocspStatus({ baseUrl: b.url }, seal.cert, issuing)).toBe('good');
-    expect(await ocspStatus({ baseUrl: b.url }, seal.cert, issuing)).toBe('good');
+    // both answer "good" (and so both hold the answer in memory), by POST and by GET
+    for (const method of ['post', 'get'] as const) {
+      expect(await ocspStatus({ baseUrl: a.url }, seal.cert, issuing, method)).toBe('good');
+      expect(await ocspStatus({ baseUrl: b.url }, seal.cert, issuing, method)).toBe('good');
+      expect(await ocspStatus({ baseUrl: b.url }, seal.cert, issuing, method)).toBe('good');
+    }
+    const crlBefore = (await call(b, 'GET', '/ca/crl/issuing.crl')).body;
 
     expect((await call(a, 'POST', `/v1/seals/${seal.id}/return`, { token: admin, body: { reason: '收回' } })).status).toBe(200);
     const refused = await sign(b, seal.id);
     expect(refused.status).toBe(409);
     expect(refused.json().state).toBe('returned');
+    // the other instance heard of it on the shared channel: nothing it kept in memory is served
+    expect(await ocspStatus({ baseUrl: b.url }, seal.cert, issuing, 'get')).toBe('revoked');
     expect(await ocspStatus({ baseUrl: b.url }, seal.cert, issuing)).toBe('revoked');
+    expect(await ocspStatus({ baseUrl: a.url }, seal.cert, issuing, 'get')).toBe('revoked');
     expect(await ocspStatus({ baseUrl: a.url }, seal.cert, issuing)).toBe('revoked');
+    const crlAfter = (await call(b, 'GET', '/ca/crl/issuing.crl')).body;
+    expect(crlAfter.equals(crlBefore)).toBe(false);
+    expect(crlAfter.includes(Buffer.from(readCertificate(seal.cert).serialHex, 'hex'))).toBe(true);
   });
 
   it('16 concurrent returns split across both instances: exactly one 200', async () => {
@@ -130,7 +140,7 @@ describe.runIf(havePrivatePostgres() && haveRedisServer())('two instances on one
     await new Promise((r) => setTimeout(r, 1_000)); // automatic checkpoints run after the answer
     const checkpoints = (await call(b, 'GET', '/v1/audit/checkpoints', { token })).json().checkpoints as { id: string }[];
     expect(checkpoints.map((c) => c.id)).toEqual(checkpoints.map((_, i) => String(i + 1)));
-    const entries = (await call(a, 'GET', '/v1/audit?limit=1000', { token })).json().entries as { action: string; details: { writtenBy?: string } }[];
+    const entries = (await call(a, 'GET', '/v1/audit?limit=1000', { token })).json().items as { action: string; details: { writtenBy?: string } }[];
     const writers = new Set(entries.filter((e) => e.action === 'audit.checkpoint').map((e) => e.details.writtenBy));
     expect(writers.size).toBe(2);
     for (const via of [a, b]) {

@@ -5,7 +5,8 @@ import type { Role } from '../../src/auth/roles.js';
 import { FixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import type { ServiceContext } from '../../src/context.js';
-import { createApp } from '../../src/http/app.js';
+import type { RequestListener } from 'node:http';
+import { createApp, createRequestListener } from '../../src/http/app.js';
 import { assembleContext } from '../../src/main.js';
 import type { Db } from '../../src/store/db.js';
 import { MemoryState } from '../../src/store/memory-state.js';
@@ -19,7 +20,10 @@ export interface TestServiceOptions {
 
 export interface TestService {
   ctx: ServiceContext & { clock: FixedClock };
-  app: ReturnType<typeof createApp>;
+  /** What the server listens with: the PKI front, then the Express app (supertest takes either). */
+  app: RequestListener;
+  /** The Express app alone (its routes, for the openapi.yaml check). */
+  express: ReturnType<typeof createApp>;
   /** Serials the CA has revoked. */
   revokedSerials(): Promise<string[]>;
   /** True when the seal's private key material is gone from the vault. */
@@ -33,10 +37,12 @@ export async function testService(db: Db, opts: TestServiceOptions = {}): Promis
   const config = loadConfig({ SEAL_DATA_DIR: '/nonexistent-test-data', SEAL_RATE_LIMIT_PER_MINUTE: '100000', ...opts.env });
   const state = opts.state ?? new MemoryState(clock);
   const ctx = await assembleContext({ config, db, state, clock, logger: pino({ level: 'silent' }), kek: randomBytes(32) });
-  const app = createApp(ctx);
+  const express = createApp(ctx);
+  const app = createRequestListener({ ...ctx, clock }, express);
   return {
     ctx: { ...ctx, clock },
     app,
+    express,
     async revokedSerials() {
       const { rows } = await db.query<{ serial: string }>('SELECT serial FROM ca_certificates WHERE revoked_at IS NOT NULL');
       return rows.map((r) => r.serial);
@@ -51,6 +57,7 @@ export async function testService(db: Db, opts: TestServiceOptions = {}): Promis
     },
     async close() {
       await ctx.checkpointer.stop();
+      await ctx.ca.close();
       await state.close();
       await db.close();
     },

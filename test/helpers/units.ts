@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { creditCodeCheckCharacter } from '../../src/ca/credit-code.js';
 import { FixedClock } from '../../src/clock.js';
 import { bearer } from './service.js';
@@ -27,7 +27,7 @@ export interface UnitFixture {
 }
 
 /** A unit with an administrator and an operator, registered through HTTP by the municipal administrator. */
-export async function unitWithOperator(app: Express, muniToken: string, n: number, name: string, aliases: string[] = []): Promise<UnitFixture> {
+export async function unitWithOperator(app: RequestListener, muniToken: string, n: number, name: string, aliases: string[] = []): Promise<UnitFixture> {
   const api = () => request(app);
   const unitId = (await api().post('/v1/units').set(bearer(muniToken)).send({ name, code: creditCode(n), aliases }).expect(201)).body.id as string;
   const admin = (await api().post(`/v1/units/${unitId}/users`).set(bearer(muniToken)).send({ name: '管理员', role: 'unit-admin' }).expect(201)).body;
@@ -36,7 +36,7 @@ export async function unitWithOperator(app: Express, muniToken: string, n: numbe
 }
 
 /** Applies for, approves and authorises the unit's operator on a round official seal reading `text`. */
-export async function activeSeal(app: Express, muniToken: string, u: UnitFixture, text: string): Promise<string> {
+export async function activeSeal(app: RequestListener, muniToken: string, u: UnitFixture, text: string): Promise<string> {
   const api = () => request(app);
   const appId = (
     await api()

@@ -5,7 +5,7 @@
  * and its resident memory comes back within 1.5x of idle.
  */
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { creditCodeCheckCharacter } from '../../src/ca/credit-code.js';
 import type { Db } from '../../src/store/db.js';
@@ -40,7 +40,7 @@ async function json(method: string, path: string, token: string, body?: unknown)
 beforeAll(async () => {
   db = await storageAdapters()[0]!.open();
   svc = await testService(db);
-  server = await new Promise<Server>((resolve) => { const s = svc.app.listen(0, '127.0.0.1', () => resolve(s)); });
+  server = await new Promise<Server>((resolve) => { const s = createServer(svc.app).listen(0, '127.0.0.1', () => resolve(s)); });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const muni = (await makeUser(db, 'municipal-admin')).token;
   const unitId = (await json('POST', '/v1/units', muni, { name: '广州市测试局', code: code(912) })).body.id!;

@@ -3,20 +3,25 @@ import request from 'supertest';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/auth/tokens.js';
+import type { RequestListener } from 'node:http';
 import { OPENAPI_PATH, type createApp } from '../../src/http/app.js';
+import { PKI_ROUTES } from '../../src/http/pki-front.js';
 import type { Db } from '../../src/store/db.js';
 import { storageAdapters } from '../helpers/storage.js';
 import { bearer, makeUser, testService } from '../helpers/service.js';
 
 describe.each(storageAdapters())('HTTP foundation on $name', (adapter) => {
   let db: Db;
-  let app: ReturnType<typeof createApp>;
+  let app: RequestListener;
+  let expressApp: ReturnType<typeof createApp>;
   let admin: { id: string; token: string };
   let auditor: { id: string; token: string };
 
   beforeAll(async () => {
     db = await adapter.open();
-    app = (await testService(db)).app;
+    const svc = await testService(db);
+    app = svc.app;
+    expressApp = svc.express;
     admin = await makeUser(db, 'municipal-admin');
     auditor = await makeUser(db, 'auditor');
   });
@@ -115,7 +120,12 @@ describe.each(storageAdapters())('HTTP foundation on $name', (adapter) => {
     const described = new Set(
       Object.entries(spec.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{[^}]+\}/g, ':param')}`)),
     );
-    const routes = listRoutes(app).map((r) => `${r.method} ${r.path.replace(/[:*][A-Za-z]+/g, ':param')}`);
+    const routes = [
+      ...listRoutes(expressApp).map((r) => `${r.method} ${r.path.replace(/[:*][A-Za-z]+/g, ':param')}`),
+      // answered by the plain node:http front before Express
+      ...PKI_ROUTES.map((r) => `${r.method} ${r.path.replace(/\{[^}]+\}/g, ':param')}`),
+    ];
+    expect(routes).toContain('POST /ocsp');
     const missing = routes.filter((r) => !described.has(r));
     expect(missing).toEqual([]);
   });
@@ -131,6 +141,8 @@ describe('rate limits', () => {
       const res = await request(app).get('/healthz').expect(429);
       expect(res.body.type).toBe('urn:e-seal:problem:rate-limited');
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      // relying parties behind one address: the PKI endpoints have their own, much higher limit
+      for (let i = 0; i < 10; i++) await request(app).get(i % 2 ? '/ca/root.pem' : '/ca/crl/issuing.crl').expect(200);
     } finally {
       await db.close();
     }

@@ -13,7 +13,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { creditCodeCheckCharacter } from '../../src/ca/credit-code.js';
 import { loadConfig } from '../../src/config.js';
-import { createApp } from '../../src/http/app.js';
+import { createRequestListener } from '../../src/http/app.js';
 import { buildContext } from '../../src/main.js';
 import { verifyPdf } from '../../src/verify/index.js';
 import { bearer, makeUser } from '../helpers/service.js';
@@ -33,7 +33,7 @@ describe('seal extend on the command line', () => {
     let sealed: Buffer;
     let rootDer: Buffer;
     try {
-      const api = () => request(createApp(ctx));
+      const api = () => request(createRequestListener(ctx));
       const muni = (await makeUser(ctx.db, 'municipal-admin')).token;
       const unitId = (await api().post('/v1/units').set(bearer(muni)).send({ name: '广州市丁局', code: CODE }).expect(201)).body.id;
       const admin = (await api().post(`/v1/units/${unitId}/users`).set(bearer(muni)).send({ name: 'admin', role: 'unit-admin' }).expect(201)).body.token;

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,7 +47,7 @@ describe('sealing through the service, judged by pdfsig, qpdf and openssl', () =
     // Real time: pdfsig checks validity against the machine's clock.
     svc = await testService(db, { env: { SEAL_PUBLIC_URL: `http://127.0.0.1:${port}` }, clock: new FixedClock(new Date(Date.now() - 60_000)) });
     http = await new Promise((resolve) => {
-      const s = svc.app.listen(port, '127.0.0.1', () => resolve(s));
+      const s = createHttpServer(svc.app).listen(port, '127.0.0.1', () => resolve(s));
     });
     muni = (await makeUser(db, 'municipal-admin')).token;
     platform = (await makeUser(db, 'platform')).token;
@@ -121,8 +122,8 @@ describe('sealing through the service, judged by pdfsig, qpdf and openssl', () =
     copyFileSync(png, join(scratch('svc-look-'), 'sealed-page.png'));
     process.env.SEAL_LOOK_AT && copyFileSync(png, process.env.SEAL_LOOK_AT);
 
-    const log = await api().get('/v1/audit').set(bearer(muni)).expect(200);
-    const used = log.body.entries.filter((e: { action: string }) => e.action === 'seal.used');
+    const log = await api().get('/v1/audit?action=seal.used&limit=1000').set(bearer(muni)).expect(200);
+    const used = log.body.items.filter((e: { action: string }) => e.action === 'seal.used').reverse(); // oldest first
     expect(used).toHaveLength(3);
     expect(used[0].details).toMatchObject({ title: 'joint-notice', level: 'B-T', page: 1 });
     expect(used[0].details.documentSha256).toMatch(/^[0-9a-f]{64}$/);
@@ -137,7 +138,7 @@ describe('sealing through the service, judged by pdfsig, qpdf and openssl', () =
     expect(twice.headers['idempotent-replayed']).toBe('true');
     expect((twice.body as Buffer).equals(once.body as Buffer)).toBe(true);
 
-    const count = async () => (await api().get(`/v1/audit?sealId=${u.sealId}&limit=1000`).set(bearer(muni))).body.entries.filter((e: { action: string }) => e.action === 'seal.used').length;
+    const count = async () => (await api().get(`/v1/audit?sealId=${u.sealId}&limit=1000`).set(bearer(muni))).body.items.filter((e: { action: string }) => e.action === 'seal.used').length;
     const before = await count();
     const secret = await sign(u, pdf, 'x=40&y=60&classification=secret').expect(422);
     expect(secret.body).toBeDefined();
@@ -155,7 +156,7 @@ describe('sealing through the service, judged by pdfsig, qpdf and openssl', () =
     await sign(units[0]!, pdf, 'x=40&y=60').set(bearer(units[1]!.operator)).expect(403);
     await api().post(`/v1/seals/${u.sealId}/sign?x=40&y=60`).set(bearer(platform)).set('Content-Type', 'application/pdf').send(Buffer.from(pdf)).expect(403);
     expect(await count()).toBe(before);
-    const refused = (await api().get(`/v1/audit?sealId=${u.sealId}&limit=1000`).set(bearer(muni))).body.entries.filter((e: { outcome: string }) => e.outcome === 'refused');
+    const refused = (await api().get(`/v1/audit?sealId=${u.sealId}&limit=1000`).set(bearer(muni))).body.items.filter((e: { outcome: string }) => e.outcome === 'refused');
     expect(refused.length).toBeGreaterThanOrEqual(6);
   });
 

@@ -6,17 +6,24 @@ import { openRedisState } from '../../src/store/redis-state.js';
 import type { SharedState } from '../../src/store/shared-state.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const kinds: { name: string; open: () => Promise<SharedState>; expire: (s: SharedState, ms: number) => Promise<void> }[] = [];
+const kinds: {
+  name: string;
+  open: () => Promise<SharedState>;
+  expire: (s: SharedState, ms: number) => Promise<void>;
+  /** A second instance on the same shared state (memory: the same object, as one process has one). */
+  peer: (s: SharedState) => Promise<SharedState>;
+}[] = [];
 const clock = new FixedClock(new Date('2026-11-25T00:00:00Z'));
-kinds.push({ name: 'memory', open: async () => new MemoryState(clock), expire: async (_s, ms) => clock.advance(ms) });
+kinds.push({ name: 'memory', open: async () => new MemoryState(clock), expire: async (_s, ms) => clock.advance(ms), peer: async (s) => s });
 if (process.env.REDIS_URL) {
   const url = process.env.REDIS_URL;
-  kinds.push({ name: 'redis', open: () => openRedisState(url, { prefix: `test:${randomBytes(6).toString('hex')}:` }), expire: async (_s, ms) => { await sleep(ms); } });
+  const prefix = `test:${randomBytes(6).toString('hex')}:`;
+  kinds.push({ name: 'redis', open: () => openRedisState(url, { prefix }), expire: async (_s, ms) => { await sleep(ms); }, peer: () => openRedisState(url, { prefix }) });
 } else if (process.env.CI) {
   throw new Error('CI is set but REDIS_URL is not: the Redis adapter would go untested');
 }
 
-describe.each(kinds)('shared state on $name', ({ open, expire }) => {
+describe.each(kinds)('shared state on $name', ({ open, expire, peer }) => {
   const opened: SharedState[] = [];
   afterAll(async () => Promise.all(opened.map((s) => s.close())));
   const fresh = async () => {
@@ -54,5 +61,29 @@ describe.each(kinds)('shared state on $name', ({ open, expire }) => {
     expect(counts.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     await expire(s, 150);
     expect(await s.increment('c', 80)).toBe(1);
+  });
+
+  it('a message published by one instance reaches every subscriber of its channel, the publisher included', async () => {
+    const a = await fresh();
+    const b = await peer(a);
+    if (b !== a) opened.push(b);
+    const heardA: (string | null)[] = [];
+    const heardB: (string | null)[] = [];
+    const subA = a.subscribe('revocations', (m) => heardA.push(m));
+    const subB = b.subscribe('revocations', (m) => heardB.push(m));
+    b.subscribe('other-channel', () => heardB.push('wrong channel'));
+    for (let i = 0; i < 100 && !(subA.live && subB.live); i++) await sleep(20);
+    expect(subA.live && subB.live).toBe(true);
+    await sleep(50); // the SUBSCRIBE itself is on its way once the connection is up
+    await a.publish('revocations', 'serial-1');
+    for (let i = 0; i < 100 && heardB.length === 0; i++) await sleep(10);
+    expect(heardA).toEqual(['serial-1']);
+    expect(heardB).toEqual(['serial-1']);
+    await subB.unsubscribe();
+    await a.publish('revocations', 'serial-2');
+    for (let i = 0; i < 100 && heardA.length < 2; i++) await sleep(10);
+    await sleep(30);
+    expect(heardA).toEqual(['serial-1', 'serial-2']);
+    expect(heardB).toEqual(['serial-1']);
   });
 });

@@ -22,8 +22,9 @@ export function verifyRoutes(ctx: ServiceContext): Router {
     const actor = actorOf(req, res);
     const at = typeof req.query.at === 'string' ? new Date(req.query.at) : ctx.clock.now();
     if (Number.isNaN(at.getTime())) throw badRequest('invalid-time', 'at must be an ISO 8601 date and time.', { field: 'query.at' });
-    // Read in the document worker pool, never on this thread (DESIGN.md, "Untrusted documents").
-    const report = await documentWorkers().verify(req.body, { trustAnchors: [ctx.ca.rootCertificate], now: at, online: { fetch } });
+    // Read in the document worker pool, never on this thread (DESIGN.md, "Untrusted documents"); both hierarchies'
+    // roots, since a document may carry ECDSA and SM2 seals side by side.
+    const report = await documentWorkers().verify(req.body, { trustAnchors: [ctx.ca.rootCertificate, ctx.ca.rootCertificateOf('SM2')], now: at, online: { fetch } });
     // The classification mark (Art. 6) at the top left of the first page; null when there is none (or no text).
     const classification = await documentWorkers().examine(req.body, {}).then((e) => e.classification, () => null);
     await ctx.db.transaction((tx) =>
