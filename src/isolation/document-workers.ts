@@ -20,7 +20,7 @@ import type { ExtendOptions, ExtendResult } from '../pdf/extend.js';
 import type { SealPdfOptions } from '../pdf/seal.js';
 import { examineForSealing, type Examination, type ExamineRequest } from '../placement/index.js';
 import type { VerificationReport, VerifyOptions } from '../verify/types.js';
-import type { Job, Outcome, ToMain, ToWorker } from './jobs.js';
+import { MOVED, type Job, type Outcome, type ToMain, type ToWorker } from './jobs.js';
 import { answer, extendJob, sealJob, settle, stopped, verifyJob, type MainThreadFunctions } from './main-thread.js';
 import { outcomeOf, serializeError } from './run-job.js';
 
@@ -62,7 +62,10 @@ export function documentWorkerPool(settings: DocumentWorkerSettings, log?: (mess
     const { port1, port2 } = new MessageChannel();
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
+    let moved: ((b: Uint8Array) => void) | undefined;
+    const document = new Promise<Uint8Array>((resolve) => { moved = resolve; });
     port1.on('message', (m: ToMain) => {
+      if (m.type === 'document') { moved?.(m.bytes); return; }
       if (m.type === 'started') {
         timer = setTimeout(() => abort.abort(), settings.deadlineSeconds * 1000);
         return;
@@ -75,6 +78,9 @@ export function documentWorkerPool(settings: DocumentWorkerSettings, log?: (mess
     });
     try {
       const outcome = (await pool.run({ job, port: port2 }, { transferList: [port2], signal: abort.signal })) as Outcome;
+      // The document came on the job's port (moved, not copied); the two channels are not ordered with each other.
+      if (outcome.ok && outcome.value === MOVED) return (await document) as T;
+      if (outcome.ok && (outcome.value as { pdf?: unknown } | null)?.pdf === MOVED) return { ...(outcome.value as object), pdf: await document } as T;
       return settle<T>(outcome);
     } catch (e) {
       if (e instanceof AppError) throw e;

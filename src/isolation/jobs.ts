@@ -13,7 +13,8 @@ import type { ExamineRequest } from '../placement/index.js';
 
 export type SealJobOptions = Omit<SealPdfOptions, 'signer' | 'timestamper' | 'revocation'> & {
   signer: Pick<CmsSigner, 'certificates' | 'keyAlgorithm' | 'digest'>;
-  timestamper: boolean;
+  /** Which of the main thread's timestampers (a number stable for one function), or none: see run-job.ts. */
+  timestamper: number | false;
   revocation: boolean;
   appearance: SealAppearance;
 };
@@ -38,7 +39,9 @@ export interface FetchReply { status: number; headers: Record<string, string>; b
 /** Messages on a job's port. */
 export type ToMain =
   | { type: 'started' }
-  | { type: 'call'; id: number; call: Callback };
+  | { type: 'call'; id: number; call: Callback }
+  /** A job's resulting document, moved (not copied) to the main thread; the outcome's value then says `moved`. */
+  | { type: 'document'; bytes: Uint8Array };
 export type ToWorker = { type: 'reply'; id: number; ok: true; value: unknown } | { type: 'reply'; id: number; ok: false; error: SerializedError };
 
 /** An AppError (or any error) as plain data. */
@@ -46,3 +49,6 @@ export interface SerializedError { app: boolean; status?: number; type?: string;
 
 /** What a job answers: its value, or the error it ended with. */
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: SerializedError };
+
+/** Stands in an outcome for a document sent separately on the job's port (a `document` message). */
+export const MOVED = '[document moved]';

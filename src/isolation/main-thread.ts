@@ -46,7 +46,7 @@ export function sealJob(bytes: Uint8Array, opts: SealPdfOptions): { job: Job; fn
   return {
     job: { kind: 'seal', bytes, options: {
       ...rest, signer: { certificates: signer.certificates, keyAlgorithm: signer.keyAlgorithm, digest: signer.digest },
-      timestamper: timestamper !== undefined, revocation: revocation !== undefined,
+      timestamper: timestamper ? timestamperId(timestamper) : false, revocation: revocation !== undefined,
     } },
     fns: { sign: (d) => signer.sign(d), ...(timestamper ? { timestamp: timestamper } : {}), ...(revocation ? { revocation } : {}) },
   };
@@ -89,6 +89,19 @@ export function settle<T>(o: Outcome): T {
   throw deserializeError(o.error);
 }
 
+
+const timestamperIds = new WeakMap<Timestamper, number>();
+let nextTimestamperId = 1;
+/**
+ * A number for a timestamper function, the same every time: the worker keeps one proxy per number, so the token
+ * size it learns with a trial request (src/pdf/timestamp-size.ts, cached per timestamper) is learnt once, as it
+ * is in-process, not once per job.
+ */
+function timestamperId(t: Timestamper): number {
+  let id = timestamperIds.get(t);
+  if (id === undefined) timestamperIds.set(t, (id = nextTimestamperId++));
+  return id;
+}
 
 export type JobWithFunctions = { job: Job; fns: MainThreadFunctions };
 

@@ -3,7 +3,8 @@
  * with the main thread's functions reached through `call`. The one place that maps a Job to the library call.
  */
 import { AppError } from '../errors.js';
-import type { DigestName } from '../pdf/cms.js';
+import { Lru } from '../lru.js';
+import type { Timestamper } from '../pdf/cms.js';
 import { extendPdf } from '../pdf/extend.js';
 import { sealPdf } from '../pdf/seal.js';
 import type { Examination, ExamineRequest } from '../placement/index.js';
@@ -56,7 +57,7 @@ export async function runJob(job: Job, call: CallMain, heavy: HeavyJobs = {}): P
           certificates: o.signer.certificates.map(asBuffer), keyAlgorithm: o.signer.keyAlgorithm, digest: o.signer.digest,
           sign: async (data) => asBuffer(await call({ name: 'sign', data })),
         },
-        timestamper: o.timestamper ? async (imprint: Buffer, hash: DigestName) => asBuffer(await call({ name: 'timestamp', imprint, hash })) : undefined,
+        timestamper: o.timestamper !== false ? timestamperProxy(o.timestamper, call) : undefined,
         revocation: o.revocation ? async (cert: Buffer, issuer: Buffer) => revocationReply(await call({ name: 'revocation', cert, issuer })) : undefined,
         extraCertificates: o.extraCertificates?.map(asBuffer),
       });
@@ -70,6 +71,24 @@ export async function runJob(job: Job, call: CallMain, heavy: HeavyJobs = {}): P
         ...(job.writeOptions ? { writeOptions: job.writeOptions } : {}),
       });
   }
+}
+
+/**
+ * One proxy per main-thread timestamper, kept across jobs (a worker runs one job at a time, so the proxy calls
+ * through the current job's port): the token size learnt for it stays cached.
+ */
+const proxies = new Lru<number, { timestamper: Timestamper; call: CallMain }>(16);
+function timestamperProxy(id: number, call: CallMain): Timestamper {
+  let p = proxies.get(id);
+  if (!p) {
+    const entry: { timestamper: Timestamper; call: CallMain } = {
+      call,
+      timestamper: async (imprint, hash) => asBuffer(await entry.call({ name: 'timestamp', imprint, hash })),
+    };
+    proxies.set(id, (p = entry));
+  }
+  p.call = call;
+  return p.timestamper;
 }
 
 function revocationReply(v: unknown): { ocsp?: Buffer; crl?: Buffer } {
