@@ -29,11 +29,12 @@ import { userRoutes } from './routes/users.js';
 import { refusalAudit } from './refusal-audit.js';
 import { auditCheckpoints } from './audit-checkpoints.js';
 import { staticPage } from './static-app.js';
-import { verifyPageRoutes } from './verify-page.js';
 
 export const OPENAPI_PATH = fromRoot('openapi.yaml');
 /** The web console, built by `npm run build` (vite, from console/). */
 export const CONSOLE_DIR = fromRoot('dist', 'console');
+/** The verification page, built by `npm run build` (scripts/build-verify-page.mjs; dist/verify/ is tsc's output of src/verify). */
+export const VERIFY_PAGE_DIR = fromRoot('dist', 'verify-page');
 
 /** Binary request bodies the API accepts, parsed to a Buffer before validation. */
 // (TSA requests are read by their own router with a small limit; OCSP never reaches Express.)
@@ -78,8 +79,9 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
   // Browser pages first: their own CSP (helmet's API defaults would block their blob: images and
   // upgrade plain intranet HTTP), and not API paths for the OpenAPI validator.
   app.use(staticPage({ mount: '/console', root: CONSOLE_DIR, buildCommand: 'npm run build' }));
-  // The verification page likewise: its own CSP (data: pictures), not an API path for the OpenAPI validator.
-  app.use(verifyPageRoutes());
+  // The verification page verifies in the browser (nothing is uploaded) and draws the seals' pictures as data: images;
+  // it starts no workers and submits no forms.
+  app.use(staticPage({ mount: '/verify', root: VERIFY_PAGE_DIR, buildCommand: 'npm run build', extraDirectives: { 'worker-src': ["'none'"], 'form-action': ["'none'"] } }));
   app.use(helmet());
   app.use(refusalAudit(ctx));
   app.use(auditCheckpoints(ctx));

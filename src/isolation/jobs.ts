@@ -9,10 +9,13 @@
  */
 import type { CmsSigner, DigestName } from '../pdf/cms.js';
 import type { SealAppearance, SealPdfOptions } from '../pdf/seal.js';
+import type { SesSigner } from '../pdf/ses.js';
 import type { ExamineRequest } from '../placement/index.js';
 
-export type SealJobOptions = Omit<SealPdfOptions, 'signer' | 'timestamper' | 'revocation'> & {
+export type SealJobOptions = Omit<SealPdfOptions, 'signer' | 'timestamper' | 'revocation' | 'ses'> & {
   signer: Pick<CmsSigner, 'certificates' | 'keyAlgorithm' | 'digest'>;
+  /** An SES_Signature's data; its signing function stays on the main thread (the `sesSign` call). */
+  ses?: Omit<SesSigner, 'sign'>;
   /** Which of the main thread's timestampers (a number stable for one function), or none: see run-job.ts. */
   timestamper: number | false;
   revocation: boolean;
@@ -29,6 +32,7 @@ export type Job =
 /** A call from the worker to the main thread. */
 export type Callback =
   | { name: 'sign'; data: Uint8Array }
+  | { name: 'sesSign'; data: Uint8Array }
   | { name: 'timestamp'; imprint: Uint8Array; hash: DigestName }
   | { name: 'revocation'; cert: Uint8Array; issuer: Uint8Array }
   | { name: 'fetch'; url: string; method?: string; headers?: Record<string, string>; body?: Uint8Array }

@@ -14,6 +14,7 @@ import { deserializeError } from './run-job.js';
 
 export interface MainThreadFunctions {
   sign?: (data: Uint8Array) => Promise<Buffer>;
+  sesSign?: (data: Uint8Array) => Promise<Buffer>;
   timestamp?: Timestamper;
   revocation?: RevocationSource;
   fetch?: typeof fetch;
@@ -25,6 +26,7 @@ export async function answer(call: Callback, fns: MainThreadFunctions): Promise<
   const missing = () => new Error(`the job has no ${call.name} function`);
   switch (call.name) {
     case 'sign': if (!fns.sign) throw missing(); return fns.sign(Buffer.from(call.data));
+    case 'sesSign': if (!fns.sesSign) throw missing(); return fns.sesSign(Buffer.from(call.data));
     case 'timestamp': if (!fns.timestamp) throw missing(); return fns.timestamp(Buffer.from(call.imprint), call.hash);
     case 'revocation': if (!fns.revocation) throw missing(); return fns.revocation(Buffer.from(call.cert), Buffer.from(call.issuer));
     case 'fetch': {
@@ -42,13 +44,18 @@ export async function answer(call: Callback, fns: MainThreadFunctions): Promise<
 
 /** What a job needs from the main thread, and the job itself, from the friendly options. */
 export function sealJob(bytes: Uint8Array, opts: SealPdfOptions): { job: Job; fns: MainThreadFunctions } {
-  const { signer, timestamper, revocation, ...rest } = opts;
+  // Functions cannot cross to the worker: signing (CMS or SES), time-stamps and revocation data are called back.
+  const { signer, timestamper, revocation, ses, ...rest } = opts;
   return {
     job: { kind: 'seal', bytes, options: {
       ...rest, signer: { certificates: signer.certificates, keyAlgorithm: signer.keyAlgorithm, digest: signer.digest },
       timestamper: timestamper ? timestamperId(timestamper) : false, revocation: revocation !== undefined,
+      ...(ses ? { ses: { certificate: ses.certificate, seseal: ses.seseal } } : {}),
     } },
-    fns: { sign: (d) => signer.sign(d), ...(timestamper ? { timestamp: timestamper } : {}), ...(revocation ? { revocation } : {}) },
+    fns: {
+      sign: (d) => signer.sign(d), ...(ses ? { sesSign: (d: Uint8Array) => ses.sign(d) } : {}),
+      ...(timestamper ? { timestamp: timestamper } : {}), ...(revocation ? { revocation } : {}),
+    },
   };
 }
 

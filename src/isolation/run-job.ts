@@ -48,7 +48,7 @@ export async function runJob(job: Job, call: CallMain, heavy: HeavyJobs = {}): P
       if (!heavy.examine) throw new Error('this thread cannot examine documents');
       return heavy.examine(job.bytes, job.request);
     case 'seal': {
-      const o = job.options;
+      const { ses, ...o } = job.options;
       return sealPdf(job.bytes, {
         ...o,
         signingTime: new Date(o.signingTime),
@@ -57,6 +57,7 @@ export async function runJob(job: Job, call: CallMain, heavy: HeavyJobs = {}): P
           certificates: o.signer.certificates.map(asBuffer), keyAlgorithm: o.signer.keyAlgorithm, digest: o.signer.digest,
           sign: async (data) => asBuffer(await call({ name: 'sign', data })),
         },
+        ...(ses ? { ses: { certificate: asBuffer(ses.certificate), seseal: asBuffer(ses.seseal), sign: async (data: Uint8Array) => asBuffer(await call({ name: 'sesSign', data })) } } : {}),
         timestamper: o.timestamper !== false ? timestamperProxy(o.timestamper, call) : undefined,
         revocation: o.revocation ? async (cert: Buffer, issuer: Buffer) => revocationReply(await call({ name: 'revocation', cert, issuer })) : undefined,
         extraCertificates: o.extraCertificates?.map(asBuffer),
