@@ -14,6 +14,7 @@ import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFObject, PDFRawS
 import { LIMITS } from '../limits.js';
 import { charge } from './budget.js';
 import type { IncrementalUpdate } from './incremental-writer.js';
+import { signatureFields } from './signature-field.js';
 
 const N = (s: string) => PDFName.of(s);
 
@@ -26,6 +27,9 @@ export function settleFieldAppearances(u: IncrementalUpdate): void {
   if (!(acro instanceof PDFDict)) return;
   const need = pdf.resolve(acro.get(N('NeedAppearances')));
   if (!(need && need.toString() === 'true')) return;
+  // A document already signed keeps its fields as they are: new appearances for other fields would be changes
+  // after that signature which validators (ours included) do not allow. (The first seal of a form settles it.)
+  if (signatureFields(pdf).some((f) => f.value)) return;
 
   const formDa = text(pdf.resolve(acro.get(N('DA'))));
   const dr = pdf.lookupDict(acro.get(N('DR')));
