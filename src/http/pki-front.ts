@@ -6,6 +6,7 @@ import type { CaHandle, OcspAnswer } from '../ca/authority.js';
 import type { Hierarchy } from '../ca/hierarchies.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
+import { clientAddresses } from './client-address.js';
 import { problemJson, toAppError } from './problem.js';
 
 /** OCSP requests are a few hundred bytes; anything near this is not one. */
@@ -27,6 +28,8 @@ export interface PkiFrontDeps {
   logger: Logger;
   /** Requests a minute per client address, per instance, before 429 (SEAL_PKI_RATE_LIMIT_PER_MINUTE). */
   perMinute: number;
+  /** SEAL_TRUST_PROXY: whose X-Forwarded-For names the client (src/http/client-address.ts). */
+  trustProxy: readonly string[];
 }
 
 /**
@@ -39,6 +42,7 @@ export interface PkiFrontDeps {
  */
 export function pkiFront(deps: PkiFrontDeps, next: RequestListener): RequestListener {
   const limit = clientLimit(deps.clock, deps.perMinute);
+  const addresses = clientAddresses(deps.trustProxy);
   const pem = new Map<string, string>();
 
   const route = (req: IncomingMessage): ((res: ServerResponse) => Promise<void>) | undefined => {
@@ -121,7 +125,7 @@ export function pkiFront(deps: PkiFrontDeps, next: RequestListener): RequestList
   return (req, res) => {
     const handle = route(req);
     if (!handle) return next(req, res);
-    const retryAfter = limit(clientAddress(req));
+    const retryAfter = limit(addresses.of(req.socket.remoteAddress, req.headers['x-forwarded-for']));
     const done = retryAfter
       ? Promise.reject(Object.assign(new AppError(429, 'rate-limited', `More than ${deps.perMinute} requests a minute to the PKI endpoints; try again later.`), { retryAfter }))
       : handle(res);
@@ -197,21 +201,6 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
-
-/**
- * The client's address: the socket's, or behind a proxy on this host the nearest address in
- * X-Forwarded-For that is not loopback (as the Express app's `trust proxy: loopback`).
- */
-function clientAddress(req: IncomingMessage): string {
-  const socket = req.socket.remoteAddress ?? 'unknown';
-  const forwarded = req.headers['x-forwarded-for'];
-  if (!forwarded || !LOOPBACK.test(socket)) return socket;
-  const hops = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded).split(',').map((h) => h.trim());
-  for (let i = hops.length - 1; i >= 0; i--) if (hops[i] && !LOOPBACK.test(hops[i]!)) return hops[i]!;
-  return socket;
 }
 
 const MAX_TRACKED_CLIENTS = 50_000;

@@ -5,7 +5,8 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { setParserWarningSink } from '../pdf/parser-warnings.js';
-import type { Job, Outcome, ToMain, ToWorker } from './jobs.js';
+import { examineForSealing } from '../placement/index.js';
+import { MOVED, type Job, type Outcome, type ToMain, type ToWorker } from './jobs.js';
 import { deserializeError, outcomeOf } from './run-job.js';
 
 export default async function documentJob(task: { job: Job; port: MessagePort }): Promise<Outcome> {
@@ -29,8 +30,21 @@ export default async function documentJob(task: { job: Job; port: MessagePort })
   setParserWarningSink((message) => send({ type: 'call', id: -1, call: { name: 'warning', message } }));
   send({ type: 'started' });
   try {
-    return await outcomeOf(job, call);
+    const outcome = await outcomeOf(job, call, { examine: examineForSealing });
+    // A sealed or extended document is moved to the main thread rather than copied (it is the size of the input).
+    const doc = !outcome.ok ? undefined : outcome.value instanceof Uint8Array ? outcome.value
+      : (outcome.value as { pdf?: unknown } | null)?.pdf instanceof Uint8Array ? (outcome.value as { pdf: Uint8Array }).pdf : undefined;
+    if (outcome.ok && doc && movable(doc)) {
+      port.postMessage({ type: 'document', bytes: doc } satisfies ToMain, [doc.buffer as ArrayBuffer]);
+      return { ok: true, value: outcome.value instanceof Uint8Array ? MOVED : { ...(outcome.value as object), pdf: MOVED } };
+    }
+    return outcome;
   } finally {
     port.close();
   }
+}
+
+/** A buffer that owns its memory (not a slice of Node's shared pool) can be transferred. */
+function movable(b: Uint8Array): boolean {
+  return b.byteLength >= 64 * 1024 && b.buffer instanceof ArrayBuffer && b.buffer.byteLength >= b.byteLength;
 }
