@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromRoot } from '../../src/paths.js';
+import { headlessChromium, type HeadlessChromium } from './chromium.js';
 import type { Db } from '../../src/store/db.js';
 import { storageAdapters } from '../helpers/storage.js';
 import { bearer, makeUser, testService, type TestService } from '../helpers/service.js';
@@ -21,7 +21,6 @@ import request from 'supertest';
  * image, the unit administrator creates an operator and a department seal, an auditor checks the
  * chain. Each screen is written to test/browser/screenshots/ to be looked at.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = fromRoot('test', 'browser', 'screenshots');
 
 // skipped (and named in the run's summary) without Chromium; with CI=true a missing Chromium fails
@@ -32,6 +31,7 @@ describe.runIf(haveJudges('chromium'))('the web console in Chromium', () => {
   let base: string;
   let context: BrowserContext;
   let profile: string;
+  let browser: HeadlessChromium | undefined;
   let muni: string;
   let auditor: string;
   const problems: string[] = [];
@@ -77,21 +77,12 @@ describe.runIf(haveJudges('chromium'))('the web console in Chromium', () => {
     server = createServer(svc.app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    profile = mkdtempSync(join(tmpdir(), 'console-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 860 },
-      locale: 'zh-CN',
-      // the browser's own zone differs on purpose: times must still show in Asia/Shanghai
-      timezoneId: 'Europe/Berlin',
-    });
+    browser = await headlessChromium('console', { width: 1280, height: 860 });
+    ({ context, profile } = browser);
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     await new Promise((r) => server?.close(r));
     await svc?.close();
   });

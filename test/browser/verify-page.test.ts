@@ -5,10 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { type BrowserContext, type Page, type Request } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromRoot } from '../../src/paths.js';
+import { headlessChromium, type HeadlessChromium } from './chromium.js';
 import type { Db } from '../../src/store/db.js';
 import { haveJudges } from '../helpers/judges.js';
 import { storageAdapters } from '../helpers/storage.js';
@@ -23,7 +24,6 @@ import { basePdf } from '../verify/kit.js';
  * file:// with every request that is not file: aborted. The PDF never leaves the page: every request is recorded
  * and none carries a body. Screens are written to test/browser/screenshots/ to be looked at.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = fromRoot('test', 'browser', 'screenshots');
 
 const UNIT_A = '广州市测试规划局';
@@ -38,6 +38,7 @@ describe.runIf(haveJudges('chromium'))('the verification page in Chromium', () =
   let base: string;
   let context: BrowserContext;
   let profile: string;
+  let browser: HeadlessChromium | undefined;
   let work: string;
   let sealed: Buffer;
   let tampered: Buffer;
@@ -114,21 +115,12 @@ describe.runIf(haveJudges('chromium'))('the verification page in Chromium', () =
     server = createServer(svc.app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    profile = mkdtempSync(join(tmpdir(), 'verify-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1100, height: 900 },
-      locale: 'zh-CN',
-      // the browser's own zone differs on purpose: times must still show in Asia/Shanghai
-      timezoneId: 'Europe/Berlin',
-    });
+    browser = await headlessChromium('verify', { width: 1100, height: 900 });
+    ({ context, profile } = browser);
   }, 300_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     if (work) rmSync(work, { recursive: true, force: true });
     await new Promise((r) => server?.close(r));
     await svc?.close();
