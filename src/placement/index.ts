@@ -9,6 +9,7 @@ import { classificationMark, type ClassificationMark } from './classification.js
 import { existingSealBoxes } from './existing-seals.js';
 import { ridingLayout } from '../pdf/riding.js';
 import { placeOverSignature, type BoxMm, type SealPlacement } from './signature-block.js';
+import { preflightPages } from './preflight.js';
 import { extractText } from './text.js';
 
 export type { ClassificationMark, ClassificationLevel } from './classification.js';
@@ -38,6 +39,10 @@ export async function examineForSealing(pdf: Uint8Array, req: ExamineRequest): P
   // Our bounded reader first: a structure it refuses (src/limits.ts) never reaches pdf.js, whose own reading of
   // cross-references and page trees has no such bounds (a /W [0 0 0] xref stream kept it busy for 37 s).
   const structure = readPdf(pdf);
+  // The pages pdf.js is about to read, checked for decompression bombs with our capped decoder first.
+  const pageCount = structure.pageRefs().length;
+  const lastPages = req.auto && req.auto.page === undefined ? Array.from({ length: Math.min(LAST_PAGES, pageCount) }, (_, i) => pageCount - i) : [];
+  preflightPages(structure, [1, ...(req.auto?.page !== undefined ? [req.auto.page] : []), ...lastPages]);
   const text = await extractText(pdf, {
     pages: [1, ...(req.auto?.page !== undefined ? [req.auto.page] : [])],
     lastWithText: req.auto && req.auto.page === undefined ? LAST_PAGES : 0,

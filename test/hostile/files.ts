@@ -109,6 +109,20 @@ export function objectStreamBomb(): Buffer {
   return appendXrefStream(f, 6, '/W [1 2 1] /Size 7 /Index [5 1]', Buffer.from([2, 0, 4, 0]));
 }
 
+/**
+ * Generalisation: the bomb in page 1's content stream, which only pdf.js (text for classification and placement)
+ * reads: caught by the preflight of src/placement before pdf.js inflates it (it held 3.4 GB for 28 s at 1.5 GB).
+ */
+export function contentStreamBomb(mb = 100): Buffer {
+  const bomb = flateBomb(mb);
+  return classicPdf([
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>',
+    Buffer.concat([latin1(`<< /Filter [/FlateDecode /FlateDecode] /Length ${bomb.length} >>\nstream\n`), bomb, latin1('\nendstream')]),
+  ]);
+}
+
 /** Issue 12: the same child listed twice at every level, no /Count: 2^depth paths to walk. */
 export function duplicateKids(depth = 40): Buffer {
   const bodies: string[] = ['<< /Type /Catalog /Pages 2 0 R >>'];

@@ -42,6 +42,15 @@ describe('document worker pool', () => {
     });
   }, 60_000);
 
+  it('a decompression bomb in a page content stream never reaches pdf.js: examine refuses it at once, naming the limit', async () => {
+    const bomb = files.contentStreamBomb(); // 100 MB in two flate layers: past the 32 MB stream cap
+    const t0 = performance.now();
+    await expect(pool.examine(bomb, {})).rejects.toMatchObject({
+      status: 422, type: 'document-too-complex', details: { limit: 'inflate-per-stream' },
+    });
+    expect(performance.now() - t0).toBeLessThan(15_000);
+  }, 60_000);
+
   it('a job past its deadline: 422 processing-time, this thread never stalls, and the replaced worker serves the next job', async () => {
     // a page with 1.5 million huge numbers takes seconds to read for sealing: legitimate but slow, stopped at 1 s
     const slow = files.hugeNumbers(1_500_000);

@@ -106,6 +106,7 @@ const HOSTILE: [string, () => Uint8Array][] = [
   ['a million objects in one update', () => files.millionObjects()],
   ['a flate bomb as the cross-reference stream', () => files.xrefFlateBomb()],
   ['a flate bomb in the object stream holding the AcroForm', () => files.objectStreamBomb()],
+  ['a flate bomb in page 1\'s content stream (read by pdf.js only)', () => files.contentStreamBomb()],
   ['duplicate page-tree kids, no /Count (page 2 asked)', () => files.duplicateKids(40)],
   ['a page tree containing itself', () => files.pageTreeCycle()],
   ['a lying /Count over duplicate kids', () => files.lyingCount(30)],
