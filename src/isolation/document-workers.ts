@@ -15,6 +15,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { tsxFrom } from './one-shot.js';
 import { AppError } from '../errors.js';
 import type { ExtendOptions, ExtendResult } from '../pdf/extend.js';
 import type { SealPdfOptions } from '../pdf/seal.js';
@@ -55,7 +56,7 @@ export function documentWorkerPool(settings: DocumentWorkerSettings, log?: (mess
     // Idle workers beyond the first are ended after a minute; a fresh worker costs ~100 ms to start.
     idleTimeout: 60_000,
     resourceLimits: { maxOldGenerationSizeMb: settings.memoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, settings.memoryMb / 8)), stackSizeMb: 4 },
-    ...(fromSources ? { execArgv: ['--import', 'tsx'] } : {}),
+    ...(fromSources ? { execArgv: ['--import', tsxFrom('tsx')] } : {}),
   });
 
   async function run<T>(job: Job, fns: MainThreadFunctions): Promise<T> {

@@ -56,7 +56,7 @@ export function runOneShot<T>(entry: string | undefined, x: JobWithFunctions, li
   return new Promise<T>((resolve, reject) => {
     // The worker's code imports the module (a .ts one after registering tsx, as in tests and `tsx` runs).
     const load = url.pathname.endsWith('.ts')
-      ? `import('tsx/esm/api').then((t) => t.register()).then(() => import(${JSON.stringify(url.href)}))`
+      ? `import(${JSON.stringify(tsxFrom('tsx/esm/api'))}).then((t) => t.register()).then(() => import(${JSON.stringify(url.href)}))`
       : `import(${JSON.stringify(url.href)})`;
     const worker = new Worker(load, {
       eval: true,
@@ -117,3 +117,9 @@ export function timeoutOption(args: string[], dflt = 120): { args: string[]; tim
 
 /** Heap of a CLI document worker (MB). */
 export const CLI_WORKER_MEMORY_MB = 1024;
+
+/**
+ * tsx, found from this module rather than from the working directory (a worker resolves bare names from the
+ * process's cwd, which may be any folder when `seal` runs from the sources).
+ */
+export const tsxFrom = (specifier: 'tsx' | 'tsx/esm/api'): string => import.meta.resolve(specifier);
