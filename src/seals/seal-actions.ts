@@ -181,6 +181,10 @@ export async function sealImagePng(deps: RegisterDeps, sealId: string): Promise<
  * number within the unit, four digits.
  */
 export async function nextSealCode(tx: Queryable, unit: { id: string; code: string }): Promise<string> {
+  // Two approvals for one unit at once would count the same seals: the count and the insert that follows it are
+  // made one at a time per unit (a transaction-scoped advisory lock; it takes no row lock that a rename or a
+  // deregistration could wait on in the other order).
+  await tx.query("SELECT pg_advisory_xact_lock(hashtext('seal-code:' || $1::text))", [unit.id]);
   const { rows } = await tx.query<{ n: string }>('SELECT count(*) AS n FROM seals WHERE unit_id = $1', [unit.id]);
   return `${unit.code}${String(Number(rows[0]!.n) + 1).padStart(4, '0')}`;
 }
