@@ -6,11 +6,15 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts ./scripts
+COPY console ./console
 RUN npm run build
 
 # Final stage: production dependencies only, non-root, data directory as a volume.
 FROM node:20-bookworm-slim
+# HOST=0.0.0.0: in a container the default (127.0.0.1) would leave the service unreachable from outside it.
 ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
     PORT=8080 \
     SEAL_DATA_DIR=/var/lib/seal
 WORKDIR /app

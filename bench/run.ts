@@ -3,6 +3,8 @@
  *   (a) ours      sealPdf, PAdES B-T, visible seal on page 1 (in-process TSA)
  *   (b) baseline  @signpdf/signpdf + @signpdf/placeholder-pdf-lib + @signpdf/signer-p12
  *   (c) floor     SHA-256 of the file + two ECDSA P-256 signatures (node:crypto)
+ *   (a') ours SM2 sealPdf with an SM2 seal: a GB/T 38540 SES_Signature, B-T with an SM2 TSA, visible seal
+ *   (c') SM2 floor SM3 of the file + two SM2 signatures (node:crypto), the SM2 row's own yardstick
  *   (and, for reference, poppler `pdfsig -add-signature` timed as a whole process)
  *   (d) verify    verifyPdf over the document (a) produced, the bench PKI's root as trust anchor
  *   (e) ours over HTTP  the same sealing through the running service (bench/service.ts, a child process) on loopback
@@ -21,6 +23,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ensureFixtures, SIZE_FIXTURES } from '../test/fixtures/make-fixtures.js';
 import { buildCliForBench, httpSealRun, processTimes, startService, wrk, type ProcessTimes, type RunningService, type WrkResult } from './http.js';
+import { sm2BenchContext, sm2FloorRun, sm2SealRun } from './sm2.js';
 import {
   BENCH_DIR, baselineRun, benchContext, floorRun, loadSealPdf, loadVerifyPdf, OUT_DIR, oursRun, pdfsigRun, verifyLtaRun, verifyRun,
 } from './setup.js';
@@ -41,6 +44,8 @@ const VERIFY = 'verify (ours, B-T)';
 const HTTP = 'ours over HTTP (B-T, visible)';
 const VERIFY_LTA = 'verify (ours + DSS + doc time-stamp)';
 const PDFSIG_ADD = 'pdfsig -add-signature (process)';
+const OURS_SM2 = 'ours SM2 (SES, B-T, visible)';
+const FLOOR_SM2 = 'floor SM2 (sm3 + 2 SM2)';
 /** Issue 18's figures, measured on a quiet machine (the bench prints its own beside them). */
 const ISSUE_OCSP_PER_SECOND = 964;
 const GOAL_OCSP_PER_SECOND = 5000;
@@ -85,6 +90,7 @@ async function main(): Promise<void> {
   // The whole-process rows use the many-page document whichever sizes the tables show.
   const files = await ensureFixtures(process.env.BENCH_SKIP_PROCESS ? sizes : [...new Set([...sizes, MANY_PAGES])]);
   const ctx = await benchContext();
+  const sm2 = await sm2BenchContext();
   const sealPdf = await loadSealPdf();
   const verifyPdf = await loadVerifyPdf();
   const notes: string[] = [];
@@ -110,6 +116,9 @@ async function main(): Promise<void> {
       prepare: async () => (process.env.BENCH_SKIP_BASELINE ? undefined : pdfsigRun(ctx)) },
     // The same sealing through the running service over loopback: what a caller of POST /v1/seals/{id}/sign waits for.
     { name: HTTP, tables: ['seal'], prepare: async () => (service ? httpSealRun(service) : undefined) },
+    // An SM2 seal (issue 15) against its own floor: SM3 is several times slower than SHA-256 here.
+    { name: OURS_SM2, tables: ['seal'], prepare: async () => (sealPdf ? sm2SealRun(sm2, sealPdf) : undefined) },
+    { name: FLOOR_SM2, tables: ['seal'], prepare: async () => sm2FloorRun(sm2) },
     // The sealed document is made in prepare (not timed); the timed run ignores the original it is handed.
     { name: VERIFY, tables: ['verify'],
       prepare: async (pdf) => (sealPdf && verifyPdf ? verifyRun(ctx, sealPdf, verifyPdf, pdf) : undefined) },
@@ -158,7 +167,7 @@ async function main(): Promise<void> {
   table('seal', [
     ['baseline/ours', (r) => ratio(r[BASELINE], r[OURS])], ['ours/floor', (r) => ratio(r[OURS], r[FLOOR])],
     ['http/ours', (r) => ratio(r[HTTP], r[OURS])], ['baseline/http', (r) => ratio(r[BASELINE], r[HTTP])],
-    ['pdfsig/http', (r) => ratio(r[PDFSIG_ADD], r[HTTP])],
+    ['pdfsig/http', (r) => ratio(r[PDFSIG_ADD], r[HTTP])], ['sm2/sm2 floor', (r) => ratio(r[OURS_SM2], r[FLOOR_SM2])],
   ]);
   console.log('\nVerification of our sealed output: median wall time per document (ms), this machine:\n');
   table('verify', [['verify/floor', (r) => ratio(r[VERIFY], r[FLOOR])], ['lta/floor', (r) => ratio(r[VERIFY_LTA], r[FLOOR])]]);

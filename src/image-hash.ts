@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { verifierPort } from './verify/port/index.js';
 import { unprocessable } from './errors.js';
 
 /**
@@ -36,7 +36,7 @@ export function canonicalImageHash(input: CanonicalImage): Buffer {
       field: 'image',
     });
   }
-  const hash = createHash('sha256');
+  const hash = verifierPort().hasher('SHA-256');
   const header = Buffer.alloc(16);
   TAG.copy(header, 0);
   header.writeUInt32BE(width, 8);
@@ -68,5 +68,6 @@ export function canonicalImageHash(input: CanonicalImage): Buffer {
     }
     hash.update(scratch);
   }
-  return hash.digest();
+  const d = hash.digest();
+  return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
 }

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ensureBootstrapToken } from './auth/tokens.js';
@@ -9,11 +9,14 @@ import type { ServiceContext } from './context.js';
 import { DbKeyVault } from './crypto/db-key-vault.js';
 import { resolveKek } from './dev-kek.js';
 import { createRequestListener } from './http/app.js';
+import { closeDocumentWorkers, configureDocumentWorkers } from './isolation/document-workers.js';
+import { setParserWarningSink } from './pdf/parser-warnings.js';
 import { preloadRenderer, renderSeal } from './render/index.js';
 import { AuditCheckpointer } from './seals/audit-anchor.js';
 import { caAuditSigner } from './seals/ca-audit-signer.js';
 import { caSealMaker } from './seals/ca-seal-maker.js';
 import { startScheduledJobs } from './seals/scheduled.js';
+import { ensureFirstAdministrator } from './seals/users.js';
 import type { Db } from './store/db.js';
 import { MemoryState } from './store/memory-state.js';
 import { openStore } from './store/open.js';
@@ -24,6 +27,8 @@ export interface RunningService {
   ctx: ServiceContext;
   server: Server;
   url: string;
+  /** Made on this start because the database was empty and no SEAL_BOOTSTRAP_TOKEN was set: show it once. */
+  firstAdministrator: { id: string; token: string } | null;
   close(): Promise<void>;
 }
 
@@ -33,6 +38,10 @@ export interface RunningService {
  */
 export async function assembleContext(parts: { config: Config; db: Db; state: SharedState; clock: Clock; logger: Logger; kek: Buffer }): Promise<ServiceContext> {
   const { config, db, state, clock, logger } = parts;
+  // Untrusted documents are handled in the worker pool; its parser warnings come back to this logger, capped.
+  const parserWarning = (message: string) => logger.debug({ pdf: message }, 'PDF parser warning');
+  setParserWarningSink(parserWarning);
+  configureDocumentWorkers(config.documentWorkers, parserWarning);
   const vault = new DbKeyVault(db, parts.kek);
   const ca = await ensureCa({ db, vault, config, clock, state, onAnnounceFailed: (err) => logger.warn({ err }, 'a revocation could not be announced to other instances; their cached OCSP answers expire by themselves') });
   if (config.bootstrapToken) {
@@ -44,10 +53,36 @@ export async function assembleContext(parts: { config: Config; db: Db; state: Sh
     clock,
     maker: caSealMaker(ca, vault),
     renderer: { render: (req: { template: string; text: string; bottomText?: string }) => renderSeal(req) },
+    defaultAlgorithm: config.defaultAlgorithm,
   };
   const auditAnchor = { db, clock, signer: caAuditSigner(ca), policy: config.auditCheckpoint, instance: `${hostname()}:${process.pid}` };
   const checkpointer = new AuditCheckpointer(auditAnchor, (err) => logger.warn({ err }, 'audit checkpoint not written; retried later'));
   return { config, db, state, clock, logger, vault, ca, register, auditAnchor, checkpointer };
+}
+
+/** The address or port cannot be had (in use, not ours to bind): `seal serve` says so in one line and exits 1. */
+export class ListenError extends Error {
+  constructor(readonly host: string, readonly port: number, readonly code: string | undefined) {
+    super(
+      code === 'EADDRINUSE'
+        ? `port ${port} on ${host} is already in use`
+        : code === 'EADDRNOTAVAIL'
+          ? `address ${host} is not an address of this machine`
+          : code === 'EACCES'
+            ? `not allowed to listen on ${host}:${port}`
+            : `cannot listen on ${host}:${port} (${code ?? 'unknown error'})`,
+    );
+    this.name = 'ListenError';
+  }
+}
+
+/** Listens, or rejects with a ListenError (http.Server reports a failed bind as an 'error' event, not through listen's callback). */
+function listen(listener: RequestListener, host: string, port: number): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    const s = createServer(listener);
+    s.once('error', (err: NodeJS.ErrnoException) => reject(new ListenError(host, port, err.code)));
+    s.listen(port, host, () => resolve(s));
+  });
 }
 
 /** Opens storage and shared state from the configuration, then assembles the services. */
@@ -68,15 +103,22 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   // Templates and the font are read now: a broken template stops the start, not the first request.
   preloadRenderer();
   const ctx = await buildContext(config, logger);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = createServer(createRequestListener(ctx));
-    s.once('error', reject);
-    s.listen(config.port, '0.0.0.0', () => resolve(s));
-  });
+  // Without a bootstrap token an empty database would leave nobody able to sign in: make the first administrator.
+  const firstAdministrator = config.bootstrapToken ? null : await ensureFirstAdministrator(ctx.register);
+  let server: Server;
+  try {
+    server = await listen(createRequestListener(ctx), config.host, config.port);
+  } catch (err) {
+    await ctx.state.close();
+    await ctx.db.close();
+    throw err;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://127.0.0.1:${port}`;
-  logger.info({ url, storage: ctx.db.kind, sharedState: ctx.state.kind }, 'e-seal service listening');
+  // Listening on every address (0.0.0.0, ::): the URL to try from this machine is the loopback one.
+  const local = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '::1' : config.host;
+  const url = `http://${local.includes(':') ? `[${local}]` : local}:${port}`;
+  logger.info({ url, host: config.host, port, storage: ctx.db.kind, sharedState: ctx.state.kind }, 'e-seal service listening');
   // Audit checkpoints every M minutes, renames on their effective date: on every instance, each done once.
   ctx.checkpointer.start();
   const stopJobs = startScheduledJobs(ctx.register, 60_000, (err) => logger.warn({ err }, 'scheduled job failed; retried at the next run'));
@@ -84,11 +126,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     ctx,
     server,
     url,
+    firstAdministrator,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await stopJobs();
       await ctx.checkpointer.stop();
       await ctx.ca.close();
+      await closeDocumentWorkers();
       await ctx.state.close();
       await ctx.db.close();
     },

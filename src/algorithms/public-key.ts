@@ -39,7 +39,8 @@ function describeUncached(spki: Uint8Array): PublicKeyDescription {
     const curveOid = params instanceof asn1js.ObjectIdentifier ? params.getValue() : undefined;
     return { kind: 'ec', curve: curveOid ? curveByOid(curveOid) : undefined, curveOid, point: bits };
   }
-  if (oid === OID.rsaEncryption) {
+  // An RSASSA-PSS key (RFC 4055) holds the same RSAPublicKey as an rsaEncryption one.
+  if (oid === OID.rsaEncryption || oid === OID.rsassaPss) {
     const key = decodeAs(pkijs.RSAPublicKey, bits, 'RSAPublicKey');
     const n = buf(key.modulus.valueBlock.valueHexView);
     let i = 0;

@@ -89,6 +89,10 @@ export const curveByOid = (oid: string): Curve | undefined => (Object.keys(CURVE
 export type KeyAlgorithm = 'ECDSA-P256' | 'ECDSA-P384' | 'SM2';
 export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['ECDSA-P256', 'ECDSA-P384', 'SM2'];
 export const isKeyAlgorithm = (s: unknown): s is KeyAlgorithm => KEY_ALGORITHMS.includes(s as KeyAlgorithm);
+/** Key algorithms a seal may be made with (API.md `algorithm`): each names the hierarchy and profile that certify it. */
+export type SealKeyAlgorithm = 'ECDSA-P256' | 'SM2';
+export const SEAL_KEY_ALGORITHMS: readonly SealKeyAlgorithm[] = ['ECDSA-P256', 'SM2'];
+export const isSealKeyAlgorithm = (s: unknown): s is SealKeyAlgorithm => SEAL_KEY_ALGORITHMS.includes(s as SealKeyAlgorithm);
 
 export interface KeyAlgorithmInfo {
   scheme: 'ecdsa' | 'sm2';

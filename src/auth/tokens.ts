@@ -74,3 +74,22 @@ export async function ensureBootstrapToken(q: Queryable, token: string): Promise
   ]);
   await q.query('INSERT INTO api_tokens (token_hash, user_id) VALUES ($1, $2)', [hash, id]);
 }
+
+/**
+ * The first start (no SEAL_BOOTSTRAP_TOKEN): on a database with no user at all, one municipal administrator and its
+ * token, which the caller prints once; null on every later start, because a user then exists. Call inside a
+ * transaction: the same advisory lock as the bootstrap token keeps two instances starting together to one.
+ */
+export async function createFirstAdministrator(q: Queryable): Promise<{ id: string; token: string } | null> {
+  await q.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
+  const { rows } = await q.query('SELECT 1 FROM users LIMIT 1');
+  if (rows.length > 0) return null;
+  return createUserWithToken(q, { name: 'first municipal administrator', role: 'municipal-admin', unitId: null });
+}
+
+/** Replaces every token of the user with one new token (returned once): whatever was issued before stops working. */
+export async function replaceTokens(q: Queryable, userId: string): Promise<string> {
+  await q.query('DELETE FROM api_tokens WHERE user_id = $1', [userId]);
+  return issueToken(q, userId);
+}
+

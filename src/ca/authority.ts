@@ -4,12 +4,12 @@ import { readCertificate, type CertificateFields } from '../asn1/certificate.js'
 import { Asn1Error } from '../asn1/der.js';
 import { OID } from '../asn1/oids.js';
 import { toPem } from '../asn1/pem.js';
-import { digestByOid, DIGESTS, isSha2Digest, SHA2_DIGESTS, type DigestName } from '../algorithms/table.js';
+import { digestByOid, DIGESTS, isSha2Digest, SHA2_DIGESTS, type DigestName, type SignatureAlgorithm } from '../algorithms/table.js';
 import type { KeyVault } from '../crypto/key-vault.js';
 import { AppError } from '../errors.js';
 import type { Db, Queryable } from '../store/db.js';
 import type { SharedState } from '../store/shared-state.js';
-import { vaultKey, type Signer } from './cert.js';
+import { signatureAlgorithmOf, signWith, vaultKey, type Signer } from './cert.js';
 import { issueAndRecord, publicationUrls, renewServiceSigners, runCeremony } from './ceremony.js';
 import { assertCreditCode } from './credit-code.js';
 import { buildCrl } from './crl.js';
@@ -17,6 +17,7 @@ import { keyIdentifier } from './extensions.js';
 import type { Issuer } from './issue.js';
 import { fillName, type NameSpec } from './names.js';
 import { buildOcspResponse, certIdFor, ocspErrorResponse, OCSP_STATUS, parseOcspRequest, type CertStatus, type OcspCertRequest } from './ocsp.js';
+import { HIERARCHIES, HIERARCHY_NAMES, hierarchyOfKey, type Hierarchy } from './hierarchies.js';
 import { loadCaPolicy, type CaPolicy, type ProfileName } from './profiles.js';
 import { isRevocationReason, type RevocationReason } from './revocation-reasons.js';
 import type { SealImageBinding } from './seal-image-binding.js';
@@ -76,6 +77,8 @@ export interface SealCertificateRequest {
   issuerCaId?: string;
   /** The department (OU) of a department seal (default: the seal name). */
   department?: string;
+  /** The hierarchy of the seal's key (default ECDSA); an SM2 seal is certified by the SM2 seal-issuing CA. */
+  hierarchy?: Hierarchy;
 }
 
 export interface CertificateStatus {
@@ -102,13 +105,15 @@ interface LoadedCa {
   parts: CertificateFields;
   algorithm: Awaited<ReturnType<KeyVault['algorithm']>>;
   hash: DigestName;
+  hierarchy: Hierarchy;
   permittedSubtrees?: NameSpec[];
   /** CertID hashes per hash OID: issuerNameHash and issuerKeyHash. */
   certIdHashes: Map<string, { name: string; key: string }>;
 }
 
 const CA_INIT_LOCK = 724_113_903;
-const CA_PROFILE: Record<CaKind, ProfileName> = { root: 'root', issuing: 'issuing-ca', department: 'department-ca' };
+/** The profile a CA of this kind was made with, in its hierarchy. */
+const caProfile = (h: Hierarchy, kind: CaKind): ProfileName => HIERARCHIES[h].profiles[kind];
 /** CertID hash algorithms the responder matches (node:crypto names, by OID). */
 const HASH_NODE: Record<string, string> = Object.fromEntries(
   (['SHA-1', ...SHA2_DIGESTS] as const).map((h) => [DIGESTS[h].oid, DIGESTS[h].node]),
@@ -122,17 +127,21 @@ export async function ensureCa(deps: CaDeps): Promise<CaHandle> {
   const policy = deps.policy ?? loadCaPolicy();
   await deps.db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [CA_INIT_LOCK]);
-    const existing = await tx.query(`SELECT 1 FROM ca_authorities WHERE ca_id = 'root'`);
     const vault = deps.vault.withQueryable(tx);
-    if (existing.rows.length === 0) await runCeremony(tx, vault, policy, deps.config.publicUrl, deps.clock.now());
-    else await renewServiceSigners(tx, vault, policy, deps.config.publicUrl, deps.clock.now());
+    // Each hierarchy whose root is missing gets its ceremony: a data directory made before the SM2
+    // hierarchy existed gets it at this start, beside the ECDSA one it has.
+    for (const h of HIERARCHY_NAMES) {
+      const existing = await tx.query(`SELECT 1 FROM ca_authorities WHERE ca_id = $1`, [HIERARCHIES[h].rootCaId]);
+      if (existing.rows.length === 0) await runCeremony(tx, vault, policy, deps.config.publicUrl, deps.clock.now(), h);
+    }
+    await renewServiceSigners(tx, vault, policy, deps.config.publicUrl, deps.clock.now());
   });
   return CaHandle.load(deps, policy);
 }
 
 /** A unit's department sub-CA id: one per (credit code, name), so a renamed unit gets a new one. */
-const departmentCaId = (unit: { unitName: string; unitCode: string }): string =>
-  'dept-' + createHash('sha256').update(`${unit.unitCode}\n${unit.unitName}`).digest('hex').slice(0, 20);
+const departmentCaId = (unit: { unitName: string; unitCode: string }, h: Hierarchy = 'ECDSA'): string =>
+  HIERARCHIES[h].departmentPrefix + createHash('sha256').update(`${unit.unitCode}\n${unit.unitName}`).digest('hex').slice(0, 20);
 
 /** Advisory lock number for one department CA (stable, from its id). */
 const lockFor = (caId: string): number => createHash('sha256').update(caId).digest().readInt32BE(0);
@@ -151,9 +160,11 @@ export class CaHandle {
   private constructor(
     private readonly deps: CaDeps,
     readonly policy: CaPolicy,
-    private readonly ocspSigner: { keyId: string; certificate: Buffer; keyHash: Buffer; algorithm: LoadedCa['algorithm'] },
-    private readonly tsaSigner: { keyId: string; certificate: Buffer; algorithm: LoadedCa['algorithm']; caId: string },
+    /** Per hierarchy: the delegated OCSP responder of its seal-issuing CA, and its TSA. */
+    private readonly ocspSigners: Record<Hierarchy, ServiceSigner & { keyHash: Buffer }>,
+    private readonly tsaSigners: Record<Hierarchy, ServiceSigner>,
     private readonly auditSigner: { keyId: string; certificate: Buffer },
+    private readonly sealMakerSigner: ServiceSigner,
   ) {
     // Several instances on one PostgreSQL without Redis have no channel between them: confirm hits.
     const confirmHits = deps.state?.kind === 'memory' && deps.db.kind === 'pg';
@@ -174,17 +185,25 @@ export class CaHandle {
       if (!r) throw new Error(`the CA has no ${role} signer: run \`seal ca init\``);
       return { keyId: r.key_id, certificate: Buffer.from(r.certificate), caId: r.ca_id };
     };
-    const ocsp = get('ocsp');
-    const tsa = get('tsa');
-    const handle = new CaHandle(
-      deps,
-      policy,
-      { ...ocsp, keyHash: keyIdentifier(readCertificate(ocsp.certificate).publicKeyBits), algorithm: await deps.vault.algorithm(ocsp.keyId) },
-      { ...tsa, algorithm: await deps.vault.algorithm(tsa.keyId) },
-      get('audit'),
-    );
+    const service = async (role: string, profile: ProfileName): Promise<ServiceSigner> => {
+      const r = get(role);
+      return { ...r, algorithm: await deps.vault.algorithm(r.keyId), hash: policy.profiles[profile].signingHash };
+    };
+    const ocsp = {} as Record<Hierarchy, ServiceSigner & { keyHash: Buffer }>;
+    const tsa = {} as Record<Hierarchy, ServiceSigner>;
+    for (const h of HIERARCHY_NAMES) {
+      const o = await service(HIERARCHIES[h].signers.ocsp!.role, HIERARCHIES[h].signers.ocsp!.profile);
+      ocsp[h] = { ...o, keyHash: keyIdentifier(readCertificate(o.certificate).publicKeyBits) };
+      tsa[h] = await service(HIERARCHIES[h].signers.tsa!.role, HIERARCHIES[h].signers.tsa!.profile);
+    }
+    // The ECDSA TSA signs with the policy's TSA hash (ca/profiles.json "tsa").
+    tsa.ECDSA = { ...tsa.ECDSA, hash: policy.tsa.hash };
+    const maker = HIERARCHIES.SM2.signers.sealMaker!;
+    const handle = new CaHandle(deps, policy, ocsp, tsa, get('audit'), await service(maker.role, maker.profile));
     await handle.#refresh();
-    if (!handle.#cas.has('root') || !handle.#cas.has('issuing')) throw new Error('the CA is incomplete: run `seal ca init`');
+    for (const h of HIERARCHY_NAMES) {
+      if (!handle.#cas.has(HIERARCHIES[h].rootCaId) || !handle.#cas.has(HIERARCHIES[h].issuingCaId)) throw new Error('the CA is incomplete: run `seal ca init`');
+    }
     return handle;
   }
 
@@ -197,10 +216,31 @@ export class CaHandle {
     return this.#cas.get('issuing')!.info.certificate;
   }
   get tsaCertificate(): Buffer {
-    return this.tsaSigner.certificate;
+    return this.tsaSigners.ECDSA.certificate;
   }
   get ocspCertificate(): Buffer {
-    return this.ocspSigner.certificate;
+    return this.ocspSigners.ECDSA.certificate;
+  }
+  /** The trust anchor of a hierarchy (ECDSA: the same as rootCertificate). */
+  rootCertificateOf(h: Hierarchy): Buffer {
+    return this.#cas.get(HIERARCHIES[h].rootCaId)!.info.certificate;
+  }
+  tsaCertificateOf(h: Hierarchy): Buffer {
+    return this.tsaSigners[h].certificate;
+  }
+  /** The seal-maker certificate (制章人, the municipal office) that signs SESeals, and its issuing chain up to the SM2 root. */
+  async sealMakerChain(): Promise<Buffer[]> {
+    return [this.sealMakerSigner.certificate, ...(await this.chain(this.sealMakerSigner.caId))];
+  }
+  /**
+   * Signs a GB/T 38540 seal data object (the DER of SES_SealInfo) with the seal maker's SM2 key
+   * (SM3withSM2, user ID 1234567812345678); returns the DER signature and the maker's certificate.
+   */
+  async signAsSealMaker(data: Uint8Array, q?: Queryable): Promise<{ signature: Buffer; certificate: Buffer; algorithm: SignatureAlgorithm }> {
+    const s = this.sealMakerSigner;
+    const vault = q ? this.deps.vault.withQueryable(q) : this.deps.vault;
+    const signer: Signer = { vault, keyId: s.keyId, algorithm: s.algorithm, hash: s.hash };
+    return { signature: await signWith(signer, data), certificate: s.certificate, algorithm: signatureAlgorithmOf(signer) };
   }
   /**
    * Signs an audit log checkpoint or export trailer with the audit key (ECDSA, SHA-256, DER
@@ -211,8 +251,8 @@ export class CaHandle {
     return { signature, certificates: [this.auditSigner.certificate, this.issuingCertificate] };
   }
 
-  rootPem(): string {
-    return toPem(this.rootCertificate);
+  rootPem(h: Hierarchy = 'ECDSA'): string {
+    return toPem(this.rootCertificateOf(h));
   }
 
   /** 404 `unknown-ca` for an id we do not have. */
@@ -229,6 +269,18 @@ export class CaHandle {
       id = ca.info.parentCaId;
     }
     return out;
+  }
+
+  /** The profile of seal certificates a CA issues (seal or department seal, in its hierarchy). */
+  async profileOfSealIssuer(caId: string, q: Queryable = this.deps.db): Promise<ProfileName> {
+    const ca = await this.#ca(caId, q);
+    const layout = HIERARCHIES[ca.hierarchy];
+    return ca.info.kind === 'department' ? layout.profiles.departmentSeal : layout.profiles.seal;
+  }
+
+  /** The seal-issuing CA's id in a hierarchy. */
+  issuingCaIdOf(h: Hierarchy): string {
+    return HIERARCHIES[h].issuingCaId;
   }
 
   async chainPem(caId = 'issuing'): Promise<string> {
@@ -251,10 +303,10 @@ export class CaHandle {
     assertCreditCode(req.unitCode);
     const q = tx ?? this.deps.db;
     const vault = tx ? this.deps.vault.withQueryable(tx) : this.deps.vault;
-    const issuerCaId = req.issuerCaId ?? 'issuing';
+    const issuerCaId = req.issuerCaId ?? HIERARCHIES[req.hierarchy ?? 'ECDSA'].issuingCaId;
     const ca = await this.#ca(issuerCaId, q);
     if (ca.info.kind === 'root') throw new AppError(422, 'invalid-issuer', 'The root CA does not issue seal certificates.');
-    const profileName: ProfileName = ca.info.kind === 'department' ? 'department-seal' : 'seal';
+    const profileName = await this.profileOfSealIssuer(issuerCaId, q);
     const profile = this.policy.profiles[profileName];
     const hashAlg = req.imageHashAlg ?? 'SHA-256';
     if (!isSha2Digest(hashAlg) || req.imageHash.length !== DIGESTS[hashAlg].length) {
@@ -295,9 +347,9 @@ export class CaHandle {
    * vault (see ca/README.md: with an offline root this is a ceremony step). A renamed unit gets a
    * new sub-CA, because the old one's constraints name the old name.
    */
-  async ensureDepartmentCa(unit: { unitName: string; unitCode: string }, tx?: Queryable): Promise<CaInfo> {
+  async ensureDepartmentCa(unit: { unitName: string; unitCode: string }, tx?: Queryable, hierarchy: Hierarchy = 'ECDSA'): Promise<CaInfo> {
     assertCreditCode(unit.unitCode);
-    const caId = departmentCaId(unit);
+    const caId = departmentCaId(unit, hierarchy);
     const q = tx ?? this.deps.db;
     const existing = await this.#ca(caId, q).catch((e: unknown) => {
       if (e instanceof AppError && e.type === 'unknown-ca') return null;
@@ -311,40 +363,43 @@ export class CaHandle {
     const create = async (t: Queryable) => {
       await t.query('SELECT pg_advisory_xact_lock($1)', [lockFor(caId)]);
       if ((await t.query('SELECT 1 FROM ca_authorities WHERE ca_id = $1', [caId])).rows.length) return;
-      await this.#createDepartmentCa(t, caId, unit);
+      await this.#createDepartmentCa(t, caId, unit, hierarchy);
     };
     if (tx) await create(tx);
     else await this.deps.db.transaction(create);
     return (await this.#ca(caId, q)).info;
   }
 
-  async #createDepartmentCa(tx: Queryable, caId: string, unit: { unitName: string; unitCode: string }): Promise<void> {
-    const profile = this.policy.profiles['department-ca'];
+  async #createDepartmentCa(tx: Queryable, caId: string, unit: { unitName: string; unitCode: string }, hierarchy: Hierarchy): Promise<void> {
+    const layout = HIERARCHIES[hierarchy];
+    const profileName = layout.profiles.department;
+    const profile = this.policy.profiles[profileName];
     const values = { unitName: unit.unitName, unitCode: unit.unitCode };
     const vault = this.deps.vault.withQueryable(tx);
-    const root = await this.issuerOf('root', vault, tx);
+    const rootCaId = layout.rootCaId;
+    const root = await this.issuerOf(rootCaId, vault, tx);
     const key = await vault.generate(profile.keyAlgorithm, { purpose: `ca:department:${unit.unitCode}` });
     const { der, serial } = await issueAndRecord(tx, {
       policy: this.policy,
       profile,
-      profileName: 'department-ca',
+      profileName,
       // An offline root (its wrapped key kept off this database, ca/README.md) cannot sign here.
       onSignError: (e) =>
         e instanceof AppError && (e.type === 'key-destroyed' || e.type === 'key-not-found')
           ? new AppError(503, 'root-key-offline', 'Department sub-CAs are signed by the root key, which is offline here: create it at a root ceremony (`seal ca department`).')
           : e,
-      issuerCaId: 'root',
+      issuerCaId: rootCaId,
       issuer: root,
       subject: fillName(profile.subject, values),
       subjectPublicKeySpki: key.publicKeySpki,
       now: this.deps.clock.now(),
-      urls: publicationUrls(this.deps.config.publicUrl, 'root'),
+      urls: publicationUrls(this.deps.config.publicUrl, rootCaId),
       nameConstraints: [fillName(profile.nameConstraints!.permitted, values)],
     });
     await tx.query(
       `INSERT INTO ca_authorities (ca_id, kind, parent_ca_id, key_id, cert_serial, certificate, unit_name, unit_code)
-       VALUES ($1, 'department', 'root', $2, $3, $4, $5, $6)`,
-      [caId, key.keyId, serial, der, unit.unitName, unit.unitCode],
+       VALUES ($1, 'department', $7, $2, $3, $4, $5, $6)`,
+      [caId, key.keyId, serial, der, unit.unitName, unit.unitCode, rootCaId],
     );
   }
 
@@ -361,15 +416,19 @@ export class CaHandle {
     time: Date,
     opts: { destroyKey: boolean },
   ): Promise<string | null> {
-    const caId = departmentCaId(unit);
-    const r = await tx.query<{ cert_serial: string }>(
-      `UPDATE ca_authorities SET retired_at = COALESCE(retired_at, $2), key_destroy_due = key_destroy_due OR $3
-        WHERE ca_id = $1 AND kind = 'department' RETURNING cert_serial`,
-      [caId, time, opts.destroyKey],
-    );
-    if (!r.rows[0]) return null;
-    await this.revokeWithin(tx, r.rows[0].cert_serial, reason, time);
-    return r.rows[0].cert_serial;
+    // Both hierarchies: a unit may have an ECDSA and an SM2 department sub-CA under one name.
+    let first: string | null = null;
+    for (const h of HIERARCHY_NAMES) {
+      const r = await tx.query<{ cert_serial: string }>(
+        `UPDATE ca_authorities SET retired_at = COALESCE(retired_at, $2), key_destroy_due = key_destroy_due OR $3
+          WHERE ca_id = $1 AND kind = 'department' RETURNING cert_serial`,
+        [departmentCaId(unit, h), time, opts.destroyKey],
+      );
+      if (!r.rows[0]) continue;
+      await this.revokeWithin(tx, r.rows[0].cert_serial, reason, time);
+      first ??= r.rows[0].cert_serial;
+    }
+    return first;
   }
 
   /**
@@ -623,9 +682,10 @@ export class CaHandle {
     const issuers = await Promise.all(requests.map((r) => this.#issuerForCertId(r)));
     // One signer per response: the delegated responder for the seal-issuing CA, else the CA itself.
     const lead = issuers.find((i) => i) ?? this.#cas.get('issuing')!;
-    const delegated = lead.info.caId === 'issuing';
+    const delegated = lead.info.caId === HIERARCHIES[lead.hierarchy].issuingCaId;
+    const responder = this.ocspSigners[lead.hierarchy];
     const signer: Signer = delegated
-      ? { vault: this.deps.vault, keyId: this.ocspSigner.keyId, algorithm: this.ocspSigner.algorithm, hash: this.policy.profiles['ocsp-responder'].signingHash }
+      ? { vault: this.deps.vault, keyId: responder.keyId, algorithm: responder.algorithm, hash: responder.hash }
       : this.#signerOf(lead);
     const statuses: CertStatus[] = await Promise.all(
       requests.map(async (r, i) => {
@@ -642,13 +702,13 @@ export class CaHandle {
     const nextUpdate = new Date(producedAt.getTime() + this.policy.ocsp.validityMinutes * 60_000);
     const der = await buildOcspResponse(
       {
-        responderKeyHash: delegated ? this.ocspSigner.keyHash : keyIdentifier(lead.parts.publicKeyBits),
+        responderKeyHash: delegated ? responder.keyHash : keyIdentifier(lead.parts.publicKeyBits),
         producedAt,
         thisUpdate: producedAt,
         nextUpdate,
         responses: requests.map((r, i) => ({ certId: r.certId, status: statuses[i]! })),
         ...(nonce ? { nonce } : {}),
-        certs: [delegated ? this.ocspSigner.certificate : lead.info.certificate],
+        certs: [delegated ? responder.certificate : lead.info.certificate],
       },
       signer,
     );
@@ -701,7 +761,7 @@ export class CaHandle {
     const reject = (f: FailureInfo, text: string) => timeStampRejection(f, text);
     if (req.version !== 1) return reject('badRequest', 'Only version 1 requests are supported.');
     const hashAlg = digestByOid(req.hashAlgOid);
-    if (!hashAlg || !isSha2Digest(hashAlg)) return reject('badAlg', 'The message imprint hash must be SHA-256, SHA-384 or SHA-512.');
+    if (!hashAlg) return reject('badAlg', 'The message imprint hash must be SHA-256, SHA-384, SHA-512 or SM3.');
     if (req.hashedMessage.length !== DIGESTS[hashAlg].length) return reject('badDataFormat', 'The message imprint has the wrong length for its hash.');
     if (req.reqPolicy && req.reqPolicy !== this.policy.policies.timeStamping) return reject('unacceptedPolicy', 'This TSA stamps under its own policy only.');
     if (req.hasExtensions) return reject('unacceptedExtension', 'No request extensions are supported.');
@@ -717,7 +777,7 @@ export class CaHandle {
    * `messageImprint`. `nonce` is a positive integer's big-endian bytes.
    */
   async timestamp(messageImprint: Buffer, hashAlg: DigestName, nonce?: Buffer, certReq = true): Promise<Buffer> {
-    if (!isSha2Digest(hashAlg)) throw new AppError(422, 'unsupported-hash', `Hash ${String(hashAlg)} is not supported by the TSA.`);
+    if (!isSha2Digest(hashAlg) && hashAlg !== 'SM3') throw new AppError(422, 'unsupported-hash', `Hash ${String(hashAlg)} is not supported by the TSA.`);
     if (messageImprint.length !== DIGESTS[hashAlg].length) throw new AppError(422, 'invalid-message-imprint', `The imprint must be ${DIGESTS[hashAlg].length} bytes for ${hashAlg}.`);
     if (nonce && (nonce.length === 0 || nonce.length > 32)) throw new AppError(422, 'invalid-nonce', 'A nonce is 1 to 32 bytes.');
     // a positive INTEGER: a leading zero octet when the high bit is set
@@ -744,10 +804,12 @@ export class CaHandle {
       accuracySeconds: this.policy.tsa.accuracySeconds,
       ...(nonce ? { nonce } : {}),
     });
-    const signer: Signer = { vault: this.deps.vault, keyId: this.tsaSigner.keyId, algorithm: this.tsaSigner.algorithm, hash: this.policy.tsa.hash };
+    // An SM3 imprint (an SM2 seal's signature) is stamped by the SM2 TSA, with SM3withSM2; any other by the ECDSA one.
+    const tsa = this.tsaSigners[hashAlg === 'SM3' ? 'SM2' : 'ECDSA'];
+    const signer: Signer = { vault: this.deps.vault, keyId: tsa.keyId, algorithm: tsa.algorithm, hash: tsa.hash };
     // The TSA certificate and the CAs between it and the root (none when the root issued it).
-    const chain = this.tsaSigner.caId === 'root' ? [] : [this.issuingCertificate];
-    return buildTimeStampToken(tst, vaultKey(signer), this.tsaSigner.certificate, certReq ? [this.tsaSigner.certificate, ...chain] : [], genTime);
+    const chain = (await this.chain(tsa.caId)).slice(0, -1);
+    return buildTimeStampToken(tst, vaultKey(signer), tsa.certificate, certReq ? [tsa.certificate, ...chain] : [], genTime);
   }
 
   // ---- internals ----------------------------------------------------------------------------
@@ -780,13 +842,16 @@ export class CaHandle {
 
   async #load(row: AuthorityRow, remember: boolean, q: Queryable): Promise<LoadedCa> {
     const certificate = Buffer.from(row.certificate);
-    const profile = this.policy.profiles[CA_PROFILE[row.kind]];
+    const algorithm = await (q === this.deps.db ? this.deps.vault : this.deps.vault.withQueryable(q)).algorithm(row.key_id);
+    const hierarchy = hierarchyOfKey(algorithm);
+    const profile = this.policy.profiles[caProfile(hierarchy, row.kind)];
     const loaded: LoadedCa = {
       info: { caId: row.ca_id, kind: row.kind, parentCaId: row.parent_ca_id, certificate, unitName: row.unit_name, unitCode: row.unit_code },
       keyId: row.key_id,
       parts: readCertificate(certificate),
-      algorithm: await (q === this.deps.db ? this.deps.vault : this.deps.vault.withQueryable(q)).algorithm(row.key_id),
+      algorithm,
       hash: profile.signingHash,
+      hierarchy,
       certIdHashes: new Map(),
       ...(row.kind === 'department' && profile.nameConstraints
         ? { permittedSubtrees: [fillName(profile.nameConstraints.permitted, { unitName: row.unit_name ?? '', unitCode: row.unit_code ?? '' })] }
@@ -795,6 +860,15 @@ export class CaHandle {
     if (remember) this.#cas.set(row.ca_id, loaded);
     return loaded;
   }
+}
+
+/** A delegated signer of the CA (OCSP responder, TSA, seal maker): its vault key, certificate, issuing CA and hash. */
+interface ServiceSigner {
+  keyId: string;
+  certificate: Buffer;
+  caId: string;
+  algorithm: Awaited<ReturnType<KeyVault['algorithm']>>;
+  hash: DigestName;
 }
 
 export { publicationUrls };

@@ -5,7 +5,8 @@ import { serialHex } from '../asn1/values.js';
 import { randomSerial, type Signer } from './cert.js';
 import { issueCertificate, type PublicationUrls } from './issue.js';
 import { fillName, nameToString, type NameSpec } from './names.js';
-import type { CaPolicy, ProfileName } from './profiles.js';
+import { HIERARCHIES, SERVICE_SIGNERS, type Hierarchy, type HierarchyLayout } from './hierarchies.js';
+import type { CaPolicy, CertificateProfile, ProfileName } from './profiles.js';
 
 /**
  * The CA's setup: the key ceremony (root, issuing CA, OCSP responder, TSA), renewal of the service
@@ -59,15 +60,20 @@ export function publicationUrls(publicUrl: string, issuerCaId: string): Publicat
   return { ocsp: `${base}/ocsp`, caIssuers: `${base}/ca/certs/${issuerCaId}.cer`, crl: `${base}/ca/crl/${issuerCaId}.crl` };
 }
 
+/** The CA id a service signer's profile names as its issuer, within its hierarchy. */
+const issuerCaIdOf = (h: HierarchyLayout, profile: CertificateProfile): string => (profile.issuer === 'root' ? h.rootCaId : h.issuingCaId);
+
 /**
- * 密钥生成仪式 key ceremony: root CA, seal-issuing CA, OCSP responder and TSA, all in the caller's
- * transaction (so a failure leaves nothing behind).
+ * 密钥生成仪式 key ceremony for one hierarchy (ECDSA or SM2, src/ca/hierarchies.ts): its root CA,
+ * seal-issuing CA and service signers (OCSP responder, TSA, and the audit signer or the seal maker),
+ * all in the caller's transaction (so a failure leaves nothing behind).
  */
-export async function runCeremony(tx: Queryable, vault: KeyVault, policy: CaPolicy, publicUrl: string, now: Date): Promise<void> {
+export async function runCeremony(tx: Queryable, vault: KeyVault, policy: CaPolicy, publicUrl: string, now: Date, hierarchy: Hierarchy = 'ECDSA'): Promise<void> {
+  const layout = HIERARCHIES[hierarchy];
   const profiles = policy.profiles;
   const make = async (
     profileName: ProfileName,
-    issuer: { caId: string; certificate: Buffer | null; keyId: string } | null,
+    issuer: { caId: string; certificate: Buffer | null; keyId: string; profile: ProfileName } | null,
     selfCaId?: string,
   ) => {
     const profile = profiles[profileName];
@@ -75,7 +81,7 @@ export async function runCeremony(tx: Queryable, vault: KeyVault, policy: CaPoli
     const subject = fillName(profile.subject, {});
     const issuerCaId = issuer?.caId ?? selfCaId!;
     const signerKeyId = issuer?.keyId ?? key.keyId;
-    const signerProfile = issuer ? profiles[issuer.caId === 'root' ? 'root' : 'issuing-ca'] : profile;
+    const signerProfile = issuer ? profiles[issuer.profile] : profile;
     const signer: Signer = { vault, keyId: signerKeyId, algorithm: signerProfile.keyAlgorithm, hash: signerProfile.signingHash };
     const { der, serial } = await issueAndRecord(tx, {
       policy,
@@ -95,16 +101,16 @@ export async function runCeremony(tx: Queryable, vault: KeyVault, policy: CaPoli
       `INSERT INTO ca_authorities (ca_id, kind, parent_ca_id, key_id, cert_serial, certificate) VALUES ($1, $2, $3, $4, $5, $6)`,
       [caId, kind, parent, c.keyId, c.serial, c.der],
     );
-  const root = await make('root', null, 'root');
-  await addCa('root', 'root', null, root);
-  const issuing = await make('issuing-ca', { caId: 'root', certificate: root.der, keyId: root.keyId });
-  await addCa('issuing', 'issuing', 'root', issuing);
-  for (const role of ['ocsp', 'tsa', 'audit'] as const) {
-    const caId = profiles[SERVICE_PROFILE[role]].issuer ?? 'issuing';
-    const parent = caId === 'root' ? root : issuing;
-    const c = await make(SERVICE_PROFILE[role], { caId, certificate: parent.der, keyId: parent.keyId });
+  const root = await make(layout.profiles.root, null, layout.rootCaId);
+  await addCa(layout.rootCaId, 'root', null, root);
+  const issuing = await make(layout.profiles.issuing, { caId: layout.rootCaId, certificate: root.der, keyId: root.keyId, profile: layout.profiles.root });
+  await addCa(layout.issuingCaId, 'issuing', layout.rootCaId, issuing);
+  for (const s of Object.values(layout.signers)) {
+    const caId = issuerCaIdOf(layout, profiles[s.profile]);
+    const parent = caId === layout.rootCaId ? { ...root, profile: layout.profiles.root } : { ...issuing, profile: layout.profiles.issuing };
+    const c = await make(s.profile, { caId, certificate: parent.der, keyId: parent.keyId, profile: parent.profile });
     await tx.query(`INSERT INTO ca_service_signers (role, ca_id, key_id, cert_serial, certificate) VALUES ($1, $2, $3, $4, $5)`, [
-      role,
+      s.role,
       caId,
       c.keyId,
       c.serial,
@@ -113,8 +119,6 @@ export async function runCeremony(tx: Queryable, vault: KeyVault, policy: CaPoli
   }
 }
 
-const SERVICE_PROFILE = { ocsp: 'ocsp-responder', tsa: 'tsa', audit: 'audit-signer' } as const;
-type ServiceRole = keyof typeof SERVICE_PROFILE;
 /** Renew the OCSP responder or TSA certificate when less than this is left (checked at every start). */
 const RENEW_BEFORE_MS = 30 * 86_400_000;
 
@@ -122,31 +126,32 @@ const RENEW_BEFORE_MS = 30 * 86_400_000;
  * The OCSP responder (1 year) and TSA certificates outlive no restart by much: at start, one that
  * expires within 30 days — or that another CA than its profile names issued (a data directory made
  * before the TSA certificate lived as long as the root) — is replaced by a new key and certificate.
- * Old TSA tokens stay verifiable: they carry their own certificate.
+ * Old TSA tokens stay verifiable: they carry their own certificate. Only hierarchies whose root
+ * exists are looked at (ensureCa makes a missing one first).
  */
 export async function renewServiceSigners(tx: Queryable, vault: KeyVault, policy: CaPolicy, publicUrl: string, now: Date): Promise<void> {
-  const rows = await tx.query<{ role: ServiceRole; ca_id: string | null; certificate: Uint8Array | null }>('SELECT role, ca_id, certificate FROM ca_service_signers');
+  const rows = await tx.query<{ role: string; ca_id: string | null; certificate: Uint8Array | null }>('SELECT role, ca_id, certificate FROM ca_service_signers');
   const cas = await tx.query<{ ca_id: string; key_id: string; certificate: Uint8Array }>(
-    "SELECT ca_id, key_id, certificate FROM ca_authorities WHERE ca_id IN ('root', 'issuing')",
+    "SELECT ca_id, key_id, certificate FROM ca_authorities WHERE kind IN ('root', 'issuing')",
   );
   // A data directory made before a signer role existed (the audit signer) gets it at this start.
-  const missing = (Object.keys(SERVICE_PROFILE) as ServiceRole[]).filter((role) => !rows.rows.some((r) => r.role === role));
-  for (const row of [...rows.rows, ...missing.map((role) => ({ role, ca_id: null, certificate: null }))]) {
-    const profileName = SERVICE_PROFILE[row.role];
-    const profile = policy.profiles[profileName];
-    const caId = profile.issuer ?? 'issuing';
-    if (row.certificate) {
+  for (const s of SERVICE_SIGNERS) {
+    const layout = HIERARCHIES[s.hierarchy];
+    const row = rows.rows.find((r) => r.role === s.role);
+    const profile = policy.profiles[s.profile];
+    const caId = issuerCaIdOf(layout, profile);
+    if (row?.certificate) {
       const notAfter = readCertificate(row.certificate).notAfter;
       if (notAfter.getTime() - now.getTime() > RENEW_BEFORE_MS && row.ca_id === caId) continue;
     }
     const issuer = cas.rows.find((c) => c.ca_id === caId);
     if (!issuer) continue;
-    const issuerProfile = policy.profiles[caId === 'root' ? 'root' : 'issuing-ca'];
-    const key = await vault.generate(profile.keyAlgorithm, { purpose: `ca:${profileName}` });
+    const issuerProfile = policy.profiles[caId === layout.rootCaId ? layout.profiles.root : layout.profiles.issuing];
+    const key = await vault.generate(profile.keyAlgorithm, { purpose: `ca:${s.profile}` });
     const { der, serial } = await issueAndRecord(tx, {
       policy,
       profile,
-      profileName,
+      profileName: s.profile,
       issuerCaId: caId,
       issuer: {
         certificate: Buffer.from(issuer.certificate),
@@ -160,7 +165,7 @@ export async function renewServiceSigners(tx: Queryable, vault: KeyVault, policy
     await tx.query(
       `INSERT INTO ca_service_signers (role, ca_id, key_id, cert_serial, certificate) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (role) DO UPDATE SET ca_id = $2, key_id = $3, cert_serial = $4, certificate = $5`,
-      [row.role, caId, key.keyId, serial, der],
+      [s.role, caId, key.keyId, serial, der],
     );
   }
 }

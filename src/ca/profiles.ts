@@ -59,6 +59,16 @@ const caPolicySchema = z
       'audit-signer': profileSchema,
       seal: profileSchema,
       'department-seal': profileSchema,
+      // The SM2 hierarchy (GB/T 32918 keys, SM3withSM2), beside the ECDSA one: src/ca/hierarchies.ts.
+      'sm2-root': profileSchema,
+      'sm2-issuing-ca': profileSchema,
+      'sm2-department-ca': profileSchema,
+      'sm2-ocsp-responder': profileSchema,
+      'sm2-tsa': profileSchema,
+      /** The municipal office as seal maker (GB/T 38540 制章人): signs every SESeal. */
+      'seal-maker': profileSchema,
+      'sm2-seal': profileSchema,
+      'sm2-department-seal': profileSchema,
     }),
   })
   .strict()

@@ -30,12 +30,13 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   extend: async () => (await import('./commands/extend.js')).extendCommand,
 };
 
-const USAGE = `usage: seal <command> [options]
+const USAGE = `usage: seal <command> [options]      (seal <command> --help, or seal help <command>, for one command)
 
 commands:
   serve                                  run the HTTP service (what npm start runs)
-  token create --role ROLE [--name N] [--unit UNIT_ID]
-                                         print a new API token once (before first start, or against PostgreSQL)
+  token create --role ROLE [--name N] [--unit UNIT_ID] [--url http://HOST:PORT]
+                                         print a new API token once: over HTTP to a running service (the caller's
+                                         token in SEAL_TOKEN), or into a database no running service holds
   ca init [--dir D]                      key ceremony: root, seal-issuing CA, OCSP responder, TSA
   ca department --name N --code C [--dir D]
                                          a unit's department sub-CA (needs the root key)
@@ -51,11 +52,16 @@ commands:
                                          check the seal usage register: hash chain, signed checkpoints (exit 1 when broken)
   sign IN.pdf --key K --cert C [--chain P] --page N --x MM --y MM --image PNG [--size-mm W[xH]]
        [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] -o OUT.pdf
-                                         seal a PDF with a local key file (no service needed; B-LT when --tsa is given)
+                                         seal a PDF with a local key file (no service needed; B-LT when --tsa is given;
+                                         the TSA's bearer token, if it needs one, from SEAL_TSA_TOKEN)
 `;
 
+/** `seal X --help`, `seal X -h` and `seal help X` all print X's help and exit 0; each command prints its own. */
+const wantsHelp = (args: string[]): boolean => args.includes('--help') || args.includes('-h');
+
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  let [name, ...rest] = argv;
+  if (name === 'help' && rest[0]) [name, rest] = [rest[0], ['--help']];
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(USAGE);
     return name ? 0 : 2;
@@ -65,7 +71,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`seal: unknown command "${name}"\n${USAGE}`);
     return 2;
   }
-  return (await load())(rest);
+  // Help is the command's own text; the flag goes first so that no command mistakes it for work to do.
+  return (await load())(wantsHelp(rest) ? ['--help', ...rest.filter((a) => a !== '--help' && a !== '-h')] : rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -9,6 +9,8 @@ import { fromRoot } from '../paths.js';
 import { authenticate } from './auth.js';
 import { documentBody } from './document-body.js';
 import { idempotency } from './idempotency.js';
+import { operationIndex } from './operations.js';
+import { textInputs } from './text-inputs.js';
 import { problemHandler } from './problem.js';
 import { rateLimit } from './rate-limit.js';
 import { requestId } from './request-id.js';
@@ -26,8 +28,12 @@ import { unitRoutes } from './routes/units.js';
 import { userRoutes } from './routes/users.js';
 import { refusalAudit } from './refusal-audit.js';
 import { auditCheckpoints } from './audit-checkpoints.js';
+import { staticPage } from './static-app.js';
+import { verifyPageRoutes } from './verify-page.js';
 
 export const OPENAPI_PATH = fromRoot('openapi.yaml');
+/** The web console, built by `npm run build` (vite, from console/). */
+export const CONSOLE_DIR = fromRoot('dist', 'console');
 
 /** Binary request bodies the API accepts, parsed to a Buffer before validation. */
 // (TSA requests are read by their own router with a small limit; OCSP never reaches Express.)
@@ -56,7 +62,9 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
   // Express would hash every response body for a weak ETag: SHA-1 over each sealed document (7.6 MB:
   // ~10 ms per sealing) for a validator no client of this API revalidates with.
   app.set('etag', false);
-  app.set('trust proxy', 'loopback');
+  // X-Forwarded-For is believed only from the proxies named in SEAL_TRUST_PROXY; otherwise anyone could
+  // pick the address their requests are counted and audited under.
+  app.set('trust proxy', ctx.config.trustProxy.length > 0 ? ctx.config.trustProxy : false);
   app.use(requestId);
   app.use(
     pinoHttp({
@@ -70,14 +78,22 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
       customProps: (_req, res) => ({ user: (res as express.Response).locals?.principal?.userId }),
     }),
   );
+  // Browser pages first: their own CSP (helmet's API defaults would block their blob: images and
+  // upgrade plain intranet HTTP), and not API paths for the OpenAPI validator.
+  app.use(staticPage({ mount: '/console', root: CONSOLE_DIR, buildCommand: 'npm run build' }));
+  // The verification page likewise: its own CSP (data: pictures), not an API path for the OpenAPI validator.
+  app.use(verifyPageRoutes());
   app.use(helmet());
+  app.use(refusalAudit(ctx));
+  app.use(auditCheckpoints(ctx));
+  // The pipeline's order: who is calling, then how often, and only then what they sent. A request
+  // without a valid token is 401 (counted against its address) before its body is even read.
+  const operations = operationIndex(OPENAPI_PATH);
+  app.use(authenticate(ctx.db, operations));
+  app.use(rateLimit(ctx.state, ctx.clock, { perMinute: ctx.config.rateLimitPerMinute }));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.use(documentBody(ctx.config.maxBodyBytes));
   app.use(express.raw({ limit: ctx.config.maxBodyBytes, type: RAW_TYPES }));
-  app.use(refusalAudit(ctx));
-  app.use(auditCheckpoints(ctx));
-  app.use(authenticate(ctx.db));
-  app.use(rateLimit(ctx.state, ctx.clock, { perMinute: ctx.config.rateLimitPerMinute }));
   app.use(
     OpenApiValidator.middleware({
       apiSpec: OPENAPI_PATH,
@@ -88,7 +104,13 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
       fileUploader: false,
     }),
   );
-  app.use(idempotency(ctx.state, { ttlMs: 24 * 3600_000, maxStoredBytes: 64 * 1024 * 1024 }));
+  app.use(textInputs(operations));
+  app.use(
+    idempotency(ctx, {
+      ttlMs: ctx.config.idempotency.ttlSeconds * 1000,
+      maxTotalBytes: ctx.config.idempotency.maxBytes,
+    }),
+  );
   for (const routes of [...ROUTES, ...extraRoutes]) app.use(routes(ctx));
   app.use((_req, _res, next) => next(notFound('not-found', 'No such resource.')));
   app.use(problemHandler);

@@ -3,17 +3,21 @@ import { authenticateToken } from '../auth/tokens.js';
 import type { Principal, Role } from '../auth/roles.js';
 import { forbidden, unauthorized } from '../errors.js';
 import type { Db } from '../store/db.js';
+import type { OperationIndex } from './operations.js';
 
 /**
  * Resolves `Authorization: Bearer …` on every request into res.locals.principal. A request without
- * the header passes as anonymous (public endpoints); a header with an unknown token, or a token of a
- * disabled user, is 401 at once: the check runs on each request, nothing is cached, so disabling a
- * user takes effect on the next request.
+ * the header passes as anonymous to the public operations; to one that openapi.yaml says needs a token
+ * (`operations`) it is 401 here, before its body is read or validated. A header with an unknown token,
+ * or a token of a disabled user, is 401 at once: the check runs on each request, nothing is cached, so
+ * disabling a user takes effect on the next request.
  */
-export function authenticate(db: Db): RequestHandler {
+export function authenticate(db: Db, operations?: OperationIndex): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('authorization');
-    if (header === undefined) return next();
+    if (header === undefined) {
+      return next(operations?.needsAuthentication(req.method, req.path) ? unauthorized() : undefined);
+    }
     const m = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header.trim());
     if (!m) return next(unauthorized('The Authorization header must be "Bearer <token>".'));
     const principal = await authenticateToken(db, m[1]!);

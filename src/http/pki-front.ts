@@ -3,6 +3,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Logger } from 'pino';
 import { toPem } from '../asn1/pem.js';
 import type { CaHandle, OcspAnswer } from '../ca/authority.js';
+import type { Hierarchy } from '../ca/hierarchies.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { problemJson, toAppError } from './problem.js';
@@ -46,8 +47,18 @@ export function pkiFront(deps: PkiFrontDeps, next: RequestListener): RequestList
     const path = q < 0 ? url : url.slice(0, q);
     if (req.method === 'GET') {
       if (path.startsWith('/ocsp/')) return (res) => ocspGet(path.slice(6), req, res);
-      if (path === '/ca/root.pem') return async (res) => send(res, 200, 'application/x-pem-file', cachedPem('root', () => deps.ca.rootPem()));
-      if (path === '/ca/chain.pem') return async (res) => send(res, 200, 'application/x-pem-file', pem.get('chain') ?? remember('chain', await deps.ca.chainPem('issuing')));
+      if (path === '/ca/root.pem') {
+        return async (res) => {
+          const h = hierarchyAsked(url.slice(path.length));
+          send(res, 200, 'application/x-pem-file', cachedPem(`root:${h}`, () => deps.ca.rootPem(h)));
+        };
+      }
+      if (path === '/ca/chain.pem') {
+        return async (res) => {
+          const h = hierarchyAsked(url.slice(path.length));
+          send(res, 200, 'application/x-pem-file', pem.get(`chain:${h}`) ?? remember(`chain:${h}`, await deps.ca.chainPem(deps.ca.issuingCaIdOf(h))));
+        };
+      }
       if (path.startsWith('/ca/certs/')) return async (res) => caCertificate(decoded(path.slice(10)), res);
       if (path.startsWith('/ca/crl/')) return async (res) => crl(decoded(path.slice(8)), res);
     } else if (req.method === 'POST' && path === '/ocsp') {
@@ -128,6 +139,14 @@ export function pkiFront(deps: PkiFrontDeps, next: RequestListener): RequestList
       if (!req.complete) req.resume();
     });
   };
+}
+
+/** `?algorithm=SM2` names the SM2 hierarchy; absent (or ECDSA) the ECDSA one; anything else 400 naming the parameter. */
+function hierarchyAsked(search: string): Hierarchy {
+  const a = new URLSearchParams(search.startsWith('?') ? search.slice(1) : '').getAll('algorithm');
+  if (a.length === 0 || (a.length === 1 && (a[0] === 'ECDSA' || a[0] === 'ECDSA-P256'))) return 'ECDSA';
+  if (a.length === 1 && a[0] === 'SM2') return 'SM2';
+  throw new AppError(400, 'invalid-algorithm', 'algorithm is ECDSA or SM2.', { field: 'algorithm' });
 }
 
 function send(res: ServerResponse, status: number, type: string, body: Buffer | string, headers: Record<string, string> = {}): void {

@@ -23,15 +23,15 @@ import { buf, decode, leadingElement, partBytes, verbatim } from '../asn1/der.js
 import { OID } from '../asn1/oids.js';
 import { describePublicKey } from '../algorithms/public-key.js';
 import {
-  DIGESTS, KEY_ALGORITHM_INFO, maxEcSignatureBytes, signatureAlgorithmFor, type KeyAlgorithm, type Sha2Digest, type SignatureAlgorithm,
+  DIGESTS, KEY_ALGORITHM_INFO, maxEcSignatureBytes, signatureAlgorithmFor, type DigestName as TableDigestName, type KeyAlgorithm, type SignatureAlgorithm,
 } from '../algorithms/table.js';
 import { AppError } from '../errors.js';
 import { Lru } from '../lru.js';
 import { checkTimestampToken } from './cms-tsp.js';
 
 export { DIGESTS } from '../algorithms/table.js';
-/** Digests of the CAdES signatures made here (SHA-2). */
-export type DigestName = Sha2Digest;
+/** Digests of the signatures made here: SHA-2, and SM3 for SM2 seals (the SM2 CMS and GB/T 38540 SES_Signature). */
+export type DigestName = TableDigestName;
 export { OID } from '../asn1/oids.js';
 
 export interface CmsSigner {

@@ -35,7 +35,7 @@ export async function addDocumentTimestamp(
     addSignatureField(u, { page, rect: [0, 0, 0, 0], name, sigRef });
     return writeSignedRevision(u, sigRef, digest, async (d) => {
       const token = await timestamper(d, digest);
-      noteTimestampTokenSize(timestamper, token.length);
+      noteTimestampTokenSize(timestamper, token.length, digest);
       return token;
     }, writeOptions);
   });

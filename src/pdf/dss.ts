@@ -4,9 +4,11 @@
  * It covers every signature field's CMS (earlier seals too), their signature time-stamps, document
  * time-stamps, and the certificates that sign the OCSP responses.
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { PDFArray, PDFDict, PDFHexString, PDFName, PDFRawStream, PDFRef, PDFString } from 'pdf-lib';
-import { extensionOf, readCertificate } from '../asn1/certificate.js';
+import { extensionOf, readCertificate, type CertificateFields } from '../asn1/certificate.js';
+import { verifySignatureValue } from '../verify/signature-algorithms.js';
+import { certificatesOfSes } from './ses.js';
 import { readSignedData } from '../asn1/cms.js';
 import { OID } from '../asn1/oids.js';
 import { readOcspResponse } from '../asn1/ocsp.js';
@@ -64,6 +66,13 @@ export async function collectValidationData(pdf: PdfFile, revocation: Revocation
   const certs = new Map<string, Buffer>();
   const add = (c: Buffer) => certs.set(sha(c), c);
   for (const cms of signatureContents(pdf)) {
+    // A GB/T 38540 SES_Signature carries the signer's and the seal maker's certificates and a token.
+    const ses = certificatesOfSes(cms);
+    if (ses) {
+      ses.certificates.forEach(add);
+      if (ses.timeStampToken) certificatesOfSignedData(ses.timeStampToken).forEach(add);
+      continue;
+    }
     certificatesOfSignedData(cms).forEach(add);
     let token: Uint8Array | undefined;
     try {
@@ -77,7 +86,7 @@ export async function collectValidationData(pdf: PdfFile, revocation: Revocation
 
   const ocsps = new Map<string, Buffer>();
   const crls = new Map<string, Buffer>();
-  const parsed = [...certs.values()].map((der) => ({ der, x: new X509Certificate(der) }));
+  const parsed = [...certs.values()].flatMap((der) => readable(der));
   const done = new Set<string>();
   // OCSP responses bring their responder's certificates, which need revocation data too (unless ocsp-nocheck);
   // loop until no new certificate appears.
@@ -87,8 +96,14 @@ export async function collectValidationData(pdf: PdfFile, revocation: Revocation
       const key = sha(der);
       if (done.has(key)) continue;
       done.add(key);
-      if (x.checkIssued(x) && safeVerify(x, x)) continue; // a root: trusted as such, nothing to fetch
-      const issuer = parsed.find((p) => p.der !== der && x.checkIssued(p.x) && safeVerify(x, p.x));
+      if (x.selfIssued && (await issuedBy(x, x))) continue; // a root: trusted as such, nothing to fetch
+      let issuer: (typeof parsed)[number] | undefined;
+      for (const p of parsed) {
+        if (p.der !== der && (await issuedBy(x, p.x))) {
+          issuer = p;
+          break;
+        }
+      }
       if (!issuer) continue;
       if (hasOcspNoCheck(der)) continue;
       const r = await revocation(der, issuer.der);
@@ -97,7 +112,7 @@ export async function collectValidationData(pdf: PdfFile, revocation: Revocation
         for (const c of certificatesOfOcspResponse(r.ocsp)) {
           if (!certs.has(sha(c))) {
             add(c);
-            parsed.push({ der: c, x: new X509Certificate(c) });
+            parsed.push(...readable(c));
           }
         }
       }
@@ -108,12 +123,28 @@ export async function collectValidationData(pdf: PdfFile, revocation: Revocation
   return { certs, ocsps, crls };
 }
 
-function safeVerify(subject: X509Certificate, issuer: X509Certificate): boolean {
+/** A certificate as read, or nothing when it cannot be read (a stranger's malformed certificate gets no revocation data). */
+function readable(der: Buffer): { der: Buffer; x: CertificateFields }[] {
   try {
-    return subject.verify(issuer.publicKey);
+    return [{ der, x: readCertificate(der) }];
   } catch {
-    return false;
+    return [];
   }
+}
+
+/**
+ * `subject` names `issuer` as its issuer and carries its signature. Through the shared algorithm table
+ * (ECDSA, RSA and SM2 with the standard user ID): node's X509Certificate.verify says false to every SM2 certificate.
+ */
+async function issuedBy(subject: CertificateFields, issuer: CertificateFields): Promise<boolean> {
+  if (!subject.issuerDer.equals(issuer.subjectDer)) return false;
+  const check = await verifySignatureValue({
+    algorithm: subject.cert.signatureAlgorithm,
+    spki: issuer.spki,
+    data: subject.tbs,
+    signature: Buffer.from(subject.cert.signatureValue.valueBlock.valueHexView),
+  });
+  return check.ok;
 }
 
 /** Responder certificates with id-pkix-ocsp-nocheck need no status of their own. */

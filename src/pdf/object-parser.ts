@@ -4,7 +4,6 @@
  * through the reader rather than by scanning for `endstream`), stream data as subarrays (no copy), and
  * stream decoding (FlateDecode with PNG/TIFF predictors) for xref and object streams.
  */
-import { inflateSync } from 'node:zlib';
 import {
   PDFArray,
   PDFContext,
@@ -18,11 +17,18 @@ import {
   PDFStream,
 } from 'pdf-lib';
 import { unprocessable } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import { budgetOf, exceed, inflateAllowance } from './budget.js';
 import { ByteSource } from './byte-source.js';
+import { parserWarning } from './parser-warnings.js';
+import { InflateError, verifierPort } from '../verify/port/index.js';
 
 const WS = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
 export const isWhitespace = (b: number | undefined): boolean => b !== undefined && WS.has(b);
 const isDigit = (b: number | undefined): boolean => b !== undefined && b >= 0x30 && b <= 0x39;
+
+/** A stream that inflates beyond this is refused (a decompression bomb), not decoded: far above any real page image or object stream. */
+export const MAX_INFLATED_BYTES = 256 * 2 ** 20;
 
 const STREAM = Buffer.from('stream');
 const ENDSTREAM = Buffer.from('endstream');
@@ -30,7 +36,11 @@ const ENDSTREAM = Buffer.from('endstream');
 /** Resolves a stream's indirect /Length; returns undefined when it cannot. */
 export type LengthResolver = (ref: PDFRef) => number | undefined;
 
+const NUMERIC = new Set([...'+-.0123456789'].map((c) => c.charCodeAt(0)));
+
 class SliceParser extends PDFObjectParser {
+  private depth = 0;
+
   constructor(
     source: ByteSource,
     context: PDFContext,
@@ -43,6 +53,32 @@ class SliceParser extends PDFObjectParser {
 
   get offset(): number {
     return this.bytes.offset();
+  }
+
+  /** Bounded nesting: a deeply nested array would otherwise overflow the stack (a 500 before). */
+  override parseObject(): PDFObject {
+    if (++this.depth > LIMITS.nestingDepth.value) exceed(this.context, LIMITS.nestingDepth, 'the nesting of arrays and dictionaries');
+    try {
+      return super.parseObject();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** pdf-lib's own version writes a console warning for every number above 2^53; ours tells the warning sink. */
+  protected override parseRawNumber(): number {
+    let value = '';
+    while (!this.bytes.done()) {
+      const byte = this.bytes.peek();
+      if (!NUMERIC.has(byte)) break;
+      value += String.fromCharCode(this.bytes.next());
+      if (byte === 0x2e) break;
+    }
+    while (!this.bytes.done() && isDigit(this.bytes.peek())) value += String.fromCharCode(this.bytes.next());
+    const n = Number(value);
+    if (!value || !Number.isFinite(n)) throw new Error(`not a number at offset ${this.bytes.offset()}: ${value.slice(0, 32)}`);
+    if (n > Number.MAX_SAFE_INTEGER) parserWarning(this.context, `number too large for some PDF readers at offset ${this.bytes.offset()}`);
+    return n;
   }
 
   protected override parseDictOrStream(): PDFDict | PDFStream {
@@ -135,18 +171,27 @@ const asArray = (o: PDFObject | undefined): PDFObject[] =>
  * which is what xref and object streams use in practice; anything else is refused with a 422.
  */
 export function decodeStream(stream: PDFRawStream): Uint8Array {
+  // inflate goes through the verifier's port (node:zlib or fflate), so the reader runs in a browser too.
   const filters = asArray(stream.dict.get(PDFName.of('Filter')));
   const parms = asArray(stream.dict.get(PDFName.of('DecodeParms')));
   let data: Uint8Array = stream.contents;
+  const context = stream.dict.context;
   filters.forEach((filter, i) => {
     if (!(filter instanceof PDFName) || (filter.asString() !== '/FlateDecode' && filter.asString() !== '/Fl')) {
       throw unprocessable('unsealable-pdf', `Unsupported stream filter ${String(filter)} in a structural stream.`);
     }
+    // Capped in output, per stream and per document (worker resourceLimits do not bound Buffers).
+    const allowance = inflateAllowance(context);
     try {
-      data = inflateSync(data, { finishFlush: 2 /* Z_SYNC_FLUSH: tolerate a missing end marker */ });
-    } catch {
+      data = verifierPort().inflate(data, Math.max(1, allowance));
+    } catch (e) {
+      if (e instanceof InflateError && e.reason === 'too-large') {
+        const perStream = allowance >= LIMITS.inflatePerStream.value;
+        exceed(context, perStream ? LIMITS.inflatePerStream : LIMITS.inflatePerDocument, 'a compressed stream\'s decoded size');
+      }
       throw unprocessable('unsealable-pdf', 'A compressed structural stream (xref or object stream) is corrupt.');
     }
+    budgetOf(context).inflated += data.length;
     const p = parms[i];
     if (p instanceof PDFDict) data = unpredict(data, p);
   });
@@ -164,6 +209,10 @@ function unpredict(data: Uint8Array, parms: PDFDict): Uint8Array {
   const colors = num(parms, 'Colors', 1);
   const bpc = num(parms, 'BitsPerComponent', 8);
   const columns = num(parms, 'Columns', 1);
+  const sane = (n: number, max: number) => Number.isInteger(n) && n >= 1 && n <= max;
+  if (!sane(colors, 64) || !sane(bpc, 16) || !sane(columns, 1 << 24)) {
+    throw unprocessable('unsealable-pdf', 'A structural stream has impossible predictor parameters.');
+  }
   const bpp = Math.max(1, Math.ceil((colors * bpc) / 8));
   const rowLen = Math.ceil((colors * bpc * columns) / 8);
   if (predictor === 2) {

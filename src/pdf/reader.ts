@@ -30,6 +30,8 @@
  */
 import { PDFArray, PDFContext, PDFDict, PDFName, PDFNumber, PDFObject, PDFRawStream, PDFRef } from 'pdf-lib';
 import { AppError, unprocessable } from '../errors.js';
+import { LIMITS, LimitExceeded } from '../limits.js';
+import { charge, exceed } from './budget.js';
 import { decodeStream, isWhitespace, parseIndirectAt, parseObjectAt, readInt, startsWith } from './object-parser.js';
 
 export { decodeStream } from './object-parser.js';
@@ -131,6 +133,8 @@ class Reader implements PdfFile {
   private readonly merged: Map<number, XrefEntry>[];
   private readonly cache = new Map<string, { object: PDFObject; end?: number }>();
   private readonly objStreams = new Map<string, { data: Uint8Array; offsets: number[]; first: number }>();
+  /** Cross-reference entries read so far, over every section (LIMITS.objects). */
+  private entriesRead = 0;
 
   readonly recovered: boolean = false;
 
@@ -144,6 +148,7 @@ class Reader implements PdfFile {
     try {
       sections = this.readSections();
     } catch (e) {
+      if (e instanceof LimitExceeded) throw e; // too complex is not broken: scanning would do the same work again
       // Verification only (sealing never passes `recover`): rebuild a broken structure by scanning, as validators do.
       const recovered = opts.recover?.(bytes, (offset) => { try { return this.readSection(offset); } catch { return undefined; } });
       if (!recovered?.length) throw e;
@@ -169,9 +174,13 @@ class Reader implements PdfFile {
     this.revisions = revisions;
     this.merged = [];
     let acc = new Map<number, XrefEntry>();
+    let mergedEntries = 0;
     for (const r of revisions) {
       acc = new Map(acc);
       for (const [n, e] of r.objects) acc.set(n, e);
+      mergedEntries += acc.size;
+      // One map per revision: many revisions of a large document multiply (checked before the next copy).
+      charge(this.context, LIMITS.crossReferenceEntries, mergedEntries, 'the cross-reference entries of all revisions');
       this.merged.push(acc);
     }
     this.xref = acc;
@@ -203,7 +212,7 @@ class Reader implements PdfFile {
     while (next !== undefined) {
       if (seen.has(next)) throw broken('The cross-reference /Prev chain loops.');
       seen.add(next);
-      if (sections.length > 10_000) throw broken('Too many cross-reference sections.');
+      charge(this.context, LIMITS.revisions, sections.length + 1, 'the number of cross-reference sections');
       const section = this.readSection(next);
       sections.push(section);
       const prev = section.trailer.get(PDFName.of('Prev'));
@@ -250,6 +259,10 @@ class Reader implements PdfFile {
       const count = first && readInt(this.bytes, first.end);
       if (!first || !count) throw broken(`Malformed cross-reference table at offset ${p}.`);
       p = count.end;
+      // Each entry takes 20 bytes (18 at the least, with a one-byte end of line written wrongly): a count the file
+      // cannot hold is refused before anything is read or allocated.
+      if (count.value * 18 > this.bytes.length - p) throw broken(`A cross-reference subsection at offset ${p} claims more entries than the file holds.`);
+      this.countEntries(count.value);
       for (let i = 0; i < count.value; i++) {
         while (isWhitespace(this.bytes[p])) p++;
         const off = readInt(this.bytes, p);
@@ -291,11 +304,24 @@ class Reader implements PdfFile {
     if (!w || w.length !== 3 || w.some((x) => x < 0 || x > 8) || !(size instanceof PDFNumber)) {
       throw broken('The cross-reference stream has a bad /W or /Size.');
     }
-    const index = dict.get(PDFName.of('Index'));
-    const ranges = index instanceof PDFArray ? index.asArray().map((o) => (o as PDFNumber).asNumber()) : [0, size.asNumber()];
-    const data = decodeStream(stream);
     const [w0, w1, w2] = w as [number, number, number];
     const rowLen = w0 + w1 + w2;
+    // A row of zero bytes would let /Index claim any number of entries from an empty stream.
+    if (rowLen === 0) throw broken('The cross-reference stream has /W [0 0 0].');
+    charge(this.context, LIMITS.objects, size.asNumber(), 'the cross-reference stream\'s /Size');
+    const index = dict.get(PDFName.of('Index'));
+    const ranges = index instanceof PDFArray ? index.asArray().map((o) => (o instanceof PDFNumber ? o.asNumber() : -1)) : [0, size.asNumber()];
+    if (ranges.length % 2 !== 0 || ranges.some((x) => !Number.isSafeInteger(x) || x < 0)) throw broken('The cross-reference stream has a bad /Index.');
+    let rows = 0;
+    for (let r = 1; r < ranges.length; r += 2) rows += ranges[r] as number;
+    // Checked against what the stream can hold before decoding it: every row needs rowLen bytes, and the decoded
+    // data of one stream is at most LIMITS.inflatePerStream.
+    if (rows * rowLen > Math.max(stream.contents.length, LIMITS.inflatePerStream.value)) {
+      throw broken('The cross-reference stream\'s /Index claims more entries than the stream can hold.');
+    }
+    this.countEntries(rows);
+    const data = decodeStream(stream);
+    if (rows * rowLen > data.length) throw broken('The cross-reference stream is shorter than its /Index says.');
     const entries = new Map<number, XrefEntry>();
     let p = 0;
     const field = (width: number, dflt: number) => {
@@ -320,6 +346,11 @@ class Reader implements PdfFile {
       }
     }
     return { offset, kind: 'stream', trailer: dict, entries, bodyEnd: parsed.end };
+  }
+
+  private countEntries(n: number): void {
+    this.entriesRead += n;
+    charge(this.context, LIMITS.objects, this.entriesRead, 'the cross-reference entries');
   }
 
   xrefAt(revision: number): Map<number, XrefEntry> {
@@ -351,17 +382,21 @@ class Reader implements PdfFile {
     const entry = this.xrefAt(revision).get(num);
     if (!entry || entry.type === 'free') return undefined;
     if (entry.type === 'offset') {
-      const key = `o${entry.offset}`;
+      // An object parses within the bytes of the revision it lies in: an object left unterminated at the end of a
+      // signed revision must not be completed by a later revision's bytes (that would change what was signed).
+      const bound = this.revisionEndAt(entry.offset);
+      const key = `o${entry.offset}/${bound}`;
       const hit = this.cache.get(key);
       if (hit) return hit;
       const resolveLength = (r: PDFRef) => {
         const o = this.load(r.objectNumber, revision, depth + 1)?.object;
         return o instanceof PDFNumber ? o.asNumber() : undefined;
       };
-      let parsed = this.parseNumbered(entry.offset, num, resolveLength);
+      const bytes = this.bytes.subarray(0, bound);
+      let parsed = this.parseNumbered(bytes, entry.offset, num, resolveLength);
       for (let d = 1; !parsed && d <= 64; d++) {
         // Simple repair: an entry a few bytes off (CR/LF counted wrong by the producer).
-        parsed = this.parseNumbered(entry.offset + d, num, resolveLength) ?? this.parseNumbered(entry.offset - d, num, resolveLength);
+        parsed = this.parseNumbered(bytes, entry.offset + d, num, resolveLength) ?? this.parseNumbered(bytes, entry.offset - d, num, resolveLength);
       }
       if (!parsed) throw broken(`Object ${num} is not at the offset the cross-reference table gives (${entry.offset}).`);
       const value = { object: parsed.object, end: parsed.end };
@@ -384,12 +419,25 @@ class Reader implements PdfFile {
     return value;
   }
 
-  private parseNumbered(offset: number, num: number, resolveLength: (r: PDFRef) => number | undefined) {
-    if (offset < 0 || offset >= this.bytes.length) return undefined;
-    if (offset > 0 && isDigitByte(this.bytes[offset - 1])) return undefined;
-    const h = parseHeader(this.bytes, offset);
+  private parseNumbered(bytes: Uint8Array, offset: number, num: number, resolveLength: (r: PDFRef) => number | undefined) {
+    if (offset < 0 || offset >= bytes.length) return undefined;
+    if (offset > 0 && isDigitByte(bytes[offset - 1])) return undefined;
+    const h = parseHeader(bytes, offset);
     if (!h || h.num !== num) return undefined;
-    return parseIndirectAt(this.bytes, offset, this.context, resolveLength);
+    return parseIndirectAt(bytes, offset, this.context, resolveLength);
+  }
+
+  /** The end of the revision whose bytes contain `offset` (revision ends increase); the file's end past them. */
+  private revisionEndAt(offset: number): number {
+    let lo = 0;
+    let hi = this.revisions.length - 1;
+    let found = this.bytes.length;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const end = this.revisions[mid]!.end;
+      if (end > offset) { found = end; hi = mid - 1; } else lo = mid + 1;
+    }
+    return found;
   }
 
   private objectStream(num: number, offset: number, revision: number, depth: number) {
@@ -402,6 +450,10 @@ class Reader implements PdfFile {
     const first = this.lookupNumber(stream.dict.get(PDFName.of('First')), revision);
     if (n === undefined || first === undefined) throw broken(`Object stream ${num} lacks /N or /First.`);
     const data = decodeStream(stream);
+    // Every header pair takes at least 4 bytes ("1 0 "): an /N the data cannot hold is refused before the loop.
+    if (!Number.isSafeInteger(n) || n < 0 || n * 4 > data.length || !Number.isSafeInteger(first) || first < 0 || first > data.length) {
+      throw broken(`Object stream ${num} has an impossible /N or /First.`);
+    }
     const offsets: number[] = [];
     let p = 0;
     for (let i = 0; i < n; i++) {
@@ -450,40 +502,40 @@ class Reader implements PdfFile {
   }
 
   pageRefs(revision?: number): PDFRef[] {
-    const out: PDFRef[] = [];
-    const seen = new Set<string>();
-    const walk = (ref: PDFObject | undefined, depth: number) => {
-      if (!(ref instanceof PDFRef) || depth > 64 || seen.has(ref.tag)) return;
-      seen.add(ref.tag);
-      const node = this.lookupDict(ref, revision);
-      if (!node) return;
-      const kids = this.lookupArray(node.get(PDFName.of('Kids')), revision);
-      if (kids) kids.asArray().forEach((k) => walk(k, depth + 1));
-      else out.push(ref);
-    };
-    walk(this.catalog(revision).get(PDFName.of('Pages')), 0);
-    return out;
+    return this.pageRefsUnder(this.catalog(revision).get(PDFName.of('Pages')), revision);
   }
 
   findPage(pageNumber: number, revision?: number): { ref: PDFRef; dict: PDFDict } | undefined {
     if (!Number.isInteger(pageNumber) || pageNumber < 1) return undefined;
-    // Descend by /Count so only the nodes on the way are parsed, not every page of a long document.
+    // Descend by /Count so only the nodes on the way are parsed, not every page of a long document. A tree that
+    // is not regular (a node without /Count, a node met twice) is walked whole instead, so that page n is the
+    // n-th page pageRefs lists, whatever shape the tree has.
+    const irregular = () => {
+      const ref = this.pageRefs(revision)[pageNumber - 1];
+      const dict = ref && this.lookupDict(ref, revision);
+      return ref && dict ? { ref, dict } : undefined;
+    };
     let remaining = pageNumber;
     let node = this.catalog(revision).get(PDFName.of('Pages'));
     const seen = new Set<string>();
     for (let depth = 0; depth < 64; depth++) {
-      if (!(node instanceof PDFRef) || seen.has(node.tag)) return undefined;
+      if (!(node instanceof PDFRef)) return undefined;
+      if (seen.has(node.tag)) return irregular();
       seen.add(node.tag);
       const dict = this.lookupDict(node, revision);
       if (!dict) return undefined;
       const kids = this.lookupArray(dict.get(PDFName.of('Kids')), revision);
       if (!kids) return remaining === 1 ? { ref: node, dict } : undefined;
       let next: PDFObject | undefined;
+      const listed = new Set<string>();
       for (const kid of kids.asArray()) {
+        // A kid listed twice is one subtree (as pageRefs counts it), not two: the tree is not regular.
+        if (kid instanceof PDFRef) { if (listed.has(kid.tag)) return irregular(); listed.add(kid.tag); }
         const kd = this.lookupDict(kid, revision);
         if (!kd) continue;
         const isNode = kd.has(PDFName.of('Kids'));
-        const count = isNode ? (this.lookupNumber(kd.get(PDFName.of('Count')), revision) ?? this.countLeaves(kid, revision)) : 1;
+        const count = isNode ? this.lookupNumber(kd.get(PDFName.of('Count')), revision) : 1;
+        if (count === undefined || (kid instanceof PDFRef && seen.has(kid.tag))) return irregular();
         if (remaining <= count) {
           next = kid;
           break;
@@ -496,21 +548,30 @@ class Reader implements PdfFile {
     return undefined;
   }
 
-  private countLeaves(ref: PDFObject, revision?: number): number {
-    const all = this.pageRefsUnder(ref, revision);
-    return all.length;
-  }
-
-  private pageRefsUnder(ref: PDFObject, revision?: number): PDFRef[] {
+  /**
+   * The leaves (pages) under a page-tree node, in order. The walk remembers every node it visited, so a node
+   * listed twice (duplicate kids, a cycle) is walked once and counted once, and is bounded by LIMITS.pages.
+   */
+  private pageRefsUnder(ref: PDFObject | undefined, revision?: number): PDFRef[] {
     const out: PDFRef[] = [];
-    const walk = (r: PDFObject | undefined, depth: number) => {
-      if (!(r instanceof PDFRef) || depth > 64) return;
+    const seen = new Set<string>();
+    // Explicit stack, not recursion: a deep tree must not overflow the stack.
+    const stack: { r: PDFObject | undefined; depth: number }[] = [{ r: ref, depth: 0 }];
+    while (stack.length) {
+      const { r, depth } = stack.pop()!;
+      if (!(r instanceof PDFRef) || depth > 64 || seen.has(r.tag)) continue;
+      seen.add(r.tag);
+      charge(this.context, LIMITS.walkObjects, seen.size, 'the page tree walk');
       const d = this.lookupDict(r, revision);
       const kids = d && this.lookupArray(d.get(PDFName.of('Kids')), revision);
-      if (kids) kids.asArray().forEach((k) => walk(k, depth + 1));
-      else if (d) out.push(r);
-    };
-    walk(ref, 0);
+      if (kids) {
+        const list = kids.asArray();
+        for (let i = list.length - 1; i >= 0; i--) stack.push({ r: list[i], depth: depth + 1 });
+      } else if (d) {
+        out.push(r);
+        charge(this.context, LIMITS.pages, out.length, 'the number of pages');
+      }
+    }
     return out;
   }
 

@@ -12,16 +12,18 @@
  * Every scan is bounded (RECOVERY_LIMITS); past a bound nothing is recovered and the file is refused.
  */
 import { PDFContext, PDFDict, PDFName, PDFNumber, PDFRawStream } from 'pdf-lib';
+import { LIMITS } from '../limits.js';
 import { decodeStream, parseIndirectAt, parseObjectAt, readInt } from './object-parser.js';
 import type { Section, StructureRecovery, XrefEntry } from './reader.js';
 
+/** The same bounds as reading (src/limits.ts); past one, nothing is recovered and the file is refused. */
 export const RECOVERY_LIMITS = {
   /** Revisions (%%EOF markers) considered. */
-  revisions: 10_000,
+  revisions: LIMITS.revisions.value,
   /** Object definitions scanned in the file. */
-  objects: 1_000_000,
+  objects: LIMITS.objects.value,
   /** Objects taken from the object streams of one rebuilt revision. */
-  compressedObjects: 1_000_000,
+  compressedObjects: LIMITS.objects.value,
 };
 
 const EOF_MARK = Buffer.from('%%EOF');

@@ -16,6 +16,7 @@ import { buildPadesCms, estimateCmsSize, type CmsSigner, type RevocationSource, 
 import { addDocumentTimestamp } from './doc-timestamp.js';
 import { addDssRevision } from './dss.js';
 import { IncrementalUpdate } from './incremental-writer.js';
+import { buildSesSignature, estimateSesSize, SES_SUBFILTER, type SesSigner } from './ses.js';
 import { readPdf, type PdfFile } from './reader.js';
 import { ridingLayout, ridingWidgets } from './riding.js';
 import {
@@ -40,7 +41,12 @@ export interface SealPdfOptions {
   /** 骑缝章: the seal also split across the right edge of every page, in the same signature (src/pdf/riding.ts). */
   riding?: boolean;
   appearance: SealAppearance;
+  /** The seal's CMS signer; for an SM2 seal its digest is SM3. */
   signer: CmsSigner;
+  /** An SM2 seal's GB/T 38540 signer: /Contents holds an SES_Signature (SubFilter /GB.T38540.SES) instead of a CMS. */
+  ses?: SesSigner;
+  /** The SubFilter of a CMS signature: ETSI.CAdES.detached (default), or adbe.pkcs7.detached for an SM2 CMS. */
+  cmsSubFilter?: 'ETSI.CAdES.detached' | 'adbe.pkcs7.detached';
   level: PadesLevel;
   signingTime: Date;
   reason?: string;
@@ -78,12 +84,15 @@ export async function sealPdf(input: Uint8Array, opts: SealPdfOptions): Promise<
   const counted: Timestamper | undefined = timestamper
     ? async (imprint, hash) => {
         const token = await timestamper(imprint, hash);
-        noteTimestampTokenSize(timestamper, token.length);
+        noteTimestampTokenSize(timestamper, token.length, hash);
         return token;
       }
     : undefined;
 
-  const signed = await withPlaceholderRetry(estimateCmsSize(opts.signer, tokenSize), async (room) => {
+  const ses = opts.ses;
+  if (ses && opts.signer.digest !== 'SM3') throw new Error('an SES_Signature is made over SM3');
+  const estimate = ses ? estimateSesSize(ses, tokenSize) : estimateCmsSize(opts.signer, tokenSize);
+  const signed = await withPlaceholderRetry(estimate, async (room) => {
     const u = new IncrementalUpdate(pdf);
     const ctx = pdf.context;
     const sigRef = u.newRef();
@@ -101,7 +110,7 @@ export async function sealPdf(input: Uint8Array, opts: SealPdfOptions): Promise<
     sig.set(PDFName.of('Type'), PDFName.of('Sig'));
     setPlaceholders(sig, room);
     sig.set(PDFName.of('Filter'), PDFName.of('Adobe.PPKLite'));
-    sig.set(PDFName.of('SubFilter'), PDFName.of('ETSI.CAdES.detached'));
+    sig.set(PDFName.of('SubFilter'), PDFName.of(ses ? SES_SUBFILTER : (opts.cmsSubFilter ?? 'ETSI.CAdES.detached')));
     sig.set(PDFName.of('M'), PDFString.fromDate(opts.signingTime));
     if (opts.reason) sig.set(PDFName.of('Reason'), PDFHexString.fromText(opts.reason));
     if (opts.location) sig.set(PDFName.of('Location'), PDFHexString.fromText(opts.location));
@@ -133,7 +142,10 @@ export async function sealPdf(input: Uint8Array, opts: SealPdfOptions): Promise<
     // place rather than copying the document twice more.
     const reserve = needsRevocation ? LATER_REVISIONS_RESERVE : 0;
     // In place when the input is a documentBuffer with room to spare (the HTTP body): no copy of the document.
-    return writeSignedRevision(u, sigRef, opts.signer.digest, (digest) => buildPadesCms(digest, opts.signer, counted), { reserve, inPlace: true });
+    const produce = ses
+      ? (digest: Buffer, byteRange: readonly number[]) => buildSesSignature(digest, ses, opts.signingTime, byteRange, counted)
+      : (digest: Buffer) => buildPadesCms(digest, opts.signer, counted);
+    return writeSignedRevision(u, sigRef, opts.signer.digest, produce, { reserve, inPlace: true });
   });
 
   let out = signed.bytes;

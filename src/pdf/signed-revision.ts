@@ -44,7 +44,7 @@ export async function writeSignedRevision(
   u: IncrementalUpdate,
   sigRef: PDFRef,
   digestName: DigestName,
-  produce: (digest: Buffer) => Promise<Buffer>,
+  produce: (digest: Buffer, byteRange: readonly [number, number, number, number]) => Promise<Buffer>,
   writeOptions: WriteOptions = {},
 ): Promise<SignedRevision> {
   const written = u.write(writeOptions);
@@ -67,7 +67,7 @@ export async function writeSignedRevision(
   hash.update(out.subarray(contentsEnd));
   const digest = hash.digest();
 
-  const contents = await produce(digest);
+  const contents = await produce(digest, byteRange);
   const room = (contentsEnd - contentsStart - 2) / 2;
   if (contents.length > room) throw new PlaceholderTooSmall(contents.length);
   out.write(contents.toString('hex').toUpperCase(), contentsStart + 1, 'latin1');

@@ -7,19 +7,25 @@ import type { DigestName, Timestamper } from './cms.js';
 import { DIGESTS } from './cms.js';
 
 const MARGIN = 96;
-const sizes = new WeakMap<Timestamper, number>();
+/** Per timestamper and digest: one TSA may answer SHA-2 and SM3 imprints with different signers (our ECDSA and SM2 TSAs). */
+const sizes = new WeakMap<Timestamper, Map<DigestName, number>>();
+const sizesOf = (t: Timestamper): Map<DigestName, number> => {
+  let m = sizes.get(t);
+  if (!m) sizes.set(t, (m = new Map()));
+  return m;
+};
 
 export async function timestampTokenSize(timestamper: Timestamper, digest: DigestName): Promise<number> {
-  const known = sizes.get(timestamper);
+  const known = sizesOf(timestamper).get(digest);
   if (known !== undefined) return known;
   const trial = await timestamper(Buffer.alloc(DIGESTS[digest].length, 0x5a), digest);
   const size = trial.length + MARGIN;
-  sizes.set(timestamper, size);
+  sizesOf(timestamper).set(digest, size);
   return size;
 }
 
 /** After a real token came back bigger than the cached estimate, remember the larger size. */
-export function noteTimestampTokenSize(timestamper: Timestamper, tokenLength: number): void {
-  const known = sizes.get(timestamper) ?? 0;
-  if (tokenLength + MARGIN > known) sizes.set(timestamper, tokenLength + MARGIN);
+export function noteTimestampTokenSize(timestamper: Timestamper, tokenLength: number, digest: DigestName): void {
+  const known = sizesOf(timestamper).get(digest) ?? 0;
+  if (tokenLength + MARGIN > known) sizesOf(timestamper).set(digest, tokenLength + MARGIN);
 }

@@ -35,6 +35,9 @@ export interface Examination {
 }
 
 export async function examineForSealing(pdf: Uint8Array, req: ExamineRequest): Promise<Examination> {
+  // Our bounded reader first: a structure it refuses (src/limits.ts) never reaches pdf.js, whose own reading of
+  // cross-references and page trees has no such bounds (a /W [0 0 0] xref stream kept it busy for 37 s).
+  const structure = readPdf(pdf);
   const text = await extractText(pdf, {
     pages: [1, ...(req.auto?.page !== undefined ? [req.auto.page] : [])],
     lastWithText: req.auto && req.auto.page === undefined ? LAST_PAGES : 0,
@@ -50,7 +53,6 @@ export async function examineForSealing(pdf: Uint8Array, req: ExamineRequest): P
   // that the refusal names it).
   const target = auto.page ?? text.lastWithText ?? text.pageCount;
   const candidates = text.pages.filter((p) => p.page === target);
-  const structure = readPdf(pdf);
   const slices = auto.riding ? ridingLayout(text.pageCount, auto.seal.widthMm) : [];
   const existingSeals = (n: number): BoxMm[] => {
     const boxes = existingSealBoxes(structure, n);

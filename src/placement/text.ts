@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { unprocessable } from '../errors.js';
+import { AppError, unprocessable } from '../errors.js';
 import { pageSubset } from './page-subset.js';
 
 const MM_PER_PT = 25.4 / 72;
@@ -132,6 +132,10 @@ export async function extractText(pdf: Uint8Array, which: PageSelection): Promis
       }
     }
     return { pageCount, pages: [...pages.values()], ...(lastWithText ? { lastWithText } : {}) };
+  } catch (e) {
+    // pdf.js throws plain errors for a page tree or content it cannot read (a cycle, a missing page): the input's fault.
+    if (e instanceof AppError) throw e;
+    throw unprocessable('unsealable-pdf', `A page of the PDF could not be read to find its text: ${(e as Error).message}`);
   } finally {
     await task.destroy();
   }

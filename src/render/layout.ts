@@ -72,10 +72,8 @@ export function layoutSeal(template: SealTemplate, input: LayoutInput, font: Sea
   }
   // Refuse absurd lengths before any work, then look every character up, so a missing glyph is
   // reported before a fitting problem.
-  const maxText = (template.arcText ?? template.gridText)?.maxCharacters.value ?? 0;
-  if (text.length > maxText) {
-    tooLong('text', `The seal text has ${text.length} characters; template "${template.name}" fits at most ${maxText}.`, maxText);
-  }
+  const maxText = template.arcText ? legibleArcCharacters(template, font) : template.gridText ? legibleGridCharacters(template) : 0;
+  if (text.length > maxText) tooLongForTemplate(template, text.length, maxText);
   const bottom = resolveBottomText(template, input.bottomText);
   const maxBottom = template.horizontalText?.maxCharacters.value ?? 0;
   if (bottom.length > maxBottom) {
@@ -140,6 +138,48 @@ function outlineOf(template: SealTemplate, cx: number, cy: number): SealOutline 
   }
 }
 
+function tooLongForTemplate(template: SealTemplate, n: number, max: number): never {
+  const min = (template.arcText ?? template.gridText)?.minGlyphWidthMm.value;
+  const why = min !== undefined ? ` without drawing a character narrower than ${min} mm, the smallest legible width` : '';
+  return tooLong('text', `The seal text has ${n} characters; template "${template.name}" fits at most ${max}${why}.`, max);
+}
+
+/**
+ * The most ideographs that fit along the template's arc at no less than its smallest legible glyph width: the
+ * largest n for which n full-width characters lay out (the count is monotone, so a binary search), at most the
+ * template's maxCharacters. Worked out once per template.
+ */
+const legibleCounts = new WeakMap<SealTemplate, number>();
+export function legibleArcCharacters(template: SealTemplate, font: SealFont = sealFont()): number {
+  const known = legibleCounts.get(template);
+  if (known !== undefined) return known;
+  const ideograph = font.glyph('国', 'text');
+  const fits = (n: number) => layoutArcOrNull(template, Array<SealGlyph>(n).fill(ideograph), font, 0, 0) !== null;
+  let lo = 0;
+  let hi = template.arcText!.maxCharacters.value;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  legibleCounts.set(template, lo);
+  return lo;
+}
+
+/** The most characters a grid seal takes with every column at least its smallest legible width wide. */
+export function legibleGridCharacters(template: SealTemplate): number {
+  const spec = template.gridText!;
+  let n = spec.maxCharacters.value;
+  while (n > 0 && gridColumnWidth(template, gridColumns(n).length) < spec.minGlyphWidthMm.value) n--;
+  return n;
+}
+
+function gridColumnWidth(template: SealTemplate, columns: number): number {
+  const spec = template.gridText!;
+  const inner = templateSizeMm(template).widthMm - 2 * template.border.widthMm.value - 2 * spec.paddingMm.value;
+  return (inner - (columns - 1) * spec.gapMm.value) / columns;
+}
+
 function tooLong(field: TextField, message: string, maxCharacters?: number): never {
   throw unprocessable('text-too-long', message, {
     field,
@@ -188,7 +228,19 @@ function layoutArc(
   cx: number,
   cy: number,
 ): { glyphs: PlacedGlyph[]; info: NonNullable<SealLayout['arc']> } {
+  return layoutArcOrNull(template, glyphs, font, cx, cy) ?? tooLongForTemplate(template, glyphs.length, legibleArcCharacters(template, font));
+}
+
+/** The arc layout, or null when the characters do not fit at the smallest allowed size, condensing and glyph width. */
+function layoutArcOrNull(
+  template: SealTemplate,
+  glyphs: SealGlyph[],
+  font: SealFont,
+  cx: number,
+  cy: number,
+): { glyphs: PlacedGlyph[]; info: NonNullable<SealLayout['arc']> } | null {
   const spec = template.arcText!;
+  const minWidth = spec.minGlyphWidthMm.value;
   const n = glyphs.length;
   const startDeg = spec.startDeg.value;
   const endDeg = spec.endDeg.value;
@@ -217,7 +269,8 @@ function layoutArc(
     const widest = Math.max(...glyphs.map((g) => g.advance)) / (font.emTop + font.emBottom);
     let condense = n === 1 ? 1 : Math.min(1, (chord - gap) / (size * widest));
     if (condense < minCondense) continue;
-    for (; condense >= minCondense; condense -= 0.02) {
+    // An ideograph's em box is `size × condense` wide: narrower than the legible minimum is never drawn.
+    for (; condense >= minCondense && size * condense >= minWidth - 1e-9; condense -= 0.02) {
       const out = glyphs.map((g, i) => {
         const t = params[i]!;
         const foot = feet[i]!;
@@ -229,7 +282,7 @@ function layoutArc(
       }
     }
   }
-  return tooLong('text', `The seal text (${n} characters) is too long to fit along the arc of template "${template.name}".`);
+  return null;
 }
 
 /** A line of text centred horizontally at `centerYMm` below the centre, condensed or shrunk to fit. */
@@ -275,7 +328,7 @@ function layoutGrid(template: SealTemplate, glyphs: SealGlyph[], font: SealFont,
   const side = templateSizeMm(template).widthMm;
   const inner = side - 2 * template.border.widthMm.value - 2 * spec.paddingMm.value;
   const gap = spec.gapMm.value;
-  const colWidth = (inner - (columns.length - 1) * gap) / columns.length;
+  const colWidth = gridColumnWidth(template, columns.length);
   const left = cx - inner / 2;
   const top = cy - inner / 2;
   const em = font.emTop + font.emBottom;

@@ -49,6 +49,11 @@ const arcTextSchema = z
     minCondense: fraction,
     /** Clear space between neighbouring characters at their feet. */
     gapMm: sourced,
+    /**
+     * The narrowest an ideograph may be drawn on the arc (its em box after condensing): a name that would need
+     * narrower characters is refused with the most characters that fit, never squeezed into slivers.
+     */
+    minGlyphWidthMm: positive,
     maxCharacters: count,
   })
   .strict();
@@ -77,6 +82,8 @@ const gridTextSchema = z
     paddingMm: sourced,
     /** Clear space between grid cells. */
     gapMm: sourced,
+    /** The narrowest a character's cell may be; more characters than leave it are refused. */
+    minGlyphWidthMm: positive,
     maxCharacters: count,
   })
   .strict();

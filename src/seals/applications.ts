@@ -6,7 +6,8 @@ import { assertUnitScope, auditActor, type Actor } from './actor.js';
 import { appendAudit } from './audit.js';
 import type { RegisterDeps } from './deps.js';
 import { findActiveUnit, findApplication, findSeal, wrongState, type ApplicationRow, type UnitRow } from './records.js';
-import { insertSeal } from './seal-actions.js';
+import { insertSeal, nextSealCode } from './seal-actions.js';
+import { isSealKeyAlgorithm, SEAL_KEY_ALGORITHMS, type SealKeyAlgorithm } from '../algorithms/table.js';
 
 /**
  * 印章申请 seal applications (Art. 17(1)): a unit administrator applies against the unit's physical
@@ -20,6 +21,8 @@ export interface NewApplication {
   bottomText?: string;
   physicalSealRef: string;
   purpose: string;
+  /** The seal's key algorithm (API.md); SEAL_DEFAULT_ALGORITHM when absent. */
+  algorithm?: string;
 }
 
 export interface ApplicationView {
@@ -38,11 +41,12 @@ export interface ApplicationView {
   decidedAt: string | null;
   decisionReason: string | null;
   sealId: string | null;
+  algorithm: SealKeyAlgorithm;
   /** The image extracted from the uploaded imprint, when there is one: approval binds it instead of the template's. */
   imprint: { imageSha256: string; sizeMm: { width: number; height: number }; report: Record<string, unknown>; imageUrl: string } | null;
 }
 
-const view = (a: ApplicationRow): ApplicationView => ({
+export const applicationView = (a: ApplicationRow): ApplicationView => ({
   id: a.id,
   unitId: a.unit_id,
   template: a.template,
@@ -58,6 +62,7 @@ const view = (a: ApplicationRow): ApplicationView => ({
   decidedAt: a.decided_at ? new Date(a.decided_at).toISOString() : null,
   decisionReason: a.decision_reason,
   sealId: a.seal_id,
+  algorithm: a.algorithm,
   imprint: a.imprint_hash
     ? {
         imageSha256: Buffer.from(a.imprint_hash).toString('hex'),
@@ -85,19 +90,27 @@ async function insertApplication(deps: RegisterDeps, tx: Queryable, actor: Actor
     ])
   ).rows[0];
   const id = randomUUID();
+  const algorithm = sealAlgorithm(deps, input.algorithm);
   await tx.query(
-    `INSERT INTO seal_applications (id, unit_id, template, text, bottom_text, physical_seal_ref, purpose, status, replaces_seal_id, rename_id, applied_by, applied_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'applied', $8, $9, $10, $11)`,
-    [id, unit.id, input.template, input.text, input.bottomText ?? null, input.physicalSealRef, input.purpose, replacesSealId, rename?.id ?? null, actor.principal.userId, deps.clock.now()],
+    `INSERT INTO seal_applications (id, unit_id, template, text, bottom_text, physical_seal_ref, purpose, status, replaces_seal_id, rename_id, applied_by, applied_at, algorithm)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'applied', $8, $9, $10, $11, $12)`,
+    [id, unit.id, input.template, input.text, input.bottomText ?? null, input.physicalSealRef, input.purpose, replacesSealId, rename?.id ?? null, actor.principal.userId, deps.clock.now(), algorithm],
   );
   await appendAudit(tx, deps.clock, {
     ...auditActor(actor),
     action: replacesSealId ? 'application.replacement-applied' : 'application.applied',
     unitId: unit.id,
     sealId: replacesSealId,
-    details: { applicationId: id, template: input.template, text: input.text, physicalSealRef: input.physicalSealRef, purpose: input.purpose },
+    details: { applicationId: id, template: input.template, text: input.text, physicalSealRef: input.physicalSealRef, purpose: input.purpose, algorithm },
   });
   return id;
+}
+
+/** The key algorithm asked for, or SEAL_DEFAULT_ALGORITHM; anything else is 422 naming the field. */
+export function sealAlgorithm(deps: Pick<RegisterDeps, 'defaultAlgorithm'>, asked: unknown): SealKeyAlgorithm {
+  if (asked === undefined) return deps.defaultAlgorithm ?? 'ECDSA-P256';
+  if (!isSealKeyAlgorithm(asked)) throw unprocessable('unsupported-algorithm', `A seal key is ${SEAL_KEY_ALGORITHMS.join(' or ')}.`, { field: 'algorithm' });
+  return asked;
 }
 
 export async function applyForSeal(deps: RegisterDeps, actor: Actor, input: NewApplication): Promise<ApplicationView> {
@@ -108,7 +121,7 @@ export async function applyForSeal(deps: RegisterDeps, actor: Actor, input: NewA
     const unit = await findActiveUnit(tx, input.unitId);
     return insertApplication(deps, tx, actor, unit, input, null);
   });
-  return view(await findApplication(deps.db, id));
+  return applicationView(await findApplication(deps.db, id));
 }
 
 /** Art. 17(3): opens a new application linked to the seal it replaces. */
@@ -116,7 +129,7 @@ export async function applyForReplacement(
   deps: RegisterDeps,
   actor: Actor,
   sealId: string,
-  input: { physicalSealRef: string; purpose: string; template?: string; text?: string; bottomText?: string },
+  input: { physicalSealRef: string; purpose: string; template?: string; text?: string; bottomText?: string; algorithm?: string },
 ): Promise<ApplicationView> {
   const old = await findSeal(deps.db, sealId);
   assertUnitScope(actor, old.unit_id, false);
@@ -130,15 +143,17 @@ export async function applyForReplacement(
     const open = await tx.query(`SELECT id FROM seal_applications WHERE replaces_seal_id = $1 AND status = 'applied'`, [sealId]);
     if (open.rows.length) throw conflict('replacement-pending', 'A replacement for this seal is already waiting for a decision.');
     const unit = await findActiveUnit(tx, old.unit_id);
-    return insertApplication(deps, tx, actor, unit, { unitId: unit.id, template, text, bottomText, physicalSealRef: input.physicalSealRef, purpose: input.purpose }, sealId);
+    // A replacement keeps the old seal's algorithm unless it names another.
+    const algorithm = input.algorithm ?? old.algorithm;
+    return insertApplication(deps, tx, actor, unit, { unitId: unit.id, template, text, bottomText, physicalSealRef: input.physicalSealRef, purpose: input.purpose, algorithm }, sealId);
   });
-  return view(await findApplication(deps.db, id));
+  return applicationView(await findApplication(deps.db, id));
 }
 
 export async function getApplication(deps: RegisterDeps, actor: Actor, id: string): Promise<ApplicationView> {
   const app = await findApplication(deps.db, id);
   if (actor.principal.role !== 'auditor') assertUnitScope(actor, app.unit_id);
-  return view(app);
+  return applicationView(app);
 }
 
 /**
@@ -166,6 +181,9 @@ export async function approveApplication(deps: RegisterDeps, actor: Actor, id: s
       sealName: app.text + (app.bottom_text ? app.bottom_text : ''),
       imageHash: image.imageHash,
       imageSizeMm: { width: image.widthMm, height: image.heightMm },
+      algorithm: app.algorithm,
+      png: image.png,
+      sealCode: await nextSealCode(tx, unit),
     });
     const sealId = randomUUID();
     await insertSeal(tx, {
@@ -194,7 +212,7 @@ export async function approveApplication(deps: RegisterDeps, actor: Actor, id: s
       action: 'application.approved',
       unitId: unit.id,
       sealId,
-      details: { applicationId: id, certificateSerial: made.serial, issuerCaId: made.issuerCaId, imageSha256: image.imageHash.toString('hex') },
+      details: { applicationId: id, certificateSerial: made.serial, issuerCaId: made.issuerCaId, algorithm: made.algorithm, imageSha256: image.imageHash.toString('hex') },
     });
     return { sealId };
   });
@@ -212,7 +230,7 @@ export async function rejectApplication(deps: RegisterDeps, actor: Actor, id: st
     ]);
     await appendAudit(tx, deps.clock, { ...auditActor(actor), action: 'application.rejected', unitId: app.unit_id, details: { applicationId: id, reason } });
   });
-  return view(await findApplication(deps.db, id));
+  return applicationView(await findApplication(deps.db, id));
 }
 
 const sameBytes = (a: Uint8Array | null, b: Uint8Array | null) => (a === null || b === null ? a === b : Buffer.from(a).equals(Buffer.from(b)));
@@ -268,5 +286,5 @@ export async function attachImprint(
       details: { applicationId: id, scanSha256: createHash('sha256').update(scan).digest('hex'), imageSha256: seal.imageHash.toString('hex'), report: seal.report },
     });
   });
-  return view(await findApplication(deps.db, id));
+  return applicationView(await findApplication(deps.db, id));
 }

@@ -218,5 +218,7 @@ function filterOf(f: Omit<AuditFilter, 'limit' | 'afterSeq'>): Record<string, st
   if (f.sealId) out.sealId = f.sealId;
   if (f.from) out.from = f.from.toISOString();
   if (f.to) out.to = f.to.toISOString();
+  if (f.action) out.action = f.action;
+  if (f.documentSha256) out.documentSha256 = f.documentSha256.toLowerCase();
   return Object.keys(out).length ? out : null;
 }

@@ -3,7 +3,7 @@ import * as asn1js from 'asn1js';
 import { OID } from '../asn1/oids.js';
 import { parseCertificate, type ParsedCertificate } from '../verify/certificate.js';
 import { validateChain } from '../verify/chain.js';
-import { publicKeyFromSpki } from '../verify/signature-algorithms.js';
+import { publicKeyFromSpki } from '../verify/port/node.js';
 import { verifyTimestampToken } from '../verify/timestamp.js';
 import {
   checkpointBody,
@@ -84,7 +84,14 @@ export class AuditTrailVerifier {
   #lastSeq: string | null = null;
   #lastHash: string | null = null;
 
-  constructor(checkpoints: AuditCheckpoint[], private readonly opts: AuditVerifyOptions) {
+  /** Checks the checkpoints (their signatures and time-stamps verify asynchronously), then takes entries with add(). */
+  static async create(checkpoints: AuditCheckpoint[], opts: AuditVerifyOptions): Promise<AuditTrailVerifier> {
+    const v = new AuditTrailVerifier(checkpoints, opts);
+    await v.#checkCheckpoints();
+    return v;
+  }
+
+  private constructor(checkpoints: AuditCheckpoint[], private readonly opts: AuditVerifyOptions) {
     this.#anchors = opts.trustAnchors.map((a) => parseCertificate(a));
     this.#checkpoints = [...checkpoints].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
     for (const c of this.#checkpoints) {
@@ -93,7 +100,6 @@ export class AuditTrailVerifier {
       list.push(c);
       this.#byHead.set(c.headSeq, list);
     }
-    this.#checkCheckpoints();
   }
 
   #problem(text: string, seq?: string) {
@@ -102,7 +108,7 @@ export class AuditTrailVerifier {
   }
 
   /** Each checkpoint on its own (hash, signature, time-stamp) and as a numbered chain. */
-  #checkCheckpoints() {
+  async #checkCheckpoints(): Promise<void> {
     let prevHash = GENESIS_HASH;
     let prevId = 0n;
     let prevHead = -1n;
@@ -124,12 +130,12 @@ export class AuditTrailVerifier {
       prevId = id;
       if (BigInt(c.headSeq) < prevHead) this.#problem(`checkpoint ${c.id} records an older head than the checkpoint before it`);
       prevHead = BigInt(c.headSeq);
-      const signer = this.#signerProblem(c.certificates, new Date(c.at), body, c.signature);
+      const signer = await this.#signerProblem(c.certificates, new Date(c.at), body, c.signature);
       if (signer) {
         this.#problem(`checkpoint ${c.id}: ${signer}`);
         continue;
       }
-      const ts = verifyTimestampToken(Buffer.from(c.timestampToken, 'base64'), () => hash, { anchors: this.#anchors, pool: [] });
+      const ts = await verifyTimestampToken(Buffer.from(c.timestampToken, 'base64'), () => hash, { anchors: this.#anchors, pool: [] });
       if (!ts.ok) this.#problem(`checkpoint ${c.id}: its time-stamp does not hold (${ts.reason}: ${ts.detail})`);
       else if (Math.abs(ts.genTime.getTime() - new Date(c.at).getTime()) > TIMESTAMP_SLACK_MS) {
         this.#problem(`checkpoint ${c.id}: its time-stamp (${ts.genTime.toISOString()}) does not match its time ${c.at}`);
@@ -138,7 +144,7 @@ export class AuditTrailVerifier {
   }
 
   /** Why a signature by the audit key does not hold, or null when it does. */
-  #signerProblem(certificatesB64: string[], at: Date, body: Buffer, signatureB64: string): string | null {
+  async #signerProblem(certificatesB64: string[], at: Date, body: Buffer, signatureB64: string): Promise<string | null> {
     let certs: ParsedCertificate[];
     try {
       certs = certificatesB64.map((c) => parseCertificate(Buffer.from(c, 'base64')));
@@ -147,7 +153,7 @@ export class AuditTrailVerifier {
     }
     const leaf = certs[0];
     if (!leaf) return 'no signer certificate';
-    const chain = validateChain(leaf, certs.slice(1), this.#anchors, {
+    const chain = await validateChain(leaf, certs.slice(1), this.#anchors, {
       at,
       leafKeyUsage: ['digitalSignature', 'nonRepudiation'],
       leafExtKeyUsage: AUDIT_EKU,
@@ -188,7 +194,7 @@ export class AuditTrailVerifier {
     this.#lastHash = hash;
   }
 
-  finish(): AuditVerifyReport {
+  async finish(): Promise<AuditVerifyReport> {
     const filtered = this.opts.filtered === true;
     const last = this.#checkpoints[this.#checkpoints.length - 1];
     if (!filtered) {
@@ -202,7 +208,7 @@ export class AuditTrailVerifier {
         if (!this.#recorded.has(c.id) && BigInt(c.headSeq) <= end) this.#problem(`checkpoint ${c.id} is not recorded in the log: its entry was removed`);
       }
     }
-    if (this.opts.expectTrailer) this.#checkTrailer(last);
+    if (this.opts.expectTrailer) await this.#checkTrailer(last);
     const problems = this.#problems;
     return {
       valid: problems.length === 0,
@@ -218,13 +224,13 @@ export class AuditTrailVerifier {
     };
   }
 
-  #checkTrailer(last: AuditCheckpoint | undefined) {
+  async #checkTrailer(last: AuditCheckpoint | undefined): Promise<void> {
     const t = this.opts.trailer;
     if (!t) {
       this.#problem('the export has no signed trailer: it was cut short or its last line was removed');
       return;
     }
-    const signer = this.#signerProblem(t.certificates ?? [], new Date(t.exportedAt), trailerBody(t), t.signature ?? '');
+    const signer = await this.#signerProblem(t.certificates ?? [], new Date(t.exportedAt), trailerBody(t), t.signature ?? '');
     if (signer) {
       this.#problem(`the export's trailer: ${signer}`);
       return;
@@ -254,7 +260,7 @@ export function parseExportLine(line: string): ExportLine {
  * Checks an exported log (NDJSON: entries, then checkpoints, then the trailer) with no database.
  * Anything after the trailer, or an unreadable line, makes the export invalid.
  */
-export function verifyAuditExport(text: string, trustAnchors: Buffer[]): AuditVerifyReport {
+export async function verifyAuditExport(text: string, trustAnchors: Buffer[]): Promise<AuditVerifyReport> {
   const entries: AuditEntry[] = [];
   const checkpoints: AuditCheckpoint[] = [];
   let trailer: AuditTrailer | null = null;
@@ -275,9 +281,9 @@ export function verifyAuditExport(text: string, trustAnchors: Buffer[]): AuditVe
     else trailer = parsed.trailer;
   });
   const t = trailer as AuditTrailer | null;
-  const v = new AuditTrailVerifier(checkpoints, { trustAnchors, filtered: Boolean(t?.filter), trailer: t, expectTrailer: true });
+  const v = await AuditTrailVerifier.create(checkpoints, { trustAnchors, filtered: Boolean(t?.filter), trailer: t, expectTrailer: true });
   for (const e of entries) v.add(e);
-  const report = v.finish();
+  const report = await v.finish();
   if (!structural.length) return report;
   const problems = [...structural, ...report.problems];
   return { ...report, valid: false, problem: problems[0], problems };

@@ -1,7 +1,9 @@
 import type { Clock } from '../clock.js';
+import { badRequest } from '../errors.js';
 import type { Db, Queryable } from '../store/db.js';
 import { entryHash, type AuditCheckpoint, type AuditEntry } from './audit-chain.js';
 import { AuditTrailVerifier, type AuditVerifyReport } from './audit-verify.js';
+import { decodeCursor, pageOf, pageSize, Where, type Page, type PageRequest } from './paging.js';
 
 /**
  * 用印登记 the seal usage register: every state change, every sealing and every refused attempt.
@@ -110,31 +112,52 @@ export interface AuditFilter {
   sealId?: string;
   from?: Date;
   to?: Date;
-  /** Entries with seq greater than this (paging). */
+  /** Entries of one action (e.g. seal.used). */
+  action?: string;
+  /**
+   * Entries about one document, by the SHA-256 (hex) of the PDF as sent or as given back: sealed
+   * (documentSha256, sealedSha256), verified (documentSha256) or extended (documentSha256, extendedSha256).
+   */
+  documentSha256?: string;
+  /** Entries with seq greater than this (internal, oldest-first reading: export and chain check). */
   afterSeq?: string;
   limit?: number;
 }
 
-function where(f: AuditFilter): { sql: string; params: unknown[] } {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, v: unknown) => {
-    params.push(v);
-    clauses.push(sql.replace('?', `$${params.length}`));
-  };
-  if (f.unitId) add('unit_id = ?', f.unitId);
-  if (f.sealId) add('seal_id = ?', f.sealId);
-  if (f.from) add('at >= ?', f.from.toISOString());
-  if (f.to) add('at < ?', f.to.toISOString());
-  if (f.afterSeq) add('seq > ?', f.afterSeq);
-  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+function where(f: AuditFilter): Where {
+  const w = new Where();
+  if (f.unitId) w.add('unit_id = ?', f.unitId);
+  if (f.sealId) w.add('seal_id = ?', f.sealId);
+  if (f.from) w.add('at >= ?', f.from.toISOString());
+  if (f.to) w.add('at < ?', f.to.toISOString());
+  if (f.action) w.add('action = ?', f.action);
+  if (f.documentSha256) {
+    const h = f.documentSha256.toLowerCase();
+    w.add(`(details->>'documentSha256' = ? OR details->>'sealedSha256' = ? OR details->>'extendedSha256' = ?)`, h, h, h);
+  }
+  if (f.afterSeq) w.add('seq > ?', f.afterSeq);
+  return w;
 }
 
+/** Entries oldest first (the order the chain is checked and exported in). */
 export async function listAudit(db: Queryable, filter: AuditFilter): Promise<AuditEntry[]> {
   const w = where(filter);
   const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
   const { rows } = await db.query<AuditRow>(`SELECT * FROM audit_log ${w.sql} ORDER BY seq LIMIT ${limit}`, w.params);
   return rows.map(fromRow);
+}
+
+/** The register as a list (GET /v1/audit): newest first, paged like every list (paging.ts). */
+export async function listAuditPage(db: Queryable, filter: Omit<AuditFilter, 'afterSeq' | 'limit'>, page: PageRequest): Promise<Page<AuditEntry>> {
+  const w = where(filter);
+  const size = pageSize(page);
+  const before = decodeCursor(page.cursor, 1);
+  if (before) {
+    if (!/^[0-9]{1,19}$/.test(before[0]!)) throw badRequest('invalid-cursor', 'cursor must be a nextCursor this service gave.', { field: 'query.cursor' });
+    w.add('seq < ?', before[0]);
+  }
+  const { rows } = await db.query<AuditRow>(`SELECT * FROM audit_log ${w.sql} ORDER BY seq DESC LIMIT ${w.param(size + 1)}`, w.params);
+  return pageOf(rows, size, (r) => [String(r.seq)], fromRow);
 }
 
 /** Every matching entry, in pages, for the NDJSON export (memory stays bounded). */
@@ -162,9 +185,9 @@ export type AuditChainReport = AuditVerifyReport;
 export async function verifyAuditChain(db: Db, trustAnchors: Buffer[]): Promise<AuditVerifyReport> {
   return db.transaction(async (tx) => {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    const v = new AuditTrailVerifier(await listCheckpoints(tx), { trustAnchors });
+    const v = await AuditTrailVerifier.create(await listCheckpoints(tx), { trustAnchors });
     for await (const e of allEntries(tx)) v.add(e);
-    return v.finish();
+    return await v.finish();
   });
 }
 

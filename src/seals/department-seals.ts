@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { conflict, unprocessable } from '../errors.js';
+import { AppError, conflict, unprocessable } from '../errors.js';
 import { assertUnitScope, auditActor, type Actor } from './actor.js';
 import { appendAudit } from './audit.js';
 import type { RegisterDeps } from './deps.js';
 import { findActiveUnit, type UnitRow } from './records.js';
-import { insertSeal } from './seal-actions.js';
+import { sealAlgorithm } from './applications.js';
+import { insertSeal, nextSealCode } from './seal-actions.js';
 
 /**
  * 内设机构印章 department seals (Art. 17(4)): a unit makes its internal departments' seals itself,
@@ -46,16 +47,15 @@ async function departmentProblem(deps: RegisterDeps, unit: UnitRow, department: 
 export async function issueDepartmentSeal(deps: RegisterDeps, actor: Actor, unitId: string, input: DepartmentSealRequest): Promise<{ sealId: string }> {
   assertUnitScope(actor, unitId, false);
   const department = input.department.normalize('NFC').trim();
-  if (input.algorithm !== undefined && input.algorithm !== 'ECDSA-P256') {
-    throw unprocessable('algorithm-not-available', `Department sub-CAs issue ECDSA-P256 seals only; ${input.algorithm} is not available for department seals yet.`, {
-      field: 'algorithm',
-    });
-  }
+  // An SM2 department seal is certified by the unit's SM2 department sub-CA, under the SM2 root.
+  const algorithm = sealAlgorithm(deps, input.algorithm);
   const pre = await findActiveUnit(deps.db, unitId);
   const problem = await departmentProblem(deps, pre, department);
   if (problem) throw unprocessable('department-seal-rule', `${RULE}: ${problem}.`, { field: 'department', rule: 'Art. 17(4)' });
   // Rendered before the transaction (pure, the slow part); a department too long for the seal is 422 here.
-  const image = await deps.renderer.render({ template: DEPARTMENT_TEMPLATE, text: pre.name, bottomText: department });
+  const image = await deps.renderer.render({ template: DEPARTMENT_TEMPLATE, text: pre.name, bottomText: department }).catch((err: unknown) => {
+    throw asDepartmentSealProblem(err);
+  });
   const sealName = `${pre.name}${department}`;
   return deps.db.transaction(async (tx) => {
     const unit = await findActiveUnit(tx, unitId, { forUpdate: true });
@@ -67,6 +67,9 @@ export async function issueDepartmentSeal(deps: RegisterDeps, actor: Actor, unit
       department,
       imageHash: image.imageHash,
       imageSizeMm: { width: image.widthMm, height: image.heightMm },
+      algorithm,
+      png: image.png,
+      sealCode: await nextSealCode(tx, unit),
     });
     const id = randomUUID();
     await insertSeal(tx, {
@@ -90,8 +93,22 @@ export async function issueDepartmentSeal(deps: RegisterDeps, actor: Actor, unit
       action: 'seal.department-issued',
       unitId,
       sealId: id,
-      details: { name: sealName, department, template: DEPARTMENT_TEMPLATE, purpose: input.purpose ?? null, certificateSerial: made.serial, issuerCaId: made.issuerCaId },
+      details: { name: sealName, department, template: DEPARTMENT_TEMPLATE, purpose: input.purpose ?? null, certificateSerial: made.serial, issuerCaId: made.issuerCaId, algorithm },
     });
     return { sealId: id };
   });
 }
+
+/**
+ * The renderer names its own fields (`text`, `bottomText`); on a department seal those are the unit's registered
+ * name on the arc and the `department` below the star, so the refusal names what the caller can act on.
+ */
+function asDepartmentSealProblem(err: unknown): unknown {
+  if (!(err instanceof AppError) || err.status !== 422) return err;
+  if (err.details.field === 'bottomText') return new AppError(422, err.type, err.message.replace(/^The bottom text/, 'The department name'), { ...err.details, field: 'department' });
+  if (err.details.field === 'text') {
+    return new AppError(422, err.type, `The unit's registered name is the arc text of its department seals: ${err.message}`, { ...err.details, field: 'unit.name' });
+  }
+  return err;
+}
+

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { SealKeyAlgorithm } from '../algorithms/table.js';
 import type { Db } from '../store/db.js';
 import type { SealImageRenderer, SealMaker } from './ports.js';
 
@@ -8,4 +9,6 @@ export interface RegisterDeps {
   clock: Clock;
   maker: SealMaker;
   renderer: SealImageRenderer;
+  /** SEAL_DEFAULT_ALGORITHM: a seal's key algorithm when its application names none (ECDSA-P256 when absent). */
+  defaultAlgorithm?: SealKeyAlgorithm;
 }

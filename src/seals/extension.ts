@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import type { CaHandle } from '../ca/authority.js';
 import type { Config } from '../config.js';
-import { extendPdf, type ExtendResult } from '../pdf/extend.js';
+import { documentWorkers } from '../isolation/document-workers.js';
+import type { ExtendResult } from '../pdf/extend.js';
 import { auditActor, type Actor } from './actor.js';
 import { appendAudit } from './audit.js';
 import type { RegisterDeps } from './deps.js';
@@ -24,7 +25,7 @@ export interface ExtensionDeps {
 const TIMESTAMP_RESERVE = 256 * 1024;
 
 export async function extendDocument(deps: ExtensionDeps, actor: Actor, pdf: Buffer): Promise<ExtendResult> {
-  const result = await extendPdf(pdf, {
+  const result = await documentWorkers().extend(pdf, {
     revocation: (cert) => deps.ca.revocationDataFor(cert),
     timestamper: timestamperOf(deps),
     extraCertificates: [deps.ca.rootCertificate, deps.ca.tsaCertificate],

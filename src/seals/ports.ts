@@ -1,3 +1,4 @@
+import type { SealKeyAlgorithm } from '../algorithms/table.js';
 import type { Queryable } from '../store/db.js';
 
 /** RFC 5280 CRLReason names the lifecycle uses when it revokes a seal certificate. */
@@ -14,6 +15,9 @@ export interface MadeSeal {
   serial: string;
   certificate: Buffer;
   issuerCaId: string;
+  algorithm: SealKeyAlgorithm;
+  /** GB/T 38540 SESeal (DER) of an SM2 seal, signed by the seal maker; absent for ECDSA seals. */
+  seseal?: Buffer;
 }
 
 /**
@@ -33,6 +37,12 @@ export interface SealMaker {
       department?: string;
       imageHash: Buffer;
       imageSizeMm: { width: number; height: number };
+      /** The seal's key algorithm: chooses the hierarchy and profile that certify it. */
+      algorithm: SealKeyAlgorithm;
+      /** The seal picture (PNG) an SM2 seal's SESeal carries. */
+      png: Buffer;
+      /** 印章编码: the seal's code in its SESeal (the unit's credit code and a sequence). */
+      sealCode: string;
     },
   ): Promise<MadeSeal>;
   revoke(tx: Queryable, serial: string, reason: RevocationReason, time: Date): Promise<void>;

@@ -1,3 +1,4 @@
+import type { SealKeyAlgorithm } from '../algorithms/table.js';
 import { conflict, notFound } from '../errors.js';
 import type { Queryable } from '../store/db.js';
 
@@ -39,6 +40,7 @@ export interface SealRow {
   return_reason: string | null;
   destroyed_at: Date | null;
   destroy_reason: string | null;
+  algorithm: SealKeyAlgorithm;
 }
 
 export interface ApplicationRow {
@@ -62,15 +64,16 @@ export interface ApplicationRow {
   imprint_width_mm: number | null;
   imprint_height_mm: number | null;
   imprint_report: Record<string, unknown> | null;
+  algorithm: SealKeyAlgorithm;
 }
 
 /** Application columns without the imprint image bytes. */
 export const APPLICATION_COLUMNS = `id, unit_id, template, text, bottom_text, physical_seal_ref, purpose, status, replaces_seal_id, rename_id,
-  applied_by, applied_at, decided_by, decided_at, decision_reason, seal_id, imprint_hash, imprint_width_mm, imprint_height_mm, imprint_report`;
+  applied_by, applied_at, decided_by, decided_at, decision_reason, seal_id, imprint_hash, imprint_width_mm, imprint_height_mm, imprint_report, algorithm`;
 
 /** Seal columns without the image bytes (fetched only by the image endpoint). */
 export const SEAL_COLUMNS = `id, unit_id, kind, application_id, name, unit_name, department, template, text, bottom_text, status, key_id, cert_serial,
-  certificate, issuer_ca_id, image_hash, width_mm, height_mm, created_by, created_at, returned_at, return_reason, destroyed_at, destroy_reason`;
+  certificate, issuer_ca_id, image_hash, width_mm, height_mm, created_by, created_at, returned_at, return_reason, destroyed_at, destroy_reason, algorithm`;
 
 export async function findUnit(q: Queryable, id: string, opts: { forUpdate?: boolean } = {}): Promise<UnitRow> {
   const { rows } = await q.query<UnitRow>(`SELECT * FROM units WHERE id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`, [id]);

@@ -5,7 +5,7 @@ import type { Queryable } from '../store/db.js';
 import { assertUnitScope, auditActor, type Actor } from './actor.js';
 import { appendAudit, listAudit } from './audit.js';
 import type { RegisterDeps } from './deps.js';
-import type { RevocationReason } from './ports.js';
+import type { MadeSeal, RevocationReason } from './ports.js';
 import { findSeal, wrongState, type SealRow } from './records.js';
 
 /**
@@ -177,15 +177,40 @@ export async function sealImagePng(deps: RegisterDeps, sealId: string): Promise<
 }
 
 /**
+ * 印章编码 the code of a new seal (its SESeal esID): the unit's credit code and the seal's sequence
+ * number within the unit, four digits.
+ */
+export async function nextSealCode(tx: Queryable, unit: { id: string; code: string }): Promise<string> {
+  const { rows } = await tx.query<{ n: string }>('SELECT count(*) AS n FROM seals WHERE unit_id = $1', [unit.id]);
+  return `${unit.code}${String(Number(rows[0]!.n) + 1).padStart(4, '0')}`;
+}
+
+/** Who may fetch a seal's image or its SESeal (Art. 16): the unit's own users, municipal roles, auditors. */
+async function assertMayReadSealData(deps: RegisterDeps, actor: Actor, sealId: string): Promise<void> {
+  const seal = await findSeal(deps.db, sealId);
+  const p = actor.principal;
+  const municipal = (MUNICIPAL_ROLES as readonly string[]).includes(p.role);
+  if (!municipal && p.unitId !== seal.unit_id) throw forbidden('This seal image belongs to another unit.');
+}
+
+/**
+ * The SESeal (GB/T 38540 电子印章数据, DER) of an SM2 seal, with the same access as its image; it
+ * stays after the seal is destroyed. 404 `no-seseal` for an ECDSA seal.
+ */
+export async function sesealFor(deps: RegisterDeps, actor: Actor, sealId: string): Promise<Buffer> {
+  await assertMayReadSealData(deps, actor, sealId);
+  const { rows } = await deps.db.query<{ seseal: Uint8Array | null }>('SELECT seseal FROM seals WHERE id = $1', [sealId]);
+  if (!rows[0]?.seseal) throw notFound('no-seseal', 'This seal has no GB/T 38540 seal data: only SM2 seals do.', { field: 'id' });
+  return Buffer.from(rows[0].seseal);
+}
+
+/**
  * Art. 16: the seal image is kept like the physical seal. Only the unit's own users, the municipal
  * roles (municipal office, exchange platform) and auditors may fetch it; another unit's users may
  * not. (The certificate stays public: every sealed document carries it.)
  */
 export async function sealImageFor(deps: RegisterDeps, actor: Actor, sealId: string): Promise<Buffer> {
-  const seal = await findSeal(deps.db, sealId);
-  const p = actor.principal;
-  const municipal = (MUNICIPAL_ROLES as readonly string[]).includes(p.role);
-  if (!municipal && p.unitId !== seal.unit_id) throw forbidden('This seal image belongs to another unit.');
+  await assertMayReadSealData(deps, actor, sealId);
   return sealImagePng(deps, sealId);
 }
 
@@ -276,7 +301,7 @@ export async function insertSeal(
     template: string;
     text: string;
     bottomText: string | null;
-    made: { keyId: string; serial: string; certificate: Buffer; issuerCaId: string };
+    made: MadeSeal;
     image: { png: Buffer; imageHash: Buffer; widthMm: number; heightMm: number };
     createdBy: string;
     createdAt: Date;
@@ -284,8 +309,8 @@ export async function insertSeal(
 ): Promise<void> {
   await tx.query(
     `INSERT INTO seals (id, unit_id, kind, application_id, name, template, text, bottom_text, status, key_id, cert_serial, certificate,
-                        issuer_ca_id, image_png, image_hash, width_mm, height_mm, created_by, created_at, unit_name, department)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+                        issuer_ca_id, image_png, image_hash, width_mm, height_mm, created_by, created_at, unit_name, department, algorithm, seseal)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
     [
       s.id,
       s.unitId,
@@ -307,6 +332,8 @@ export async function insertSeal(
       s.createdAt,
       s.unitName,
       s.department ?? null,
+      s.made.algorithm,
+      s.made.seseal ?? null,
     ],
   );
 }

@@ -5,8 +5,8 @@ import type { KeyVault } from '../crypto/key-vault.js';
 import { forbidden, unprocessable } from '../errors.js';
 import type { Queryable } from '../store/db.js';
 import { httpTimestamper, type CmsSigner, type Timestamper } from '../pdf/cms.js';
-import { sealPdf, type PadesLevel, type SealAppearance } from '../pdf/seal.js';
-import { examineForSealing } from '../placement/index.js';
+import type { PadesLevel, SealAppearance } from '../pdf/seal.js';
+import { documentWorkers } from '../isolation/document-workers.js';
 import { canonicalPixels } from '../render/index.js';
 import { auditActor, type Actor } from './actor.js';
 import { appendAudit } from './audit.js';
@@ -40,6 +40,8 @@ export interface SealingRequest {
   certify?: 1 | 2 | 3;
   /** The operator a platform acts for (header Seal-Operator). */
   onBehalfOf?: string;
+  /** SM2 seals: `ses` (default) a GB/T 38540 SES_Signature, `cms` an SM2 CMS; ECDSA seals make CAdES only. */
+  format?: 'ses' | 'cms';
 }
 
 /**
@@ -89,9 +91,14 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
     });
   }
   const { seal, operatorId } = await authorizeSealing(deps.register, actor, sealId, req.onBehalfOf);
+  const sm2 = seal.algorithm === 'SM2';
+  if (!sm2 && req.format !== undefined) {
+    throw unprocessable('format-not-available', 'format (ses or cms) is for SM2 seals; an ECDSA seal makes a CAdES signature.', { field: 'format' });
+  }
+  const format = sm2 ? (req.format ?? 'ses') : undefined;
   // Before the seal is used: the document's own classification mark (Art. 6), and where the seal goes.
   const unit = await findUnit(deps.register.db, seal.unit_id);
-  const examined = await examineForSealing(pdf, {
+  const examined = await documentWorkers().examine(pdf, {
     ...(req.placement === 'auto'
       ? {
           auto: {
@@ -109,26 +116,37 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
   }
   const position = examined.placement ?? (req.xMm !== undefined && req.yMm !== undefined ? { page: req.page ?? 1, xMm: req.xMm, yMm: req.yMm } : undefined);
   const keyId = seal.key_id;
+  // An SM2 seal signs with SM3 (its profile's only digest), every other with SHA-256.
+  const digest = sm2 ? 'SM3' : 'SHA-256';
+  const chain = await deps.ca.chain(seal.issuer_ca_id);
   const signer: CmsSigner = {
-    certificates: [Buffer.from(seal.certificate), ...(await deps.ca.chain(seal.issuer_ca_id))],
+    certificates: [Buffer.from(seal.certificate), ...chain],
     keyAlgorithm: await deps.vault.algorithm(keyId),
-    digest: 'SHA-256',
-    sign: (data) => deps.vault.sign(keyId, data, 'SHA-256'),
+    digest,
+    sign: (data) => deps.vault.sign(keyId, data, digest),
   };
+  const hierarchy = sm2 ? 'SM2' : 'ECDSA';
   const signingTime = deps.register.clock.now();
-  const sealed = await sealPdf(pdf, {
+  const sealed = await documentWorkers().seal(pdf, {
     page: position?.page ?? 1,
     ...(position ? { xMm: position.xMm, yMm: position.yMm } : {}),
     riding: req.riding,
     appearance: await appearanceOf(deps, seal),
     signer,
+    ...(format === 'ses' ? { ses: { certificate: Buffer.from(seal.certificate), seseal: await sesealOf(deps, seal.id), sign: signer.sign } } : {}),
+    ...(format === 'cms' ? { cmsSubFilter: 'adbe.pkcs7.detached' as const } : {}),
     level: req.level,
     signingTime,
     reason: req.reason,
     timestamper: req.level === 'B-B' ? undefined : timestamperOf(deps),
     revocation: (cert) => deps.ca.revocationDataFor(cert),
     certify: req.certify,
-    extraCertificates: [deps.ca.rootCertificate, deps.ca.tsaCertificate],
+    // The DSS of an SES signature needs the seal's chain and the seal maker's (the SES_Signature carries neither).
+    extraCertificates: [
+      deps.ca.rootCertificateOf(hierarchy),
+      deps.ca.tsaCertificateOf(hierarchy),
+      ...(format === 'ses' ? [...chain, ...(await deps.ca.sealMakerChain())] : []),
+    ],
   });
   // The document is handed back only once its sealing is in the register, written in the same
   // transaction that finds the seal still active and its operator still authorised, with the seal's
@@ -146,6 +164,7 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
     placement: req.placement ?? null,
     riding: req.riding ?? false,
     level: req.level,
+    ...(format ? { format } : {}),
     reason: req.reason ?? null,
     certificateSerial: seal.cert_serial,
   };
@@ -190,6 +209,13 @@ function beforeAndAfter(pdf: Buffer, sealed: Buffer): { documentSha256: string; 
   const appended = sealed.length >= pdf.length && (samePrefix || sealed.subarray(0, pdf.length).equals(pdf));
   const sealedSha256 = appended ? h.update(sealed.subarray(pdf.length)).digest('hex') : createHash('sha256').update(sealed).digest('hex');
   return { documentSha256, sealedSha256 };
+}
+
+/** An SM2 seal's SESeal (it never changes once made). */
+async function sesealOf(deps: SealingDeps, sealId: string): Promise<Buffer> {
+  const { rows } = await deps.register.db.query<{ seseal: Uint8Array | null }>('SELECT seseal FROM seals WHERE id = $1', [sealId]);
+  if (!rows[0]?.seseal) throw unprocessable('seal-data-missing', 'This SM2 seal has no GB/T 38540 seal data; it cannot make an SES signature.', { field: 'format' });
+  return Buffer.from(rows[0].seseal);
 }
 
 /** The seal's state and the operator's authorisation, read with the seal's row locked FOR SHARE until commit. */

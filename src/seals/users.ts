@@ -1,4 +1,4 @@
-import { createUserWithToken } from '../auth/tokens.js';
+import { createFirstAdministrator, createUserWithToken, replaceTokens } from '../auth/tokens.js';
 import { MUNICIPAL_ROLES, UNIT_ROLES, type Role } from '../auth/roles.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import type { Queryable } from '../store/db.js';
@@ -80,3 +80,27 @@ export async function changeUserRole(deps: RegisterDeps, actor: Actor, userId: s
     return { id: userId, role };
   });
 }
+
+/**
+ * First start: on an empty database, one municipal administrator (registered in the audit log as made by the
+ * system), whose token the caller shows once; null when the database already has users.
+ */
+export async function ensureFirstAdministrator(deps: RegisterDeps): Promise<{ id: string; token: string } | null> {
+  return deps.db.transaction(async (tx) => {
+    const created = await createFirstAdministrator(tx);
+    if (created) {
+      await appendAudit(tx, deps.clock, { action: 'user.created', details: { userId: created.id, role: 'municipal-admin', firstStart: true } });
+    }
+    return created;
+  });
+}
+
+/** A user replaces their own token: the new one is returned once, every earlier one stops working at once. */
+export async function rotateOwnToken(deps: RegisterDeps, actor: Actor): Promise<{ id: string; token: string }> {
+  return deps.db.transaction(async (tx) => {
+    const token = await replaceTokens(tx, actor.principal.userId);
+    await appendAudit(tx, deps.clock, { ...auditActor(actor), action: 'user.token-rotated', unitId: actor.principal.unitId, details: { userId: actor.principal.userId } });
+    return { id: actor.principal.userId, token };
+  });
+}
+

@@ -50,9 +50,9 @@ export class MemoryState implements SharedState {
   async delete(key: string) {
     this.entries.delete(key);
   }
-  async increment(key: string, ttlMs: number) {
+  async increment(key: string, ttlMs: number, by = 1) {
     const e = this.live(key);
-    const next = (e ? Number(e.value.toString()) : 0) + 1;
+    const next = (e ? Number(e.value.toString()) : 0) + by;
     if (e) e.value = Buffer.from(String(next));
     else this.put(key, Buffer.from(String(next)), ttlMs);
     return next;

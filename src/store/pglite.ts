@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import type { Db, Queryable, QueryResult } from './db.js';
+import { lockDirectory, type DirLock } from './dir-lock.js';
 
 const INT8_OID = 20;
 
@@ -10,9 +11,19 @@ const INT8_OID = 20;
  * which is also what makes concurrent state changes safe here.
  */
 export async function openPglite(dir?: string): Promise<Db> {
-  if (dir) mkdirSync(dir, { recursive: true });
-  // int8 as string, as pg returns it, so code behaves the same on both adapters.
-  const pglite = await PGlite.create(dir, { parsers: { [INT8_OID]: (v: string) => v } });
+  let lock: DirLock | undefined;
+  if (dir) {
+    mkdirSync(dir, { recursive: true });
+    lock = lockDirectory(dir);
+  }
+  let pglite: PGlite;
+  try {
+    // int8 as string, as pg returns it, so code behaves the same on both adapters.
+    pglite = await PGlite.create(dir, { parsers: { [INT8_OID]: (v: string) => v } });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   let closed = false;
 
   const wrap = async <R>(
@@ -46,7 +57,11 @@ export async function openPglite(dir?: string): Promise<Db> {
     async close() {
       if (closed) return;
       closed = true;
-      await pglite.close();
+      try {
+        await pglite.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

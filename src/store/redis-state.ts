@@ -110,9 +110,9 @@ export async function openRedisState(url: string, opts: RedisStateOptions = {}):
     async delete(key) {
       await call('DEL', () => client.del(k(key)));
     },
-    async increment(key, ttlMs) {
-      // INCR then PEXPIRE NX in one MULTI: the window starts at the first increment and is never extended.
-      const [count] = await call('INCR', () => client.multi().incr(k(key)).pExpire(k(key), Math.max(1, Math.ceil(ttlMs)), 'NX').exec());
+    async increment(key, ttlMs, by = 1) {
+      // INCRBY then PEXPIRE NX in one MULTI: the window starts at the first increment and is never extended.
+      const [count] = await call('INCRBY', () => client.multi().incrBy(k(key), by).pExpire(k(key), Math.max(1, Math.ceil(ttlMs)), 'NX').exec());
       return Number(count);
     },
     async close() {

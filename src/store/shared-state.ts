@@ -10,8 +10,8 @@ export interface SharedState {
   /** Sets only when the key is absent; true when this call set it (an atomic claim). */
   setIfAbsent(key: string, value: Buffer, ttlMs: number): Promise<boolean>;
   delete(key: string): Promise<void>;
-  /** Adds one to a counter that expires ttlMs after its first increment; returns the new count. */
-  increment(key: string, ttlMs: number): Promise<number>;
+  /** Adds `by` (default one) to a counter that expires ttlMs after its first increment; returns the new count. */
+  increment(key: string, ttlMs: number, by?: number): Promise<number>;
   /** Delivers `message` to every subscriber of `channel` on every instance, this one included. */
   publish(channel: string, message: string): Promise<void>;
   /**

@@ -76,7 +76,7 @@ function parseOcsp(der: Uint8Array): ParsedOcsp | null {
 }
 
 /** Evaluate one OCSPResponse (DER) for `cert`; undefined when it does not speak about it or does not verify. */
-export function ocspFinding(der: Uint8Array, cert: ParsedCertificate, issuer: ParsedCertificate, pool: ParsedCertificate[], allowRsa?: boolean): Finding | undefined {
+export async function ocspFinding(der: Uint8Array, cert: ParsedCertificate, issuer: ParsedCertificate, pool: ParsedCertificate[], allowRsa?: boolean): Promise<Finding | undefined> {
   const parsed = parseOcsp(der);
   if (!parsed) return undefined;
   const basic = parsed.basic;
@@ -87,17 +87,19 @@ export function ocspFinding(der: Uint8Array, cert: ParsedCertificate, issuer: Pa
   if (authorised === undefined) {
     // Who signed: the issuer itself, or a responder certificate the issuer issued for OCSP signing.
     const candidates: ParsedCertificate[] = [issuer, ...parsed.certs, ...pool];
-    const verifies = (signer: ParsedCertificate) => verifySignatureValue({
+    const verifies = async (signer: ParsedCertificate) => (await verifySignatureValue({
       algorithm: basic.signatureAlgorithm, spki: signer.spki, data: tbs.tbsView, signature: b(basic.signature.valueBlock.valueHexView),
-    }).ok;
-    authorised = candidates.some((c) => {
+    })).ok;
+    const authorises = async (c: ParsedCertificate): Promise<boolean> => {
       if (c.der.equals(issuer.der)) return verifies(c);
       if (!sameName(c.issuer, issuer.subject)) return false;
       if (!(c.extKeyUsage ?? []).includes(OID_EKU_OCSP_SIGNING)) return false;
       if (producedAt < c.notBefore || producedAt > c.notAfter) return false;
-      const issued = verifySignatureValue({ algorithm: c.signatureAlgorithm, spki: issuer.spki, data: c.tbs, signature: c.signatureValue }).ok;
+      const issued = (await verifySignatureValue({ algorithm: c.signatureAlgorithm, spki: issuer.spki, data: c.tbs, signature: c.signatureValue })).ok;
       return issued && verifies(c);
-    });
+    };
+    authorised = false;
+    for (const c of candidates) if (await authorises(c)) { authorised = true; break; }
     // Pool certificates vary per document: cache only decisions that did not need them.
     if (authorised || !pool.length) parsed.authorised.set(issuer, authorised);
   }
@@ -129,7 +131,7 @@ export function ocspFinding(der: Uint8Array, cert: ParsedCertificate, issuer: Pa
 }
 
 /** Evaluate one CRL (DER) for `cert`; undefined when it is not the issuer's or does not verify. */
-export function crlFinding(der: Uint8Array, cert: ParsedCertificate, issuer: ParsedCertificate, allowRsa?: boolean): (Finding & { number?: bigint }) | undefined {
+export async function crlFinding(der: Uint8Array, cert: ParsedCertificate, issuer: ParsedCertificate, allowRsa?: boolean): Promise<(Finding & { number?: bigint }) | undefined> {
   const entry = crlCache.getOr(b(der).toString('latin1'), () => {
     try {
       return { crl: decodeAs(pkijs.CertificateRevocationList, der, 'CRL', DOCUMENT_OBJECT_LIMITS), verifiedBy: new WeakMap<ParsedCertificate, boolean>() };
@@ -145,7 +147,7 @@ export function crlFinding(der: Uint8Array, cert: ParsedCertificate, issuer: Par
   if (allowRsa === false && /^1\.2\.840\.113549\.1\.1\./.test(crl.signatureAlgorithm.algorithmId)) return undefined;
   let ok = entry.verifiedBy.get(issuer);
   if (ok === undefined) {
-    ok = verifySignatureValue({ algorithm: crl.signatureAlgorithm, spki: issuer.spki, data: crl.tbsView, signature: b(crl.signatureValue.valueBlock.valueHexView) }).ok;
+    ok = (await verifySignatureValue({ algorithm: crl.signatureAlgorithm, spki: issuer.spki, data: crl.tbsView, signature: b(crl.signatureValue.valueBlock.valueHexView) })).ok;
     entry.verifiedBy.set(issuer, ok);
   }
   if (!ok) return undefined;
@@ -198,11 +200,11 @@ export async function checkRevocation(cert: ParsedCertificate, issuer: ParsedCer
   const tolerance = ctx.toleranceMs ?? DEFAULT_TOLERANCE_MS;
   const findings: Sourced[] = [];
   for (const o of ctx.ocsps) {
-    const f = ocspFinding(o, cert, issuer, ctx.pool, ctx.allowRsa);
+    const f = await ocspFinding(o, cert, issuer, ctx.pool, ctx.allowRsa);
     if (f) findings.push({ f, source: 'dss-ocsp', der: o });
   }
   for (const c of ctx.crls) {
-    const f = crlFinding(c, cert, issuer, ctx.allowRsa);
+    const f = await crlFinding(c, cert, issuer, ctx.allowRsa);
     if (f) findings.push({ f, source: 'dss-crl', der: c });
   }
   const fromDss = decide(findings, ctx.at, tolerance);
@@ -217,7 +219,7 @@ export async function checkRevocation(cert: ParsedCertificate, issuer: ParsedCer
         });
         if (!res.ok) continue;
         const der = new Uint8Array(await res.arrayBuffer());
-        const f = ocspFinding(der, cert, issuer, ctx.pool, ctx.allowRsa);
+        const f = await ocspFinding(der, cert, issuer, ctx.pool, ctx.allowRsa);
         if (f) findings.push({ f, source: 'online-ocsp', der });
       } catch { /* try the next source */ }
     }
@@ -228,7 +230,7 @@ export async function checkRevocation(cert: ParsedCertificate, issuer: ParsedCer
         const res = await fetcher(url, { signal: AbortSignal.timeout(10_000) });
         if (!res.ok) continue;
         const der = new Uint8Array(await res.arrayBuffer());
-        const f = crlFinding(der, cert, issuer, ctx.allowRsa);
+        const f = await crlFinding(der, cert, issuer, ctx.allowRsa);
         if (f) findings.push({ f, source: 'online-crl', der });
       } catch { /* unknown */ }
     }

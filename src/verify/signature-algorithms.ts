@@ -8,14 +8,13 @@
  * AND weak, and one with an algorithm this table does not know as unsupported: ETSI EN 319 102-1 calls
  * both INDETERMINATE (crypto constraints) rather than INVALID, since neither proves the signature wrong.
  */
-import { createHash, createPublicKey, createVerify, constants, getHashes, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { buf } from '../asn1/der.js';
 import { OID } from '../asn1/oids.js';
 import { describePublicKey } from '../algorithms/public-key.js';
-import { sm2Za } from '../algorithms/sm2.js';
 import { HASHES, hashByOid, signatureAlgorithmByOid, type HashName } from '../algorithms/table.js';
-import { Lru } from '../lru.js';
+import { digestBytes, verifierPort, type SignatureCheckRequest } from './port/index.js';
 
 /** Digests the verifier computes (the shared table's). SHA-1 only to judge it weak (and for OCSP CertIDs, which commonly use it). */
 export type { HashName } from '../algorithms/table.js';
@@ -26,8 +25,12 @@ export const OID_EC_PUBLIC_KEY = OID.ecPublicKey;
 export const OID_ED25519 = '1.3.101.112';
 export const OID_ED448 = '1.3.101.113';
 
-const ALLOWED_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1', 'brainpoolP256r1', 'brainpoolP384r1', 'brainpoolP512r1']);
+const ALLOWED_CURVES = new Set<string>(['P-256', 'P-384', 'P-521', 'brainpoolP256r1', 'brainpoolP384r1', 'brainpoolP512r1']);
 const MIN_RSA_BITS = 2048;
+/** Names of curves met in the wild that are refused, so the report names them rather than their OIDs. */
+const REFUSED_CURVE_NAMES: Record<string, string> = {
+  '1.3.132.0.10': 'secp256k1', '1.3.132.0.33': 'secp224r1', '1.2.840.10045.3.1.1': 'prime192v1', '1.3.132.0.8': 'secp160r1',
+};
 
 /** The name the report gives a scheme (ECDSA-plain: BSI TR-03111 r‖s values). */
 const familyOf = (a: { scheme: string; encoding?: string }): string =>
@@ -44,9 +47,7 @@ export function weakHash(hash: HashName): string | undefined {
   return HASHES[hash].weak ? hash : undefined;
 }
 export function digest(hash: HashName, data: Uint8Array | Uint8Array[]): Buffer {
-  const h = createHash(HASHES[hash].node, hash === 'SHAKE256' ? { outputLength: HASHES.SHAKE256.length } : undefined);
-  for (const part of Array.isArray(data) ? data : [data]) h.update(part);
-  return h.digest();
+  return buf(digestBytes(hash, data));
 }
 /** Hash names for OCSP CertID matching (which may use SHA-1). */
 export function certIdHashFromOid(oid: string): HashName | undefined {
@@ -94,91 +95,55 @@ function pssParams(params: unknown): { hash: HashName; saltLength: number } | un
   return { hash, saltLength: pss.saltLength };
 }
 
-const keyCache = new Lru<string, KeyObject>(1024);
-export function publicKeyFromSpki(spki: Uint8Array): KeyObject {
-  const buf = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength);
-  return keyCache.getOr(buf.toString('latin1'), () => createPublicKey({ key: Buffer.from(buf), format: 'der', type: 'spki' }));
-}
-
-/** node:crypto's streaming verify over the parts (RSA, ECDSA); EdDSA signs the whole message at once. */
-function verifyParts(hash: string | null, parts: Uint8Array[], key: KeyObject | { key: KeyObject; [k: string]: unknown }, signature: Uint8Array): boolean {
-  if (hash === null) return cryptoVerify(null, parts.length === 1 ? parts[0]! : Buffer.concat(parts), key as KeyObject, signature);
-  if (parts.length === 1) return cryptoVerify(hash, parts[0]!, key as KeyObject, signature);
-  const v = createVerify(hash);
-  for (const p of parts) v.update(p);
-  return v.verify(key as KeyObject, signature);
-}
-
-/**
- * node:crypto verifies SM2 where its OpenSSL has SM2 and SM3 (Debian's and Node's own builds do; a FIPS
- * build does not, and then an SM2 signature is reported unsupported). The browser's verifier uses the
- * pure-JS path (src/algorithms/sm2-pure.ts) instead; this module is the Node side.
- */
-const nodeHasSm3 = getHashes().includes('sm3');
-const nodeSm3 = (d: Uint8Array): Uint8Array => createHash('sm3').update(d).digest();
-
-/** SM2 with SM3 (GB/T 32918.2): e = SM3(Z_A ‖ M) with the standard user ID (GM/T 0009), then the SM2 check. */
-function verifySm2(point: Uint8Array, spki: Uint8Array, parts: Uint8Array[], signature: Uint8Array): boolean {
-  const v = createVerify('SM3').update(sm2Za(point, nodeSm3));
-  for (const p of parts) v.update(p);
-  return v.verify(publicKeyFromSpki(spki), signature);
-}
-
-export function verifySignatureValue(input: VerifySignatureInput): SignatureCheck {
+/** Verifies one signature value: the table says which scheme and digest, the port checks it. */
+export async function verifySignatureValue(input: VerifySignatureInput): Promise<SignatureCheck> {
   const oid = input.algorithm.algorithmId;
   const entry = signatureAlgorithmByOid(oid);
   if (!entry) return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
-  const parts = Array.isArray(input.data) ? input.data : [input.data];
+  const data = Array.isArray(input.data) ? input.data : [input.data];
+  const { spki, signature } = input;
   const hashOf = () => entry.digest ?? (input.digestAlgorithmOid ? hashFromOid(input.digestAlgorithmOid) : undefined);
-  const result = (ok: boolean, algorithm: string, weak?: string): SignatureCheck =>
-    ok ? { ok: true, algorithm, ...(weak ? { weak } : {}) } : { ok: false, reason: 'signature-invalid', algorithm };
+  const unsupported = (algorithm: string = oid): SignatureCheck => ({ ok: false, reason: 'unsupported-algorithm', algorithm });
+  let key: ReturnType<typeof describePublicKey>;
   try {
-    if (entry.scheme === 'sm2') {
-      // An SM2 key is told by its SPKI (node:crypto reports its type as undefined); only SM3 goes with SM2.
-      const key = describePublicKey(input.spki);
-      if (!nodeHasSm3 || key.kind !== 'ec' || key.curve !== 'SM2' || hashOf() !== 'SM3') return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
-      return result(verifySm2(key.point, input.spki, parts, input.signature), 'SM2-SM3');
-    }
-    let key: KeyObject;
-    try {
-      key = publicKeyFromSpki(input.spki);
-    } catch {
-      return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
-    }
-    const details = key.asymmetricKeyDetails ?? {};
-    if (entry.scheme === 'eddsa') {
-      const type = entry.edCurve === 'Ed25519' ? 'ed25519' : 'ed448';
-      if (key.asymmetricKeyType !== type) return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
-      return result(verifyParts(null, parts, key, input.signature), entry.edCurve!);
-    }
-    if (entry.scheme === 'ecdsa') {
-      if (key.asymmetricKeyType !== 'ec' || !ALLOWED_CURVES.has(String(details.namedCurve)))
-        return { ok: false, reason: 'unsupported-algorithm', algorithm: `${oid} on ${String(details.namedCurve ?? key.asymmetricKeyType)}` };
-      const hash = hashOf();
-      if (!hash) return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
-      const name = `${familyOf(entry)}-${hash}`;
-      const ok = verifyParts(HASHES[hash].node, parts, { key, dsaEncoding: entry.encoding === 'ieee-p1363' ? 'ieee-p1363' : 'der' }, input.signature);
-      return result(ok, name, weakHash(hash));
-    }
-    if (input.allowRsa === false) return { ok: false, reason: 'rsa-not-allowed', algorithm: oid };
-    if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss')
-      return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
-    const bits = details.modulusLength ?? 0;
-    const weakKey = bits < MIN_RSA_BITS ? `RSA-${bits}` : undefined;
-    if (entry.scheme === 'rsa-pss') {
-      const p = pssParams(input.algorithm.algorithmParams);
-      if (!p) return { ok: false, reason: 'unsupported-algorithm', algorithm: `${oid} (parameters)` };
-      const ok = verifyParts(HASHES[p.hash].node, parts, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: p.saltLength }, input.signature);
-      return result(ok, `RSA-PSS-${p.hash}`, weakKey ?? weakHash(p.hash));
-    }
-    const hash = hashOf();
-    if (!hash || hash === 'SHAKE256' || hash === 'SM3') return { ok: false, reason: 'unsupported-algorithm', algorithm: oid };
-    const ok = verifyParts(HASHES[hash].node, parts, { key, padding: constants.RSA_PKCS1_PADDING }, input.signature);
-    return result(ok, `RSA-${hash}`, weakKey ?? weakHash(hash));
+    key = describePublicKey(spki);
   } catch {
-    // node:crypto throws on malformed signatures/keys; for a verifier that is simply "does not verify".
-    return { ok: false, reason: 'signature-invalid', algorithm: oid };
+    return unsupported();
   }
+  const run = async (req: SignatureCheckRequest, algorithm: string, weak?: string): Promise<SignatureCheck> => {
+    const verdict = await verifierPort().verifySignature(req);
+    if (verdict === 'unsupported') return unsupported(algorithm);
+    return verdict === 'valid' ? { ok: true, algorithm, ...(weak ? { weak } : {}) } : { ok: false, reason: 'signature-invalid', algorithm: oid };
+  };
+  if (entry.scheme === 'sm2') {
+    // An SM2 key is told by its SPKI's curve; only SM3 goes with SM2.
+    if (key.kind !== 'ec' || key.curve !== 'SM2' || hashOf() !== 'SM3') return unsupported();
+    return run({ scheme: 'sm2', point: key.point, spki, data, signature }, 'SM2-SM3');
+  }
+  if (entry.scheme === 'eddsa') {
+    const keyOid = key.kind === 'other' ? key.algorithmOid : undefined;
+    if (keyOid !== (entry.edCurve === 'Ed25519' ? OID_ED25519 : OID_ED448)) return unsupported();
+    return run({ scheme: entry.edCurve === 'Ed25519' ? 'ed25519' : 'ed448', spki, data, signature }, entry.edCurve!);
+  }
+  if (entry.scheme === 'ecdsa') {
+    if (key.kind !== 'ec' || !key.curve || !ALLOWED_CURVES.has(key.curve))
+      return unsupported(`${oid} on ${key.kind === 'ec' ? (key.curve ?? REFUSED_CURVE_NAMES[key.curveOid ?? ''] ?? key.curveOid ?? 'an unknown curve') : key.kind}`);
+    const hash = hashOf();
+    if (!hash) return unsupported();
+    return run({ scheme: 'ecdsa', curve: key.curve, hash, encoding: entry.encoding === 'ieee-p1363' ? 'ieee-p1363' : 'der', spki, data, signature },
+      `${familyOf(entry)}-${hash}`, weakHash(hash));
+  }
+  if (input.allowRsa === false) return { ok: false, reason: 'rsa-not-allowed', algorithm: oid };
+  if (key.kind !== 'rsa') return unsupported();
+  const weakKey = key.modulusBits < MIN_RSA_BITS ? `RSA-${key.modulusBits}` : undefined;
+  if (entry.scheme === 'rsa-pss') {
+    const p = pssParams(input.algorithm.algorithmParams);
+    if (!p) return unsupported(`${oid} (parameters)`);
+    return run({ scheme: 'rsa-pss', hash: p.hash, saltLength: p.saltLength, spki, data, signature }, `RSA-PSS-${p.hash}`, weakKey ?? weakHash(p.hash));
+  }
+  const hash = hashOf();
+  if (!hash || hash === 'SHAKE256' || hash === 'SM3') return unsupported();
+  return run({ scheme: 'rsa-pkcs1', hash, spki, data, signature }, `RSA-${hash}`, weakKey ?? weakHash(hash));
 }
 
 /** What makes a certificate's own signature or key weak (its issuer's signature algorithm, its RSA size). */
@@ -186,9 +151,8 @@ export function weakCertificate(cert: { signatureAlgorithm: AlgorithmId; spki: U
   const entry = signatureAlgorithmByOid(cert.signatureAlgorithm.algorithmId);
   if (entry?.digest && weakHash(entry.digest)) return `${familyOf(entry)}-${entry.digest}`;
   try {
-    const key = publicKeyFromSpki(cert.spki);
-    const bits = key.asymmetricKeyDetails?.modulusLength;
-    if ((key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') && bits !== undefined && bits < MIN_RSA_BITS) return `RSA-${bits}`;
+    const key = describePublicKey(cert.spki);
+    if (key.kind === 'rsa' && key.modulusBits < MIN_RSA_BITS) return `RSA-${key.modulusBits}`;
   } catch { /* judged where the key is used */ }
   return undefined;
 }

@@ -15,6 +15,7 @@ import { Asn1Error, buf, partBytes, toDer } from '../asn1/der.js';
 import { OID } from '../asn1/oids.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
 import { digest, hashFromOid, verifySignatureValue, weakHash, type AlgorithmId, type HashName } from './signature-algorithms.js';
+import { LIMITS, LimitExceeded, within } from '../limits.js';
 
 export const OID_SIGNED_DATA = OID.signedData;
 export const OID_DATA = OID.data;
@@ -69,6 +70,7 @@ export function parseSignedData(der: Uint8Array): ParsedSignedData {
   try {
     return parse(der);
   } catch (e) {
+    if (e instanceof LimitExceeded) throw e;
     if (e instanceof Asn1Error || e instanceof CmsParseError) throw new CmsParseError(e.message);
     throw new CmsParseError('malformed CMS');
   }
@@ -76,6 +78,7 @@ export function parseSignedData(der: Uint8Array): ParsedSignedData {
 
 function parse(der: Uint8Array): ParsedSignedData {
   const sd = readSignedData(der);
+  within(LIMITS.certificatesPerCms, sd.certificates.length, 'the certificates in one CMS');
   const certificates: ParsedCertificate[] = [];
   for (const c of sd.certificates) {
     try { certificates.push(parseCertificate(c)); } catch { /* an unparsable extra certificate is ignored */ }
@@ -122,11 +125,11 @@ export interface SignedContent {
  * Verify the (first, or given by withSigner) SignerInfo over the content. `requireSignedAttributes`: PAdES
  * (ETSI.CAdES.detached) and RFC 3161 require them; ISO 32000's adbe.pkcs7.detached does not.
  */
-export function verifySignerInfo(
+export async function verifySignerInfo(
   parsed: ParsedSignedData,
   content: Buffer | SignedContent,
   opts: { requireSigningCertificate: boolean; requireSignedAttributes?: boolean; allowRsa?: boolean },
-): CmsCheck {
+): Promise<CmsCheck> {
   const { digest: contentDigest, parts } = Buffer.isBuffer(content) ? { digest: content, parts: undefined } : content;
   if (!parsed.digestAlgorithm) return { ok: false, reason: 'unsupported-algorithm', detail: `digest ${parsed.digestAlgorithmOid}` };
   if (!parsed.signer) return { ok: false, reason: 'signer-certificate-missing', detail: 'the SignerInfo names no certificate in the CMS' };
@@ -135,7 +138,7 @@ export function verifySignerInfo(
     if (opts.requireSignedAttributes !== false || !parts)
       return { ok: false, reason: 'signed-attributes-missing', detail: 'PAdES requires signed attributes' };
     // ISO 32000-1 §12.8.3.3: without signed attributes the signature is over the signed bytes themselves.
-    const r = verifySignatureValue({
+    const r = await verifySignatureValue({
       algorithm: parsed.signatureAlgorithm, digestAlgorithmOid: parsed.digestAlgorithmOid, spki: parsed.signer.spki,
       data: parts, signature: parsed.signatureValue, ...rsa,
     });
@@ -162,17 +165,17 @@ export function verifySignerInfo(
     algorithm: parsed.signatureAlgorithm, digestAlgorithmOid: parsed.digestAlgorithmOid, spki: parsed.signer!.spki,
     data, signature: parsed.signatureValue, ...rsa,
   });
-  let r = verifyOver(parsed.signedAttrsDer);
+  let r = await verifyOver(parsed.signedAttrsDer);
   if (!r.ok && r.reason === 'signature-invalid') {
     // Signed attributes received in BER (indefinite lengths, unsorted SET OF): the signature is over their DER.
     let der: Buffer | undefined;
     try { der = toDer(parsed.signedAttrsDer); } catch { der = undefined; }
-    if (der && !der.equals(parsed.signedAttrsDer)) r = verifyOver(der);
+    if (der && !der.equals(parsed.signedAttrsDer)) r = await verifyOver(der);
   }
   return signatureOutcome(r, parsed.digestAlgorithm);
 }
 
-function signatureOutcome(r: ReturnType<typeof verifySignatureValue>, digestAlgorithm: HashName): CmsCheck {
+function signatureOutcome(r: Awaited<ReturnType<typeof verifySignatureValue>>, digestAlgorithm: HashName): CmsCheck {
   if (!r.ok) return { ok: false, reason: r.reason, detail: `${r.algorithm}: the CMS signature does not verify with the signer's key` };
   const weak = weakHash(digestAlgorithm) ?? r.weak;
   return { ok: true, algorithm: r.algorithm, ...(weak ? { weak } : {}) };

@@ -8,11 +8,12 @@ import * as pkijs from 'pkijs';
 import { buf, decodeAs } from '../asn1/der.js';
 import { OID_TST_INFO, parseSignedData, verifySignerInfo, type ParsedSignedData } from './signed-data.js';
 import { digest, hashFromOid, weakHash, type HashName } from './signature-algorithms.js';
+import { LimitExceeded } from '../limits.js';
 
 export type TimestampResult =
   /** `weak`: a verified token whose imprint or signature uses a weak algorithm ("SHA-1", "RSA-1024"). */
   | { ok: true; genTime: Date; tsa: ParsedCertificate; path: ParsedCertificate[]; parsed: ParsedSignedData; weak?: string }
-  | { ok: false; reason: 'timestamp-malformed' | 'timestamp-imprint-mismatch' | 'timestamp-signature-invalid' | 'timestamp-untrusted' | 'timestamp-chain-invalid'; detail: string; genTime?: Date };
+  | { ok: false; reason: 'timestamp-malformed' | 'timestamp-imprint-mismatch' | 'timestamp-signature-invalid' | 'timestamp-untrusted' | 'timestamp-chain-invalid' | 'document-too-complex'; detail: string; genTime?: Date };
 
 export interface TimestampContext {
   anchors: ParsedCertificate[];
@@ -25,7 +26,17 @@ export interface TimestampContext {
  * Verify `token` (ContentInfo DER) as a time-stamp over data whose hash, in the token's own
  * imprint algorithm, `imprintOf` returns.
  */
-export function verifyTimestampToken(token: Uint8Array, imprintOf: (hash: HashName) => Buffer, ctx: TimestampContext): TimestampResult {
+export async function verifyTimestampToken(token: Uint8Array, imprintOf: (hash: HashName) => Buffer, ctx: TimestampContext): Promise<TimestampResult> {
+  try {
+    return await verifyToken(token, imprintOf, ctx);
+  } catch (e) {
+    // A token past a limit (certificates, path search) cannot be decided; the rest of the document still is.
+    if (e instanceof LimitExceeded && e.limit.scope === 'signature') return { ok: false, reason: 'document-too-complex', detail: `time-stamp token: ${e.message}` };
+    throw e;
+  }
+}
+
+async function verifyToken(token: Uint8Array, imprintOf: (hash: HashName) => Buffer, ctx: TimestampContext): Promise<TimestampResult> {
   let parsed: ParsedSignedData;
   let genTime: Date;
   let imprintOid: string;
@@ -40,6 +51,7 @@ export function verifyTimestampToken(token: Uint8Array, imprintOf: (hash: HashNa
     imprint = buf(tst.messageImprint.hashedMessage.valueBlock.valueHexView);
     genTime = tst.genTime;
   } catch (e) {
+    if (e instanceof LimitExceeded) throw e;
     return { ok: false, reason: 'timestamp-malformed', detail: `the time-stamp token cannot be read: ${(e as Error).message}` };
   }
   const hash = hashFromOid(imprintOid);
@@ -48,12 +60,12 @@ export function verifyTimestampToken(token: Uint8Array, imprintOf: (hash: HashNa
     return { ok: false, reason: 'timestamp-imprint-mismatch', detail: 'the time-stamp was made over other data', genTime };
   if (!parsed.digestAlgorithm)
     return { ok: false, reason: 'timestamp-signature-invalid', detail: 'unsupported digest in the time-stamp token', genTime };
-  const sig = verifySignerInfo(parsed, digest(parsed.digestAlgorithm, parsed.eContent!), {
+  const sig = await verifySignerInfo(parsed, digest(parsed.digestAlgorithm, parsed.eContent!), {
     requireSigningCertificate: true, ...(ctx.allowRsa !== undefined ? { allowRsa: ctx.allowRsa } : {}),
   });
   if (!sig.ok) return { ok: false, reason: 'timestamp-signature-invalid', detail: `time-stamp token: ${sig.reason}: ${sig.detail}`, genTime };
   const tsa = parsed.signer!;
-  const chain = validateChain(tsa, [...parsed.certificates, ...ctx.pool], ctx.anchors, {
+  const chain = await validateChain(tsa, [...parsed.certificates, ...ctx.pool], ctx.anchors, {
     at: genTime, leafKeyUsage: ['digitalSignature', 'nonRepudiation'], leafExtKeyUsage: OID_EKU_TIMESTAMPING,
     ...(ctx.allowRsa !== undefined ? { allowRsa: ctx.allowRsa } : {}),
   });

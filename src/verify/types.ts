@@ -68,7 +68,7 @@ export interface SignatureReport {
   /** Every problem found, first one = `reason`. */
   problems: { reason: string; detail: string }[];
   level?: PadesLevel;
-  /** The signature format: a CMS (CAdES) signature for every PDF signature this verifier reads. */
+  /** The signature format: `cades` (a CMS with SHA-2 and the like), `cms-sm2` (an SM2 CMS with SM3), `ses` (a GB/T 38540 SES_Signature). */
   format: 'cades' | 'ses' | 'cms-sm2';
   subFilter?: string;
   signer?: SignerReport;
@@ -93,6 +93,8 @@ export interface SignatureReport {
     modifications: CheckOutcome;
     /** Riding seals only: every page still carries its slice. */
     ridingSlices?: CheckOutcome;
+    /** GB/T 38540 SES signatures only: the SESeal's maker signature and chain, its validity at the signing time, the signer listed in it. */
+    seseal?: CheckOutcome;
   };
 }
 

@@ -9,6 +9,8 @@
  * without proof of existence from an archive time-stamp).
  */
 import { AppError, unprocessable } from '../errors.js';
+import { LimitExceeded } from '../limits.js';
+import { budgetOf } from '../pdf/budget.js';
 import { readPdf, type PdfFile } from '../pdf/reader.js';
 import { recoverStructure } from '../pdf/recover.js';
 import { ArchiveTimestamps, expiredIn, pathExpiry, type ArchiveStamp } from './archive.js';
@@ -22,6 +24,7 @@ import { checkByteRange, findSignatures, type FoundSignature } from './pdf-signa
 import { checkRevocation } from './revocation.js';
 import { checkRidingSeal } from './riding.js';
 import { boundImageOf, checkSealImage } from './seal-image.js';
+import { checkSESeal, checkSesIntegrity, checkSesSignatureValue, readSes, SES_SUBFILTER, type SesReading } from './ses.js';
 import { CmsParseError, parseSignedData, verifySignerInfo, withSigner, type ParsedSignedData, type SignedContent } from './signed-data.js';
 import { digest, weakCertificate, type HashName } from './signature-algorithms.js';
 import { verifyTimestampToken, type TimestampResult } from './timestamp.js';
@@ -69,19 +72,27 @@ export async function verifyPdf(bytes: Uint8Array, opts: VerifyOptions): Promise
   let found: FoundSignature[];
   try {
     found = findSignatures(pdf);
-  } catch {
+  } catch (e) {
+    if (e instanceof LimitExceeded) throw e;
     throw unprocessable('unverifiable-pdf', 'The PDF form structure could not be read.');
   }
-  const ctx = new Context(pdf, anchors, opts, found);
+  const ctx = new Context(pdf, anchors, opts);
+  await ctx.verifyDocumentTimestamps(found);
   const reports: SignatureReport[] = [];
   for (const s of found) {
     try {
       reports.push(...(await ctx.verifyField(s)));
     } catch (e) {
+      // A limit passed in the document's structure refuses the whole document (422 document-too-complex).
+      if (e instanceof LimitExceeded && e.limit.scope === 'document') throw e;
       // A signature whose structures break the verifier is not a valid signature; never a 500.
       reports.push(ctx.broken(s, e));
     }
   }
+  // A document limit passed where an analysis swallowed the error (an unreadable object read as "unknown"):
+  // the report would rest on a partial reading, so the document is refused as a whole.
+  const tripped = budgetOf(pdf.context).tripped;
+  if (tripped) throw tripped;
   // Revision order; signatures too broken to place in a revision (-1) come last.
   const order = (r: SignatureReport) => (r.revision < 0 ? Number.MAX_SAFE_INTEGER : r.revision);
   reports.sort((a, b) => order(a) - order(b) || (a.signerInfo ?? 0) - (b.signerInfo ?? 0));
@@ -108,14 +119,14 @@ class Context {
   readonly allowRsa: boolean;
   private readonly changes = new Map<number, RevisionAnalysis>();
   /** The document's certification (DocMDP) and the revision its signature signed. */
-  private readonly certification: (Certification & { revision: number }) | undefined;
+  private certification: (Certification & { revision: number }) | undefined;
   private readonly trailing: UnaccountedBytes | undefined;
   private readonly stamps = new Map<FoundSignature, ArchiveStamp>();
-  private readonly archive: ArchiveTimestamps;
+  private archive!: ArchiveTimestamps;
   private readonly extraOcsps: Buffer[];
   private readonly extraCrls: Buffer[];
 
-  constructor(readonly pdf: PdfFile, readonly anchors: ParsedCertificate[], readonly opts: VerifyOptions, found: FoundSignature[]) {
+  constructor(readonly pdf: PdfFile, readonly anchors: ParsedCertificate[], readonly opts: VerifyOptions) {
     this.dss = readDss(pdf);
     // Outside evidence joins the DSS pool (it does not change the level: that is about what the document holds).
     for (const c of opts.evidence?.certificates ?? []) try { this.dss.certs.push(parseCertificate(c)); } catch { /* skip */ }
@@ -123,14 +134,19 @@ class Context {
     this.extraCrls = opts.evidence?.crls ?? [];
     this.at = opts.now ?? new Date();
     this.allowRsa = opts.allowRsa !== false;
-    const certification = certificationOf(pdf);
     this.trailing = unaccountedBytes(pdf);
+  }
+
+  /** Verifies the document time-stamps first: every signature's archive evidence depends on them. */
+  async verifyDocumentTimestamps(found: FoundSignature[]): Promise<void> {
+    const pdf = this.pdf;
+    const certification = certificationOf(pdf);
     for (const s of found) {
       const br = checkByteRange(pdf, s);
       if (!br.ok) continue;
       if (certification && s.sigRef?.tag === certification.sigRef) this.certification = { ...certification, revision: br.revision };
       if (s.kind === 'document-timestamp') {
-        const result = verifyTimestampToken(br.cms, (h) => this.hashRanges(br.ranges, h), this.tsContext());
+        const result = await verifyTimestampToken(br.cms, (h) => this.hashRanges(br.ranges, h), this.tsContext());
         this.stamps.set(s, { revision: br.revision, result });
       }
     }
@@ -174,6 +190,9 @@ class Context {
   }
 
   broken(s: FoundSignature, e: unknown): SignatureReport {
+    if (e instanceof LimitExceeded) {
+      return this.report(s, { problems: [{ severity: 'INDETERMINATE', reason: 'document-too-complex', detail: e.message }], revision: -1 });
+    }
     const detail = e instanceof AppError ? e.message : 'the signature structures could not be processed';
     return this.report(s, { problems: [{ severity: 'INVALID', reason: 'malformed-signature', detail }], revision: -1 });
   }
@@ -195,7 +214,7 @@ class Context {
       ...(first ? { detail: first.detail } : {}),
       problems: ordered.map((p) => ({ reason: p.reason, detail: p.detail })),
       ...(r.level ? { level: r.level } : {}),
-      format: 'cades',
+      format: r.format ?? 'cades',
       ...(s.subFilter ? { subFilter: s.subFilter } : {}),
       ...(r.byteRange ? { byteRange: r.byteRange } : {}),
       ...(r.riding ? { riding: r.riding, ridingPages: r.ridingPages } : {}),
@@ -223,13 +242,27 @@ class Context {
     }
     const revision = br.revision;
     const coversWholeDocument = br.coversWholeDocument && !this.trailing;
-    let parsed: ParsedSignedData;
-    try {
-      parsed = parseSignedData(br.cms);
-    } catch (e) {
-      checks.integrity = false;
-      const detail = e instanceof CmsParseError ? `the CMS signature cannot be read: ${e.message}` : 'the CMS signature cannot be read';
-      return [this.report(s, { problems: [{ severity: 'INVALID', reason: 'cms-malformed', detail }], revision, checks, coversWholeDocument })];
+    // A GB/T 38540 SES_Signature stands under its own SubFilter; everything else is a CMS.
+    let ses: Extract<SesReading, { ok: true }> | undefined;
+    let parsed: ParsedSignedData | undefined;
+    if (s.kind === 'signature' && s.subFilter === SES_SUBFILTER) {
+      const r = readSes(br.cms);
+      if (!r.ok) {
+        checks.integrity = false;
+        return [this.report(s, { problems: [r.problem], revision, checks, coversWholeDocument, format: 'ses' })];
+      }
+      ses = r;
+    } else {
+      try {
+        parsed = parseSignedData(br.cms);
+      } catch (e) {
+        if (e instanceof LimitExceeded) {
+          return [this.report(s, { problems: [{ severity: 'INDETERMINATE', reason: 'document-too-complex', detail: e.message }], revision, checks, coversWholeDocument })];
+        }
+        checks.integrity = false;
+        const detail = e instanceof CmsParseError ? `the CMS signature cannot be read: ${e.message}` : 'the CMS signature cannot be read';
+        return [this.report(s, { problems: [{ severity: 'INVALID', reason: 'cms-malformed', detail }], revision, checks, coversWholeDocument })];
+      }
     }
 
     // Changes after this revision (analysed once per revision), then compared with what was permitted.
@@ -252,6 +285,8 @@ class Context {
     const [[b0, l0], [b1, l1]] = br.ranges as [[number, number], [number, number]];
     const common: Common = { revision, coversWholeDocument, modificationsAfter, byteRange: [b0, l0, b1, l1] };
     if (s.kind === 'document-timestamp') return [this.verifyDocTimestamp(s, problems, checks, common)];
+    if (ses) return [await this.verifySes(s, ses, br.ranges, problems, checks, common)];
+    if (!parsed) throw new Error('unreachable: neither SES nor CMS');
 
     // A detached signature signs the byte ranges; content inside the CMS would be something else signed.
     if (s.subFilter && DETACHED.has(s.subFilter) && parsed.eContent !== undefined) {
@@ -272,7 +307,9 @@ class Context {
     problems: Problem[], checks: Partial<SignatureReport['checks']>, common: Common,
   ): Promise<SignatureReport> {
     const pdf = this.pdf;
-    const base = { ...common, ...(signerInfo !== undefined ? { signerInfo } : {}) };
+    // An SM2 CMS (SM3withSM2, GM/T 0010) is reported as such; every other CMS is CAdES.
+    const format = parsed.digestAlgorithm === 'SM3' ? ('cms-sm2' as const) : ('cades' as const);
+    const base = { ...common, format, ...(signerInfo !== undefined ? { signerInfo } : {}) };
     const signerCert = parsed.signer;
     const signer = signerCert ? signerReport(signerCert) : undefined;
     const withSignerReport = signer ? { signer } : {};
@@ -297,7 +334,7 @@ class Context {
       content = { digest: this.hashRanges(ranges, parsed.digestAlgorithm), parts: this.rangeParts(ranges) };
     }
     const strict = s.subFilter === 'ETSI.CAdES.detached';
-    const sig = verifySignerInfo(parsed, content, { requireSigningCertificate: strict, requireSignedAttributes: strict, allowRsa: this.allowRsa });
+    const sig = await verifySignerInfo(parsed, content, { requireSigningCertificate: strict, requireSignedAttributes: strict, allowRsa: this.allowRsa });
     checks.integrity = sig.ok || sig.reason !== 'message-digest-mismatch';
     checks.signature = sig.ok;
     if (!sig.ok) {
@@ -311,15 +348,85 @@ class Context {
       return this.report(s, { problems, checks, ...base, ...withSignerReport });
     }
     if (sig.weak) problems.push({ severity: 'INDETERMINATE', reason: 'crypto-constraints', detail: `the signature uses ${sig.weak}, which is too weak to rely on (${sig.algorithm})` });
-    const leaf = signerCert!;
+    return this.judge(
+      s,
+      { leaf: signerCert!, certificates: parsed.certificates, signatureValue: parsed.signatureValue, timestampToken: parsed.signatureTimestampToken, claimedSigningTime: parsed.claimedSigningTime },
+      problems, checks, base, withSignerReport,
+    );
+  }
+
+  /**
+   * A GB/T 38540 SES_Signature: dataHash and propertyInfo against the ByteRange, the signer's SM2
+   * signature, then what every signature gets (judge), with the SESeal's own checks at the signing time:
+   * the maker's signature and chain, the seal's validity, the signer listed, and its picture on the page.
+   */
+  private async verifySes(
+    s: FoundSignature, r: Extract<SesReading, { ok: true }>, ranges: [number, number][],
+    problems: Problem[], checks: Partial<SignatureReport['checks']>, common: Common,
+  ): Promise<SignatureReport> {
+    const base = { ...common, format: 'ses' as const };
+    const withSignerReport = { signer: signerReport(r.signer) };
+    const integrity = checkSesIntegrity(r.ses, this.rangeParts(ranges), common.byteRange);
+    checks.integrity = integrity.length === 0;
+    if (integrity.length) {
+      problems.unshift(...integrity);
+      return this.report(s, { problems, checks, ...base, ...withSignerReport });
+    }
+    const sig = await checkSesSignatureValue(r);
+    checks.signature = sig.unsupported ? null : sig.ok;
+    if (!sig.ok) {
+      problems.unshift(sig.unsupported
+        ? { severity: 'INDETERMINATE', reason: 'crypto-constraints', detail: `${sig.detail}: the signature cannot be checked` }
+        : { severity: 'INVALID', reason: 'signature-invalid', detail: sig.detail });
+      return this.report(s, { problems, checks, ...base, ...withSignerReport });
+    }
+    const evidence = { leaf: r.signer, certificates: [r.signer, r.maker], signatureValue: r.ses.signature, timestampToken: r.ses.timeStamp, claimedSigningTime: r.ses.timeInfo };
+    return this.judge(s, evidence, problems, checks, base, withSignerReport, async (signedAt) => {
+      const found = await checkSESeal(r, signedAt);
+      const maker = await validateChain(r.maker, [r.maker, ...this.dss.certs], this.anchors, { at: signedAt, leafKeyUsage: ['digitalSignature'], allowRsa: this.allowRsa });
+      if (!maker.ok) {
+        found.push({ severity: maker.reason === 'chain-untrusted' ? 'INDETERMINATE' : 'INVALID', reason: `seal-maker-${maker.reason}`, detail: `the seal maker's certificate: ${maker.detail}` });
+      }
+      checks.seseal = found.every((p) => p.severity !== 'INVALID') && maker.ok ? true : found.some((p) => p.severity === 'INVALID') ? false : null;
+      problems.push(...found);
+      // The picture the seal maker signed is the one on the page.
+      if (!r.pictureHash) {
+        problems.push({ severity: 'INVALID', reason: 'seseal-picture-unreadable', detail: 'the SESeal picture is not a PNG this verifier decodes' });
+        checks.sealImage = false;
+      } else {
+        const img = checkSealImage(this.pdf, s.widgetRefs, common.revision, { hash: r.pictureHash });
+        if (!img.ok) {
+          checks.sealImage = false;
+          problems.push({ severity: 'INVALID', reason: img.reason === 'seal-image-mismatch' ? 'seseal-picture-mismatch' : img.reason, detail: `the SESeal picture: ${img.detail}` });
+        }
+      }
+    });
+  }
+
+  /**
+   * What every signature whose own signature verified gets: its time (a signature time-stamp over the
+   * signature value, else the claimed time), its chain and revocation at that time, long-term proof,
+   * the seal image bound in its certificate and a riding seal's slices. `more` adds format-specific
+   * checks that need the signing time.
+   */
+  private async judge(
+    s: FoundSignature,
+    parsed: { leaf: ParsedCertificate; certificates: ParsedCertificate[]; signatureValue: Buffer; timestampToken?: Buffer; claimedSigningTime?: Date },
+    problems: Problem[], checks: Partial<SignatureReport['checks']>,
+    base: Common & { format: SignatureReport['format']; signerInfo?: number }, withSignerReport: { signer?: SignatureReport['signer'] },
+    more?: (signedAt: Date) => Promise<void>,
+  ): Promise<SignatureReport> {
+    const pdf = this.pdf;
+    const common = base;
+    const leaf = parsed.leaf;
 
     // Time: a valid signature time-stamp, else the claimed /M.
     let signedAt: Date | undefined;
     let timeSource: 'timestamp' | 'claimed' = 'claimed';
     let level: PadesLevel = 'B-B';
     let tsPath: ParsedCertificate[] | undefined;
-    if (parsed.signatureTimestampToken) {
-      const ts = verifyTimestampToken(parsed.signatureTimestampToken, (h) => digest(h, parsed.signatureValue), this.tsContext());
+    if (parsed.timestampToken) {
+      const ts = await verifyTimestampToken(parsed.timestampToken, (h) => digest(h, parsed.signatureValue), this.tsContext());
       checks.timestamp = ts.ok;
       if (ts.ok) {
         signedAt = ts.genTime;
@@ -342,7 +449,7 @@ class Context {
 
     // Chain at the signing time.
     const pool = [...parsed.certificates, ...this.dss.certs];
-    const chain = validateChain(leaf, pool, this.anchors, {
+    const chain = await validateChain(leaf, pool, this.anchors, {
       at: signedAt, leafKeyUsage: ['digitalSignature', 'nonRepudiation'], allowRsa: this.allowRsa,
     });
     checks.chain = chain.ok;
@@ -414,6 +521,8 @@ class Context {
         }
       }
     }
+
+    if (more) await more(signedAt);
 
     // Seal image.
     const bound = boundImageOf(leaf);

@@ -211,13 +211,15 @@ describe.runIf(havePrivatePostgres() && haveRedisServer())('outages under sealin
 
     // every 200 anyone received is in the register, with the hash of the very document sent back
     const used = new Set<string>();
-    let afterSeq = '0';
-    for (;;) {
-      const page = json(await call('GET', `/v1/audit?sealId=${ids.sealId}&afterSeq=${afterSeq}&limit=1000`, { token })).entries as { seq: string; action: string; details: { sealedSha256?: string } }[];
-      for (const e of page) if (e.action === 'seal.used') used.add(e.details.sealedSha256!);
-      if (page.length < 1000) break;
-      afterSeq = page[page.length - 1]!.seq;
-    }
+    let cursor: string | null = null;
+    do {
+      const page = json(await call('GET', `/v1/audit?sealId=${ids.sealId}&action=seal.used&limit=1000${cursor ? `&cursor=${cursor}` : ''}`, { token })) as {
+        items: { seq: string; action: string; details: { sealedSha256?: string } }[];
+        nextCursor: string | null;
+      };
+      for (const e of page.items) if (e.action === 'seal.used') used.add(e.details.sealedSha256!);
+      cursor = page.nextCursor;
+    } while (cursor);
     const { createHash } = await import('node:crypto');
     const ok = answers.filter((a) => a.status === 200);
     expect(ok.length).toBeGreaterThan(10);

@@ -140,7 +140,7 @@ describe.runIf(havePrivatePostgres() && haveRedisServer())('two instances on one
     await new Promise((r) => setTimeout(r, 1_000)); // automatic checkpoints run after the answer
     const checkpoints = (await call(b, 'GET', '/v1/audit/checkpoints', { token })).json().checkpoints as { id: string }[];
     expect(checkpoints.map((c) => c.id)).toEqual(checkpoints.map((_, i) => String(i + 1)));
-    const entries = (await call(a, 'GET', '/v1/audit?limit=1000', { token })).json().entries as { action: string; details: { writtenBy?: string } }[];
+    const entries = (await call(a, 'GET', '/v1/audit?limit=1000', { token })).json().items as { action: string; details: { writtenBy?: string } }[];
     const writers = new Set(entries.filter((e) => e.action === 'audit.checkpoint').map((e) => e.details.writtenBy));
     expect(writers.size).toBe(2);
     for (const via of [a, b]) {

@@ -41,6 +41,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CmsSigner, Timestamper } from '../../src/pdf/cms.js';
+import { isJudge, needJudge } from './judges.js';
 
 export type TestKeyAlgorithm = 'ECDSA-P256' | 'ECDSA-P384' | 'RSA';
 
@@ -106,7 +107,17 @@ export function runTool(
       { cwd: opts.cwd, env: opts.env ?? process.env, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024, timeout: opts.timeoutMs ?? 120_000 },
       (err, stdout, stderr) => {
         const e = err as (NodeJS.ErrnoException & { code?: string | number }) | null;
-        if (e && e.code === 'ENOENT') return reject(new ToolMissingError(cmd));
+        if (e && e.code === 'ENOENT') {
+          // A Debian judge: the running test is skipped (and the run's summary names it), or fails in CI.
+          if (isJudge(cmd)) {
+            try {
+              needJudge(cmd);
+            } catch (skipOrFail) {
+              return reject(skipOrFail);
+            }
+          }
+          return reject(new ToolMissingError(cmd));
+        }
         const code = e ? (typeof e.code === 'number' ? e.code : 1) : 0;
         resolve({ stdout, stderr: stderr.toString('utf8'), code });
       },
@@ -124,6 +135,7 @@ async function run(cmd: string, args: string[], opts: Parameters<typeof runTool>
 
 /** Throws ToolMissingError (with an install hint) when `cmd` is not on PATH. */
 export async function requireTool(cmd: string): Promise<void> {
+  if (isJudge(cmd)) return needJudge(cmd);
   const r = await runTool('sh', ['-c', `command -v ${cmd}`]);
   if (r.code !== 0) throw new ToolMissingError(cmd);
 }
@@ -411,7 +423,7 @@ export function issueCert(pki: TestPki, o: IssueOptions): Promise<TestCert> {
 /** A CmsSigner for a test certificate: certificates = the certificate, then its CA chain without the root. */
 export function signerFor(cert: TestCert, digest: CmsSigner['digest'] = cert.keyAlgorithm === 'ECDSA-P384' ? 'SHA-384' : 'SHA-256'): CmsSigner {
   const key = createPrivateKey(cert.keyPem);
-  const hash = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' }[digest];
+  const hash = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512', SM3: 'sm3' }[digest];
   return {
     certificates: [cert.certDer, ...cert.chain],
     keyAlgorithm: cert.keyAlgorithm,
@@ -480,7 +492,7 @@ export function opensslTsReply(pki: TestPki, queryDer: Buffer, opts: { tokenOnly
 /** A Timestamper backed by `openssl ts -query` + `openssl ts -reply -token_out` with the test TSA. */
 export function opensslTimestamper(pki: TestPki): Timestamper {
   return (imprint, hash) => withScratch('tsq', async (work) => {
-    const alg = { 'SHA-256': '-sha256', 'SHA-384': '-sha384', 'SHA-512': '-sha512' }[hash];
+    const alg = { 'SHA-256': '-sha256', 'SHA-384': '-sha384', 'SHA-512': '-sha512', SM3: '-sm3' }[hash];
     await openssl(['ts', '-query', '-digest', imprint.toString('hex'), alg, '-cert', '-no_nonce', '-out', join(work, 'q.tsq')]);
     return opensslTsReply(pki, await readFile(join(work, 'q.tsq')), { tokenOnly: true });
   });

@@ -114,14 +114,15 @@ describe.each(storageAdapters())('department seals, renames and seal images on $
       const r = await post(u.admin.token, u.unitId, { department }).expect(422);
       expect(r.body).toMatchObject({ type: 'urn:e-seal:problem:department-seal-rule', field: 'department', rule: 'Art. 17(4)' });
     }
-    const sm2 = await post(u.admin.token, u.unitId, { department: '办公室', algorithm: 'SM2' }).expect(422);
-    expect(sm2.body.field).toBe('algorithm');
+    // SM2 department seals exist (the unit's SM2 department sub-CA); an algorithm we do not make is refused.
+    const rsa = await post(u.admin.token, u.unitId, { department: '办公室', algorithm: 'RSA' }).expect(400);
+    expect(JSON.stringify(rsa.body)).toContain('algorithm');
     await post(u.admin.token, u.unitId, { department: '办\u202e公室' }).expect(422);
     // another unit's administrator, the municipal office, an operator: 403
     await post(other.admin.token, u.unitId, { department: '办公室' }).expect(403);
     await post(muni, u.unitId, { department: '办公室' }).expect(403);
     await post(u.operator.token, u.unitId, { department: '办公室' }).expect(403);
-    const log = (await api().get(`/v1/audit?unitId=${u.unitId}`).set(bearer(auditor))).body.entries.map((e: { action: string }) => e.action);
+    const log = (await api().get(`/v1/audit?unitId=${u.unitId}&limit=1000`).set(bearer(auditor))).body.items.map((e: { action: string }) => e.action);
     expect(log).not.toContain('seal.department-issued');
   });
 
@@ -170,7 +171,7 @@ describe.each(storageAdapters())('department seals, renames and seal images on $
       [[official, aliasSeal, dept], oldSubCaId],
     );
     expect(reasons.rows.map((r) => r.revocation_reason)).toEqual(['superseded', 'superseded', 'superseded', 'superseded']);
-    const log = (await api().get(`/v1/audit?unitId=${u.unitId}`).set(bearer(auditor))).body.entries.map((e: { action: string }) => e.action);
+    const log = (await api().get(`/v1/audit?unitId=${u.unitId}&limit=1000`).set(bearer(auditor))).body.items.map((e: { action: string }) => e.action);
     expect(log.filter((a: string) => a === 'unit.rename-effective')).toHaveLength(1);
     // the 7-working-day flag runs from the effective date
     const unit = async () => (await api().get(`/v1/units/${u.unitId}`).set(bearer(muni)).expect(200)).body.renames[0];

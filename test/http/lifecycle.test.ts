@@ -90,12 +90,12 @@ describe.each(storageAdapters())('the seal lifecycle through HTTP on $name', (ad
 
     const verify = await api().get('/v1/audit/verify').set(bearer(auditor.token)).expect(200);
     expect(verify.body.valid).toBe(true);
-    const log = await api().get(`/v1/audit?sealId=${sealId}`).set(bearer(auditor.token)).expect(200);
-    const actions = log.body.entries.map((e: { action: string }) => e.action);
+    const log = await api().get(`/v1/audit?sealId=${sealId}&limit=1000`).set(bearer(auditor.token)).expect(200);
+    const actions = log.body.items.map((e: { action: string }) => e.action);
     expect(actions).toEqual(
       expect.arrayContaining(['application.approved', 'seal.operator-authorised', 'seal.returned', 'seal.destroyed']),
     );
-    expect(log.body.entries.some((e: { outcome: string }) => e.outcome === 'refused')).toBe(true);
+    expect(log.body.items.some((e: { outcome: string }) => e.outcome === 'refused')).toBe(true);
 
     // an edited row is detected
     await db.exec('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update');

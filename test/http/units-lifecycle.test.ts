@@ -116,7 +116,7 @@ describe.each(storageAdapters())('units and department seals on $name', (adapter
     await api().patch(`/v1/users/${op.id}`).set(bearer(a.admin.token)).send({ role: 'unit-admin' }).expect(200);
     await api().delete(`/v1/users/${op.id}`).set(bearer(a.admin.token)).expect(204);
     await api().get('/v1/me').set(bearer(op.token)).expect(401);
-    const log = (await api().get(`/v1/audit?unitId=${a.unitId}`).set(bearer(muni))).body.entries.map((e: { action: string }) => e.action);
+    const log = (await api().get(`/v1/audit?unitId=${a.unitId}&limit=1000`).set(bearer(muni))).body.items.map((e: { action: string }) => e.action);
     expect(log).toEqual(expect.arrayContaining(['user.created', 'user.role-changed', 'user.disabled']));
   });
 });

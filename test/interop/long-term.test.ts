@@ -136,8 +136,8 @@ describe('long-term validation through the service', () => {
       expect(report.signatures[0]!.modificationsAfter.map((m) => `${m.kind}:${m.level}`)).toEqual(expect.arrayContaining(['dss:lta-updates', 'document-timestamp:lta-updates']));
       expect(code).toBe(0);
     }
-    const log = await api().get('/v1/audit').set(bearer(muni)).expect(200);
-    expect(log.body.entries.map((e: { action: string }) => e.action)).toContain('document.extended');
+    const log = await api().get('/v1/audit?limit=1000').set(bearer(muni)).expect(200);
+    expect(log.body.items.map((e: { action: string }) => e.action)).toContain('document.extended');
   });
 
   it('B-LT: VALID while its certificates are valid, INDETERMINATE after they expired without an archive time-stamp', async () => {

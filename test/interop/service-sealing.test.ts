@@ -123,8 +123,8 @@ describe('sealing through the service, judged by pdfsig, qpdf and openssl', () =
     copyFileSync(png, join(scratch('svc-look-'), 'sealed-page.png'));
     process.env.SEAL_LOOK_AT && copyFileSync(png, process.env.SEAL_LOOK_AT);
 
-    const log = await api().get('/v1/audit').set(bearer(muni)).expect(200);
-    const used = log.body.entries.filter((e: { action: string }) => e.action === 'seal.used');
+    const log = await api().get('/v1/audit?action=seal.used&limit=1000').set(bearer(muni)).expect(200);
+    const used = log.body.items.filter((e: { action: string }) => e.action === 'seal.used').reverse(); // oldest first
     expect(used).toHaveLength(3);
     expect(used[0].details).toMatchObject({ title: 'joint-notice', level: 'B-T', page: 1 });
     // the register names the documents exactly: what came in and what went out, each sealing
@@ -145,7 +145,7 @@ describe('sealing through the service, judged by pdfsig, qpdf and openssl', () =
     expect(twice.headers['idempotent-replayed']).toBe('true');
     expect((twice.body as Buffer).equals(once.body as Buffer)).toBe(true);
 
-    const count = async () => (await api().get(`/v1/audit?sealId=${u.sealId}&limit=1000`).set(bearer(muni))).body.entries.filter((e: { action: string }) => e.action === 'seal.used').length;
+    const count = async () => (await api().get(`/v1/audit?sealId=${u.sealId}&limit=1000`).set(bearer(muni))).body.items.filter((e: { action: string }) => e.action === 'seal.used').length;
     const before = await count();
     const secret = await sign(u, pdf, 'x=40&y=60&classification=secret').expect(422);
     expect(secret.body).toBeDefined();
@@ -163,7 +163,7 @@ describe('sealing through the service, judged by pdfsig, qpdf and openssl', () =
     await sign(units[0]!, pdf, 'x=40&y=60').set(bearer(units[1]!.operator)).expect(403);
     await api().post(`/v1/seals/${u.sealId}/sign?x=40&y=60`).set(bearer(platform)).set('Content-Type', 'application/pdf').send(Buffer.from(pdf)).expect(403);
     expect(await count()).toBe(before);
-    const refused = (await api().get(`/v1/audit?sealId=${u.sealId}&limit=1000`).set(bearer(muni))).body.entries.filter((e: { outcome: string }) => e.outcome === 'refused');
+    const refused = (await api().get(`/v1/audit?sealId=${u.sealId}&limit=1000`).set(bearer(muni))).body.items.filter((e: { outcome: string }) => e.outcome === 'refused');
     expect(refused.length).toBeGreaterThanOrEqual(6);
   });
 

@@ -43,7 +43,7 @@ async function cmsPrint(cms: Buffer): Promise<string> {
 }
 
 const hashOf = (s: CmsSigner, data: Buffer) =>
-  createHash({ 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' }[s.digest]).update(data).digest();
+  createHash({ 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512', SM3: 'sm3' }[s.digest]).update(data).digest();
 
 const cases: [string, () => CmsSigner][] = [
   ['P-256', () => signerFor(pki.leafP256)],

@@ -11,6 +11,7 @@ import { trimCmsPadding } from '../../src/pdf/cms.js';
 import { readPdf } from '../../src/pdf/reader.js';
 import { signatureFields } from '../../src/pdf/signature-field.js';
 import { scratch } from './fixtures.js';
+import { isJudge, needJudge } from '../helpers/judges.js';
 
 const run = promisify(execFile);
 
@@ -20,7 +21,11 @@ async function tool(cmd: string, args: string[], cwd?: string): Promise<{ code: 
     return { code: 0, out: r.stdout + r.stderr };
   } catch (e) {
     const err = e as { code?: number | string; stdout?: string; stderr?: string };
-    if (err.code === 'ENOENT') throw new Error(`${cmd} is not installed`);
+    if (err.code === 'ENOENT') {
+      // Skips the running test (named in the run's summary), or fails it in CI.
+      if (isJudge(cmd)) needJudge(cmd);
+      throw new Error(`${cmd} is not installed`);
+    }
     return { code: typeof err.code === 'number' ? err.code : -1, out: `${err.stdout ?? ''}${err.stderr ?? ''}` };
   }
 }

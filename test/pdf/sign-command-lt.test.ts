@@ -20,6 +20,7 @@ let server: Server;
 let base: string;
 let dir: string;
 const hits = { tsa: 0, ocsp: 0 };
+const TSA_TOKEN = 'seal_tsa-token-from-the-environment-0123456789';
 
 beforeAll(async () => {
   pki = await makeTestPki();
@@ -29,7 +30,11 @@ beforeAll(async () => {
     req.on('end', async () => {
       try {
         const body = Buffer.concat(chunks);
-        if (req.url === '/tsa') {
+        if (req.url === '/tsa-with-token' && req.headers.authorization !== `Bearer ${TSA_TOKEN}`) {
+          // As this service's own POST /tsa: no token, no time-stamp.
+          res.statusCode = 401;
+          res.end();
+        } else if (req.url === '/tsa' || req.url === '/tsa-with-token') {
           hits.tsa++;
           res.setHeader('content-type', 'application/timestamp-reply');
           res.end(await opensslTsReply(pki, body));
@@ -71,3 +76,47 @@ describe('seal sign with a TSA', () => {
     expect(r.signatures.map((s) => `${s.status}:${s.reason}:${s.level}`)).toEqual(['VALID:ok:B-LT']);
   });
 });
+
+describe('seal sign with a TSA that wants a token', () => {
+  const args = () => [
+    join(dir, 'in.pdf'), '--key', cert.keyPath, '--cert', cert.certPath, '--chain', pki.chainPath, '--tsa', `${base}/tsa-with-token`,
+    '--page', '1', '--x', '50', '--y', '60', '--image', join(dir, 'seal.png'), '-o', join(dir, 'out-token.pdf'),
+  ];
+
+  it('sends SEAL_TSA_TOKEN from the environment and says what it wrote', async () => {
+    const out: string[] = [];
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((c) => (out.push(String(c)), true));
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    vi.stubEnv('SEAL_TSA_TOKEN', TSA_TOKEN);
+    let code: number;
+    try {
+      code = await signCommand(args());
+    } finally {
+      vi.unstubAllEnvs();
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+    expect(code).toBe(0);
+    const written = await readFile(join(dir, 'out-token.pdf'));
+    expect(out.join('')).toBe(`seal sign: wrote ${join(dir, 'out-token.pdf')} (${written.length} bytes): signature field "Seal1", level B-LT\n`);
+    const r = await verifyPdf(written, { trustAnchors: [pki.root.certDer] });
+    expect(r.signatures.map((s) => `${s.field}:${s.status}:${s.level}`)).toEqual([`Seal1:VALID:B-LT`]);
+  });
+
+  it('without SEAL_TSA_TOKEN the TSA refuses and nothing is written (exit 1, the TSA named)', async () => {
+    const err: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((c) => (err.push(String(c)), true));
+    vi.stubEnv('SEAL_TSA_TOKEN', '');
+    let code: number;
+    try {
+      code = await signCommand([...args().slice(0, -1), join(dir, 'never-written.pdf')]);
+    } finally {
+      vi.unstubAllEnvs();
+      stderr.mockRestore();
+    }
+    expect(code).toBe(1);
+    expect(err.join('')).toMatch(/tsa-unavailable: .*tsa-with-token answered HTTP 401/);
+    await expect(readFile(join(dir, 'never-written.pdf'))).rejects.toThrow(/ENOENT/);
+  });
+});
+

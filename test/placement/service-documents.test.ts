@@ -228,7 +228,7 @@ describeIf('placement=auto through the service, on documents printed by LibreOff
     for (const mark of ['机密★1年', '秘密', '绝密★长期']) {
       it(`a document headed ${mark} is refused whatever the parameter says, and the refusal is registered`, async () => {
         const pdf = await libreOfficePdf([...body('广州市财政局关于做好预算执行工作的通知', [PARAGRAPH], mark), ...signatureBlock('广州市财政局', '2026年11月29日')]);
-        const before = (await api().get(`/v1/audit?sealId=${units[0]!.sealId}&limit=1000`).set(bearer(muni))).body.entries.length;
+        const before = (await api().get(`/v1/audit?sealId=${units[0]!.sealId}&limit=1000`).set(bearer(muni))).body.items.length;
         for (const query of ['placement=auto', 'x=140&y=200&classification=none']) {
           const res = await sign(units[0]!, pdf, query).expect(422);
           expect(problem(res)).toMatchObject({ type: 'urn:e-seal:problem:classified-document', classification: { level: mark.slice(0, 2), text: mark } });
@@ -237,11 +237,11 @@ describeIf('placement=auto through the service, on documents printed by LibreOff
         // Registered: two refusals, no sealing.
         let entries: { action: string; outcome: string; details: { problem?: string } }[] = [];
         for (let i = 0; i < 50; i++) {
-          entries = (await api().get(`/v1/audit?sealId=${units[0]!.sealId}&limit=1000`).set(bearer(muni))).body.entries;
+          entries = (await api().get(`/v1/audit?sealId=${units[0]!.sealId}&limit=1000`).set(bearer(muni))).body.items;
           if (entries.length >= before + 2) break;
           await new Promise((r) => setTimeout(r, 50));
         }
-        const fresh = entries.slice(before); // oldest first
+        const fresh = entries.slice(0, entries.length - before); // newest first
         expect(fresh.filter((e) => e.action === 'request.refused' && String(e.details.problem).includes('classified-document'))).toHaveLength(2);
         expect(fresh.filter((e) => e.action === 'seal.used')).toHaveLength(0);
         const report = await api().post('/v1/verify').set(bearer(muni)).set('Content-Type', 'application/pdf').send(pdf).expect(200);

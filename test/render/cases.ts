@@ -1,4 +1,5 @@
-import type { RenderSealInput } from '../../src/render/index.js';
+import { getTemplate, type RenderSealInput } from '../../src/render/index.js';
+import { legibleArcCharacters } from '../../src/render/layout.js';
 
 /**
  * One reference image per template, checked in under test/render/reference/ at 300 dpi (small
@@ -19,3 +20,7 @@ export const referenceCases: { file: string; input: RenderSealInput }[] = [
 
 /** 30 common characters, for "long names do not overlap" checks. */
 export const THIRTY = '中华人民共和国某省某市某区人民政府某街道办事处社区服务中心站';
+
+/** The longest name the template's arc takes (its smallest legible glyph width decides), cut from THIRTY. */
+export const longestName = (template: string): string => [...THIRTY].slice(0, legibleArcCharacters(getTemplate(template))).join('');
+

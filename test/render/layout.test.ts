@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getTemplate, listTemplates, renderSeal, sealLayout } from '../../src/render/index.js';
-import { gridColumns, type SealLayout } from '../../src/render/layout.js';
+import { gridColumns, legibleArcCharacters, type SealLayout } from '../../src/render/layout.js';
 import { quadsOverlap } from '../../src/render/geometry.js';
-import { THIRTY } from './cases.js';
+import { longestName, THIRTY } from './cases.js';
 
 function overlappingPairs(layout: SealLayout): string[] {
   const out: string[] = [];
@@ -22,23 +22,25 @@ describe('layout', () => {
   });
 
   for (const template of ['round-official', 'round-special', 'round-department', 'oval']) {
-    it(`${template}: a 30-character name fits, condensed, with no two glyphs overlapping`, () => {
-      expect([...THIRTY]).toHaveLength(30);
-      const layout = sealLayout({ template, text: THIRTY });
-      expect(layout.glyphs.filter((g) => g.field === 'text')).toHaveLength(30);
+    it(`${template}: the longest legible name fits, condensed, with no two glyphs overlapping`, () => {
+      const name = longestName(template);
+      expect([...name].length).toBeGreaterThanOrEqual(20);
+      const layout = sealLayout({ template, text: name });
+      expect(layout.glyphs.filter((g) => g.field === 'text')).toHaveLength([...name].length);
       expect(layout.arc!.condense).toBeLessThan(1);
       expect(overlappingPairs(layout)).toEqual([]);
     });
   }
 
-  it('never overlaps for any name of 1 to 30 characters, with or without bottom text', () => {
+  it('never overlaps for any name from 1 character to the template\'s legible limit, with or without bottom text', () => {
     const chars = [...'国家市省区县人民政府办公室厅局委员会财务科技教育卫生健康公安交通中心服务一二三口'];
     fc.assert(
       fc.property(
-        fc.constantFrom('round-official', 'round-special', 'round-department', 'oval'),
-        fc.array(fc.constantFrom(...chars), { minLength: 1, maxLength: 30 }),
+        fc
+          .constantFrom('round-official', 'round-special', 'round-department', 'oval')
+          .chain((template) => fc.tuple(fc.constant(template), fc.array(fc.constantFrom(...chars), { minLength: 1, maxLength: legibleArcCharacters(getTemplate(template)) }))),
         fc.option(fc.array(fc.constantFrom(...chars), { minLength: 1, maxLength: 6 }), { nil: undefined }),
-        (template, name, bottom) => {
+        ([template, name], bottom) => {
           const layout = sealLayout({ template, text: name.join(''), bottomText: bottom?.join('') });
           expect(overlappingPairs(layout)).toEqual([]);
         },
@@ -100,7 +102,7 @@ describe('bad input is a clear 422 naming the field', () => {
     await expect(render({ template: 'round-official', text: '某'.repeat(41) })).rejects.toMatchObject({
       status: 422,
       type: 'text-too-long',
-      details: { field: 'text', maxCharacters: 40 },
+      details: { field: 'text', maxCharacters: legibleArcCharacters(getTemplate('round-official')) },
     });
     await expect(render({ template: 'square-name', text: '某'.repeat(10) })).rejects.toMatchObject({
       type: 'text-too-long',
@@ -117,7 +119,7 @@ describe('bad input is a clear 422 naming the field', () => {
     // The emoji would be glyph-missing; the length check comes first.
     await expect(render({ template: 'oval', text: '😀'.repeat(100_000) })).rejects.toMatchObject({
       type: 'text-too-long',
-      details: { field: 'text', maxCharacters: 30 },
+      details: { field: 'text', maxCharacters: legibleArcCharacters(getTemplate('oval')) },
     });
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getTemplate, renderSeal, sealLayout, templateSizeMm } from '../../src/render/index.js';
 import { sealFont } from '../../src/render/font.js';
 import { apply } from '../../src/render/geometry.js';
-import { THIRTY } from './cases.js';
+import { longestName } from './cases.js';
 import { alphaAt, clockDeg, forEachInk, rawRgba } from './pixels.js';
 
 const DPI = 300;
@@ -10,7 +10,7 @@ const pxPerMm = (mm: number) => (mm / 25.4) * DPI;
 
 describe('ink stays inside the border, and the border is solid', () => {
   for (const [template, text] of [
-    ['round-official', THIRTY],
+    ['round-official', longestName('round-official')],
     ['round-special', '某某市人民政府办公厅'],
     ['round-department', '某某市财政局'],
     ['oval', '某某市公共资源交易中心有限公司'],
@@ -104,8 +104,8 @@ describe('star', () => {
 describe('arc text', () => {
   for (const [template, text] of [
     ['round-official', '某某市人民政府办公室'],
-    ['round-official', THIRTY],
-    ['round-special', THIRTY],
+    ['round-official', longestName('round-official')],
+    ['round-special', longestName('round-special')],
     ['round-department', '某某市财政局'],
     ['oval', '某某市公共资源交易中心有限公司'],
   ] as const) {

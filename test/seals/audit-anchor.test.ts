@@ -163,10 +163,10 @@ describe.each(storageAdapters())('the anchored audit log on $name', (adapter) =>
     const lines = text.trimEnd().split('\n');
     expect(lines).toHaveLength(14 + 2 + 1);
     expect(JSON.parse(lines.at(-1)!).trailer).toMatchObject({ entries: 14, headSeq: '14', checkpoints: 2, lastCheckpointId: '2', filter: null });
-    expect(verifyAuditExport(text, [root])).toMatchObject({ valid: true, entries: 14, checkpoints: 2 });
+    expect((await verifyAuditExport(text, [root]))).toMatchObject({ valid: true, entries: 14, checkpoints: 2 });
     // another root is not trusted
     const other = await testService(await adapter.open());
-    expect(verifyAuditExport(text, [other.ctx.ca.rootCertificate]).valid).toBe(false);
+    expect((await verifyAuditExport(text, [other.ctx.ca.rootCertificate])).valid).toBe(false);
     await other.close();
 
     const join_ = (ls: string[]) => ls.join('\n') + '\n';
@@ -193,18 +193,18 @@ describe.each(storageAdapters())('the anchored audit log on $name', (adapter) =>
       ['no entries at all (truncated)', join_(lines.slice(14)), /the log ends at entry 0 but checkpoint 2 covers up to entry 11/],
     ];
     for (const [what, file, problem] of tampered) {
-      const r = verifyAuditExport(file, [root]);
+      const r = (await verifyAuditExport(file, [root]));
       expect(r.valid, what).toBe(false);
       expect(r.problems.join('\n'), what).toMatch(problem);
     }
 
     // a filtered export: each entry's own hash and the trailer are checked, not the chain
     const filtered = (await api().get('/v1/audit/export?unitId=u1').set(bearer(auditor)).expect(200)).text;
-    expect(verifyAuditExport(filtered, [root])).toMatchObject({ valid: true, chainChecked: false });
+    expect((await verifyAuditExport(filtered, [root]))).toMatchObject({ valid: true, chainChecked: false });
     const fl = filtered.trimEnd().split('\n');
     const e0 = JSON.parse(fl[0]!);
     e0.details.i = 1000;
-    expect(verifyAuditExport([JSON.stringify(e0), ...fl.slice(1)].join('\n'), [root]).valid).toBe(false);
+    expect((await verifyAuditExport([JSON.stringify(e0), ...fl.slice(1)].join('\n'), [root])).valid).toBe(false);
 
     if (adapter.name !== 'pglite') return;
     // the command line, offline: exit 0 for the export as made, 1 for a cut one
@@ -270,7 +270,7 @@ describe('checkpoints over time, and the audit signer of an older data directory
     const signed = await ca.signAuditRecord(Buffer.from('x'));
     expect(signed.certificates).toHaveLength(2);
     const rows = await db.query<{ role: string }>('SELECT role FROM ca_service_signers ORDER BY role');
-    expect(rows.rows.map((r) => r.role)).toEqual(['audit', 'ocsp', 'tsa']);
+    expect(rows.rows.map((r) => r.role)).toEqual(['audit', 'ocsp', 'seal-maker', 'sm2-ocsp', 'sm2-tsa', 'tsa']);
     await db.close();
   });
 });

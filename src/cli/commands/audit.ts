@@ -21,6 +21,10 @@ exit status: 0 the register holds, 1 it does not, 2 usage error
  * checkpoint and a truncated log are all reported. Prints the report as JSON.
  */
 export async function auditCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   let values: { export?: string; trust?: string };
   try {
     const parsed = parseArgs({ args, allowPositionals: true, options: { export: { type: 'string' }, trust: { type: 'string' } } });
@@ -51,7 +55,7 @@ export async function auditCommand(args: string[]): Promise<number> {
       process.stderr.write(`seal audit verify: cannot read ${values.export}: ${(e as Error).message}\n`);
       return 2;
     }
-    report = verifyAuditExport(text, anchors!);
+    report = await verifyAuditExport(text, anchors!);
   } else {
     const [{ loadConfig }, { openStore }, { verifyAuditChain }] = await Promise.all([
       import('../../config.js'),

@@ -15,7 +15,10 @@ const USAGE = `usage: seal ca init [--dir DATA_DIR]
 
   Key ceremony: creates the root CA (P-384), the seal-issuing CA, the OCSP responder and the TSA
   certificates in the database (embedded PGlite in DATA_DIR, or DATABASE_URL), keys wrapped under
-  SEAL_KEK. Idempotent: an existing CA is kept and shown. Writes DATA_DIR/ca/root.pem and chain.pem.
+  SEAL_KEK; and beside them the SM2 hierarchy (SM3withSM2: root, seal-issuing CA, OCSP responder,
+  TSA, and the municipal office's seal-maker certificate that signs GB/T 38540 SESeals).
+  Idempotent: an existing CA is kept and shown (a missing SM2 hierarchy is added). Writes
+  DATA_DIR/ca/root.pem, chain.pem, sm2-root.pem and sm2-chain.pem.
   With embedded storage run it before the service starts (PGlite allows one process).
 
   department: at a root ceremony, makes a unit's department sub-CA (Art. 17(4)) with the root key,
@@ -24,10 +27,14 @@ const USAGE = `usage: seal ca init [--dir DATA_DIR]
 
 /** `seal ca …` */
 export async function caCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const [sub, ...rest] = args;
   if (sub !== 'init' && sub !== 'department') {
     process.stderr.write(USAGE);
-    return sub === '--help' || sub === '-h' ? 0 : 2;
+    return 2;
   }
   let values: { dir?: string | undefined; name?: string | undefined; code?: string | undefined };
   try {
@@ -61,16 +68,21 @@ export async function caCommand(args: string[]): Promise<number> {
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'root.pem'), ca.rootPem());
     writeFileSync(join(outDir, 'chain.pem'), await ca.chainPem());
+    writeFileSync(join(outDir, 'sm2-root.pem'), ca.rootPem('SM2'));
+    writeFileSync(join(outDir, 'sm2-chain.pem'), await ca.chainPem(ca.issuingCaIdOf('SM2')));
     const root = new X509Certificate(ca.rootCertificate);
+    const sm2Root = new X509Certificate(ca.rootCertificateOf('SM2'));
     process.stdout.write(
       [
         `root CA:      ${root.subject.replace(/\n/g, ', ')}`,
         `  valid:      ${root.validFrom} .. ${root.validTo}`,
         `  SHA-256:    ${root.fingerprint256}`,
         `issuing CA:   ${new X509Certificate(ca.issuingCertificate).subject.replace(/\n/g, ', ')}`,
+        `SM2 root CA:  ${sm2Root.subject.replace(/\n/g, ', ')}`,
+        `  SHA-256:    ${sm2Root.fingerprint256}`,
         `OCSP:         ${config.publicUrl.replace(/\/+$/, '')}/ocsp`,
         `TSA:          ${config.publicUrl.replace(/\/+$/, '')}/tsa`,
-        `written:      ${join(outDir, 'root.pem')}, ${join(outDir, 'chain.pem')}`,
+        `written:      ${['root.pem', 'chain.pem', 'sm2-root.pem', 'sm2-chain.pem'].map((f) => join(outDir, f)).join(', ')}`,
         '',
       ].join('\n'),
     );

@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { AppError } from '../../errors.js';
 import { httpTimestamper, type CmsSigner, type RevocationSource } from '../../pdf/cms.js';
+import { readPdf } from '../../pdf/reader.js';
 import { sealPdf, type PadesLevel } from '../../pdf/seal.js';
+import { uniqueFieldName } from '../../pdf/signature-field.js';
 import { canonicalPixels } from '../../render/canonical.js';
 import { fromPem } from '../../asn1/pem.js';
 import { parseCertificate } from '../../verify/certificate.js';
@@ -16,7 +18,10 @@ const USAGE =
   '  x, y: mm from the bottom-left corner of the page as a reader sees it, to the seal\'s centre.\n' +
   '  The seal\'s size comes from --size-mm, else from the PNG\'s resolution (as `seal render` writes it).\n' +
   '  With --tsa the level defaults to B-LT: revocation data is fetched from the OCSP and CRL addresses in the\n' +
-  '  certificates (give the root in --chain to cover the issuing CA too); without --tsa it is B-B.';
+  '  certificates (give the root in --chain to cover the issuing CA too); without --tsa it is B-B.\n' +
+  '  A TSA that wants a bearer token (this service\'s POST /tsa does) gets it from the environment variable\n' +
+  '  SEAL_TSA_TOKEN, never from the command line (where ps shows it).\n' +
+  '  On success it prints what it wrote: the file, its size, the signature field and the level.';
 
 /**
  * `seal sign`: seal a PDF with a local key file, no service and no database. Exit 0 on success, 2 on a usage
@@ -82,10 +87,13 @@ export async function signCommand(args: string[]): Promise<number> {
     const signer = localSigner(keyPem, certPem, chainPem);
     const pixels = await canonicalPixels(png);
     const size = await sealSizeMm(png, pixels.width, pixels.height, str('size-mm'));
+    // The name sealPdf will give the field (the same choice, made on the same input): reported on success.
+    const fieldName = uniqueFieldName(readPdf(pdf), str('field'));
+    const tsaToken = process.env.SEAL_TSA_TOKEN;
     const out = await sealPdf(pdf, {
       page, xMm, yMm, level, signer, signingTime: new Date(),
       appearance: { ...pixels, widthMm: size.w, heightMm: size.h },
-      timestamper: str('tsa') ? httpTimestamper(str('tsa')!) : undefined,
+      timestamper: str('tsa') ? httpTimestamper(str('tsa')!, fetch, tsaToken ? { headers: { authorization: `Bearer ${tsaToken}` } } : {}) : undefined,
       revocation: onlineRevocation(globalThis.fetch),
       reason: str('reason'), location: str('location'), fieldName: str('field'),
     });
@@ -95,6 +103,7 @@ export async function signCommand(args: string[]): Promise<number> {
       process.stderr.write(`seal sign: cannot write ${str('output')}: ${(err as NodeJS.ErrnoException).code ?? 'error'}\n`);
       return 1;
     }
+    process.stdout.write(`seal sign: wrote ${str('output')} (${out.length} bytes): signature field "${fieldName}", level ${level}\n`);
     return 0;
   } catch (err) {
     if (err instanceof AppError && err.status < 500) {

@@ -2,7 +2,9 @@ import { Router } from 'express';
 import type { ServiceContext } from '../../context.js';
 import { applicationImagePng, applyForSeal, approveApplication, attachImprint, getApplication, rejectApplication } from '../../seals/applications.js';
 import { badRequest } from '../../errors.js';
+import { listApplications, type ApplicationListFilter } from '../../seals/lists.js';
 import { actorOf } from '../actor.js';
+import { pageRequestOf, queryString } from '../list-query.js';
 import { requireRole } from '../auth.js';
 
 export function applicationRoutes(ctx: ServiceContext): Router {
@@ -11,6 +13,15 @@ export function applicationRoutes(ctx: ServiceContext): Router {
 
   r.post('/v1/seal-applications', requireRole('unit-admin'), async (req, res) => {
     res.status(201).json(await applyForSeal(deps, actorOf(req, res), req.body));
+  });
+  r.get('/v1/seal-applications', requireRole('municipal-admin', 'unit-admin', 'auditor'), async (req, res) => {
+    const filter: ApplicationListFilter = {
+      ...pageRequestOf(req),
+      q: queryString(req, 'q'),
+      state: queryString(req, 'state') as ApplicationListFilter['state'],
+      unitId: queryString(req, 'unitId'),
+    };
+    res.json(await listApplications(deps, actorOf(req, res), filter));
   });
   r.get('/v1/seal-applications/:id', requireRole('municipal-admin', 'unit-admin', 'auditor'), async (req, res) => {
     res.json(await getApplication(deps, actorOf(req, res), req.params.id as string));

@@ -1,17 +1,29 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { ServiceContext } from '../../context.js';
+import { forbidden } from '../../errors.js';
 import { exportAuditTrail, writeCheckpointIfDue } from '../../seals/audit-anchor.js';
-import { listAudit, listCheckpoints, verifyAuditChain, type AuditFilter } from '../../seals/audit.js';
-import { requireRole } from '../auth.js';
+import { listAuditPage, listCheckpoints, verifyAuditChain, type AuditFilter } from '../../seals/audit.js';
+import { mustPrincipal, requireRole } from '../auth.js';
+import { pageRequestOf } from '../list-query.js';
 
-function filterOf(q: Record<string, unknown>): AuditFilter {
+type RegisterFilter = Omit<AuditFilter, 'afterSeq' | 'limit'>;
+
+/** The register's filters from the query; a unit administrator reads its own unit's entries only. */
+function filterOf(req: Request, res: Response): RegisterFilter {
+  const q = req.query as Record<string, string | undefined>;
+  const p = mustPrincipal(res);
+  let unitId = q.unitId;
+  if (p.role === 'unit-admin') {
+    if (unitId !== undefined && unitId !== p.unitId) throw forbidden('This belongs to another unit.');
+    unitId = p.unitId!;
+  }
   return {
-    unitId: q.unitId as string | undefined,
-    sealId: q.sealId as string | undefined,
-    from: q.from ? new Date(q.from as string) : undefined,
-    to: q.to ? new Date(q.to as string) : undefined,
-    afterSeq: q.afterSeq as string | undefined,
-    limit: q.limit ? Number(q.limit) : undefined,
+    unitId,
+    sealId: q.sealId,
+    from: q.from ? new Date(q.from) : undefined,
+    to: q.to ? new Date(q.to) : undefined,
+    action: q.action,
+    documentSha256: q.documentSha256,
   };
 }
 
@@ -19,11 +31,12 @@ export function auditRoutes(ctx: ServiceContext): Router {
   const r = Router();
   const readers = requireRole('auditor', 'municipal-admin');
 
-  r.get('/v1/audit', readers, async (req, res) => {
-    res.json({ entries: await listAudit(ctx.db, filterOf(req.query)) });
+  // Newest first, paged like every list; a unit administrator sees its own unit's register.
+  r.get('/v1/audit', requireRole('auditor', 'municipal-admin', 'unit-admin'), async (req, res) => {
+    res.json(await listAuditPage(ctx.db, filterOf(req, res), pageRequestOf(req)));
   });
-  r.get('/v1/audit/export', readers, async (req, res) => {
-    const { afterSeq: _a, limit: _l, ...filter } = filterOf(req.query);
+  r.get('/v1/audit/export', requireRole('auditor', 'municipal-admin', 'unit-admin'), async (req, res) => {
+    const filter = filterOf(req, res);
     res.type('application/x-ndjson');
     await exportAuditTrail(ctx.auditAnchor, filter, (line) => res.write(line));
     res.end();

@@ -2,20 +2,37 @@ import { Router } from 'express';
 import type { ServiceContext } from '../../context.js';
 import { applyForReplacement } from '../../seals/applications.js';
 import { toPem } from '../../asn1/pem.js';
-import { addOperator, destroySeal, getSeal, removeOperator, returnSeal, sealImageFor } from '../../seals/seal-actions.js';
+import { addOperator, destroySeal, getSeal, removeOperator, returnSeal, sealImageFor, sesealFor } from '../../seals/seal-actions.js';
 import { findSeal } from '../../seals/records.js';
+import { listSeals, type SealListFilter } from '../../seals/lists.js';
 import { actorOf } from '../actor.js';
+import { pageRequestOf, queryString } from '../list-query.js';
 import { requireRole } from '../auth.js';
 
 export function sealRoutes(ctx: ServiceContext): Router {
   const r = Router();
   const deps = ctx.register;
 
+  r.get('/v1/seals', requireRole('municipal-admin', 'unit-admin', 'auditor', 'operator', 'platform'), async (req, res) => {
+    const expiresBefore = queryString(req, 'expiresBefore');
+    const filter: SealListFilter = {
+      ...pageRequestOf(req),
+      q: queryString(req, 'q'),
+      state: queryString(req, 'state') as SealListFilter['state'],
+      unitId: queryString(req, 'unitId'),
+      kind: queryString(req, 'kind') as SealListFilter['kind'],
+      expiresBefore: expiresBefore ? new Date(expiresBefore) : undefined,
+    };
+    res.json(await listSeals(deps, actorOf(req, res), filter));
+  });
   r.get('/v1/seals/:id', requireRole(), async (req, res) => {
     res.json(await getSeal(deps, actorOf(req, res), req.params.id as string));
   });
   r.get('/v1/seals/:id/image.png', requireRole(), async (req, res) => {
     res.type('image/png').send(await sealImageFor(deps, actorOf(req, res), req.params.id as string));
+  });
+  r.get('/v1/seals/:id/seseal.der', requireRole(), async (req, res) => {
+    res.type('application/octet-stream').send(await sesealFor(deps, actorOf(req, res), req.params.id as string));
   });
   r.get('/v1/seals/:id/certificate.pem', requireRole(), async (req, res) => {
     const seal = await findSeal(deps.db, req.params.id as string);

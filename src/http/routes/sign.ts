@@ -38,6 +38,7 @@ export function signRoutes(ctx: ServiceContext): Router {
       classification: q.classification ?? 'none',
       title: q.title,
       certify: q.certify ? (Number(q.certify) as 1 | 2 | 3) : undefined,
+      ...(q.format !== undefined ? { format: q.format as 'ses' | 'cms' } : {}),
       onBehalfOf: req.get('seal-operator'),
     });
     const p = sealed.placement;

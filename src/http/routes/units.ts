@@ -2,6 +2,8 @@ import { Router } from 'express';
 import type { ServiceContext } from '../../context.js';
 import { deregisterUnit, getUnit, registerUnit, renameUnit } from '../../seals/units.js';
 import { issueDepartmentSeal } from '../../seals/department-seals.js';
+import { listUnits, type UnitListFilter } from '../../seals/lists.js';
+import { pageRequestOf, queryString } from '../list-query.js';
 import { actorOf } from '../actor.js';
 import { requireRole } from '../auth.js';
 
@@ -11,6 +13,10 @@ export function unitRoutes(ctx: ServiceContext): Router {
 
   r.post('/v1/units', requireRole('municipal-admin'), async (req, res) => {
     res.status(201).json(await registerUnit(deps, actorOf(req, res), req.body));
+  });
+  r.get('/v1/units', requireRole('municipal-admin', 'unit-admin', 'auditor'), async (req, res) => {
+    const state = queryString(req, 'state') as UnitListFilter['state'];
+    res.json(await listUnits(deps, actorOf(req, res), { ...pageRequestOf(req), q: queryString(req, 'q'), state }));
   });
   r.get('/v1/units/:id', requireRole('municipal-admin', 'unit-admin', 'auditor'), async (req, res) => {
     res.json(await getUnit(deps, actorOf(req, res), req.params.id as string));

@@ -1,8 +1,17 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { ServiceContext } from '../../context.js';
-import { changeUserRole, createMunicipalUser, createUnitUser, disableUser } from '../../seals/users.js';
+import { changeUserRole, createMunicipalUser, createUnitUser, disableUser, rotateOwnToken } from '../../seals/users.js';
+import { listMunicipalUsers, listUnitUsers, type UserListFilter } from '../../seals/lists.js';
 import { actorOf } from '../actor.js';
+import { pageRequestOf, queryString } from '../list-query.js';
 import { mustPrincipal, requireRole } from '../auth.js';
+
+const userFilterOf = (req: Request): UserListFilter => ({
+  ...pageRequestOf(req),
+  q: queryString(req, 'q'),
+  role: queryString(req, 'role') as UserListFilter['role'],
+  state: queryString(req, 'state') as UserListFilter['state'],
+});
 
 export function userRoutes(ctx: ServiceContext): Router {
   const r = Router();
@@ -10,6 +19,18 @@ export function userRoutes(ctx: ServiceContext): Router {
 
   r.get('/v1/me', requireRole(), (_req, res) => {
     res.json(mustPrincipal(res));
+  });
+
+  // Any user replaces their own token (a leaked one, or the first administrator's printed at start).
+  r.post('/v1/me/token', requireRole(), async (req, res) => {
+    res.status(201).json(await rotateOwnToken(deps, actorOf(req, res)));
+  });
+
+  r.get('/v1/users', requireRole('municipal-admin', 'auditor'), async (req, res) => {
+    res.json(await listMunicipalUsers(deps, actorOf(req, res), userFilterOf(req)));
+  });
+  r.get('/v1/units/:id/users', requireRole('municipal-admin', 'unit-admin', 'auditor'), async (req, res) => {
+    res.json(await listUnitUsers(deps, actorOf(req, res), req.params.id as string, userFilterOf(req)));
   });
 
   // Municipal roles only; a unit's users are made by its administrator under /v1/units/{id}/users.

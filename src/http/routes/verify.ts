@@ -3,10 +3,9 @@ import { Router } from 'express';
 import type { ServiceContext } from '../../context.js';
 import { inProcessCaFetch } from '../../ca/in-process-fetch.js';
 import { badRequest } from '../../errors.js';
-import { documentClassification } from '../../placement/index.js';
 import { appendAudit } from '../../seals/audit.js';
 import { auditActor } from '../../seals/actor.js';
-import { verifyPdf } from '../../verify/index.js';
+import { documentWorkers } from '../../isolation/document-workers.js';
 import { actorOf } from '../actor.js';
 import { requireRole } from '../auth.js';
 
@@ -23,9 +22,11 @@ export function verifyRoutes(ctx: ServiceContext): Router {
     const actor = actorOf(req, res);
     const at = typeof req.query.at === 'string' ? new Date(req.query.at) : ctx.clock.now();
     if (Number.isNaN(at.getTime())) throw badRequest('invalid-time', 'at must be an ISO 8601 date and time.', { field: 'query.at' });
-    const report = await verifyPdf(req.body, { trustAnchors: [ctx.ca.rootCertificate], now: at, online: { fetch } });
+    // Read in the document worker pool, never on this thread (DESIGN.md, "Untrusted documents"); both hierarchies'
+    // roots, since a document may carry ECDSA and SM2 seals side by side.
+    const report = await documentWorkers().verify(req.body, { trustAnchors: [ctx.ca.rootCertificate, ctx.ca.rootCertificateOf('SM2')], now: at, online: { fetch } });
     // The classification mark (Art. 6) at the top left of the first page; null when there is none (or no text).
-    const classification = await documentClassification(req.body).catch(() => null);
+    const classification = await documentWorkers().examine(req.body, {}).then((e) => e.classification, () => null);
     await ctx.db.transaction((tx) =>
       appendAudit(tx, ctx.clock, {
         ...auditActor(actor),

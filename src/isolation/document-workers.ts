@@ -1,0 +1,222 @@
+/**
+ * 文档隔离 document isolation: every untrusted document is parsed, sealed, verified and extended in a pool of
+ * worker threads (piscina), never on the main thread (DESIGN.md, "Untrusted documents"). Each worker has
+ * `resourceLimits` (heap, stack) and each job a deadline counted from when a worker starts it; a worker that runs
+ * over is terminated and replaced (piscina does both on abort), and the request gets 422 `document-too-complex`
+ * naming the limit. The main thread stays free, so /healthz answers within milliseconds throughout.
+ *
+ * `resourceLimits` does not bound Buffers: inflate and allocation caps are enforced in the parsers themselves
+ * (src/limits.ts). Imprint images are not processed here: sharp bounds them itself (limitInputPixels, timeout).
+ *
+ * The functions a job needs that must stay on the main thread (the KeyVault's signing, the TSA, our CA's
+ * revocation data, fetching) are passed as `MainThreadFunctions` and called by the worker over the job's port.
+ */
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { AppError } from '../errors.js';
+import { LimitExceeded, type Limit } from '../limits.js';
+import type { DigestName, RevocationSource, Timestamper } from '../pdf/cms.js';
+import type { ExtendOptions, ExtendResult } from '../pdf/extend.js';
+import type { SealPdfOptions } from '../pdf/seal.js';
+import type { Examination, ExamineRequest } from '../placement/index.js';
+import type { VerificationReport, VerifyOptions } from '../verify/types.js';
+import type { Callback, FetchReply, Job, Outcome, ToMain, ToWorker } from './jobs.js';
+import { deserializeError, outcomeOf, serializeError } from './run-job.js';
+
+export interface DocumentWorkerSettings {
+  /** Worker threads (SEAL_DOCUMENT_WORKERS); default: the machine's cores. */
+  size: number;
+  /** Seconds a job may run once a worker has started it (SEAL_DOCUMENT_DEADLINE_SECONDS). */
+  deadlineSeconds: number;
+  /** Heap of one worker in MB (SEAL_DOCUMENT_WORKER_MEMORY_MB). */
+  memoryMb: number;
+}
+
+export const defaultDocumentWorkerSettings = (): DocumentWorkerSettings => ({ size: availableParallelism(), deadlineSeconds: 60, memoryMb: 512 });
+
+/** The document operations, wherever they run. */
+export interface DocumentWorkers {
+  verify(bytes: Uint8Array, opts: VerifyOptions): Promise<VerificationReport>;
+  examine(bytes: Uint8Array, request: ExamineRequest): Promise<Examination>;
+  seal(bytes: Uint8Array, opts: SealPdfOptions): Promise<Buffer>;
+  extend(bytes: Uint8Array, opts: ExtendOptions): Promise<ExtendResult>;
+  close(): Promise<void>;
+}
+
+interface MainThreadFunctions {
+  sign?: (data: Uint8Array) => Promise<Buffer>;
+  timestamp?: Timestamper;
+  revocation?: RevocationSource;
+  fetch?: typeof fetch;
+  warning?: (message: string) => void;
+}
+
+/** Answers one call from a worker with the main thread's functions. */
+async function answer(call: Callback, fns: MainThreadFunctions): Promise<unknown> {
+  const missing = () => new Error(`the job has no ${call.name} function`);
+  switch (call.name) {
+    case 'sign': if (!fns.sign) throw missing(); return fns.sign(Buffer.from(call.data));
+    case 'timestamp': if (!fns.timestamp) throw missing(); return fns.timestamp(Buffer.from(call.imprint), call.hash);
+    case 'revocation': if (!fns.revocation) throw missing(); return fns.revocation(Buffer.from(call.cert), Buffer.from(call.issuer));
+    case 'fetch': {
+      if (!fns.fetch) throw missing();
+      const res = await fns.fetch(call.url, {
+        ...(call.method ? { method: call.method } : {}), ...(call.headers ? { headers: call.headers } : {}),
+        ...(call.body ? { body: Uint8Array.from(call.body) } : {}), signal: AbortSignal.timeout(10_000),
+      });
+      const reply: FetchReply = { status: res.status, headers: Object.fromEntries(res.headers.entries()), body: new Uint8Array(await res.arrayBuffer()) };
+      return reply;
+    }
+    case 'warning': fns.warning?.(call.message); return undefined;
+  }
+}
+
+/** What a job needs from the main thread, and the job itself, from the friendly options. */
+function sealJob(bytes: Uint8Array, opts: SealPdfOptions): { job: Job; fns: MainThreadFunctions } {
+  const { signer, timestamper, revocation, ...rest } = opts;
+  return {
+    job: { kind: 'seal', bytes, options: {
+      ...rest, signer: { certificates: signer.certificates, keyAlgorithm: signer.keyAlgorithm, digest: signer.digest },
+      timestamper: timestamper !== undefined, revocation: revocation !== undefined,
+    } },
+    fns: { sign: (d) => signer.sign(d), ...(timestamper ? { timestamp: timestamper } : {}), ...(revocation ? { revocation } : {}) },
+  };
+}
+
+function verifyJob(bytes: Uint8Array, opts: VerifyOptions): { job: Job; fns: MainThreadFunctions } {
+  return {
+    job: {
+      kind: 'verify', bytes, trustAnchors: opts.trustAnchors.map((a) => Buffer.from(a)), online: !!opts.online,
+      ...(opts.now ? { now: opts.now.getTime() } : {}), ...(opts.allowRsa !== undefined ? { allowRsa: opts.allowRsa } : {}),
+      ...(opts.evidence ? { evidence: opts.evidence } : {}),
+    },
+    fns: opts.online ? { fetch: opts.online.fetch } : {},
+  };
+}
+
+function extendJob(bytes: Uint8Array, opts: ExtendOptions): { job: Job; fns: MainThreadFunctions } {
+  return {
+    job: {
+      kind: 'extend', bytes, ...(opts.digest ? { digest: opts.digest as DigestName } : {}),
+      ...(opts.extraCertificates ? { extraCertificates: opts.extraCertificates } : {}),
+      ...(opts.writeOptions ? { writeOptions: opts.writeOptions } : {}),
+    },
+    fns: { revocation: opts.revocation, timestamp: opts.timestamper },
+  };
+}
+
+const deadlineLimit = (seconds: number): Limit => ({
+  name: 'processing-time', value: seconds, scope: 'document',
+  why: 'a real document is read, sealed or verified in well under a second; a job still running after the deadline is stopped so its worker serves others',
+});
+const memoryLimit = (mb: number): Limit => ({
+  name: 'worker-memory', value: mb, scope: 'document',
+  why: 'the heap of one document worker; real documents need a few tens of MB',
+});
+
+/** Revives a job's outcome: its value, or its error rethrown on this thread. */
+function settle<T>(o: Outcome): T {
+  if (o.ok) return o.value as T;
+  throw deserializeError(o.error);
+}
+
+/** Whether this module runs from TypeScript sources (tests, tsx): the worker then needs tsx to load. */
+const fromSources = import.meta.url.endsWith('.ts');
+
+export function documentWorkerPool(settings: DocumentWorkerSettings, log?: (message: string) => void): DocumentWorkers {
+  const pool = new Piscina({
+    filename: fileURLToPath(new URL(`./document-worker.${fromSources ? 'ts' : 'js'}`, import.meta.url)),
+    minThreads: 1,
+    maxThreads: Math.max(1, settings.size),
+    // Idle workers beyond the first are ended after a minute; a fresh worker costs ~100 ms to start.
+    idleTimeout: 60_000,
+    resourceLimits: { maxOldGenerationSizeMb: settings.memoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, settings.memoryMb / 8)), stackSizeMb: 4 },
+    ...(fromSources ? { execArgv: ['--import', 'tsx'] } : {}),
+  });
+
+  async function run<T>(job: Job, fns: MainThreadFunctions): Promise<T> {
+    const { port1, port2 } = new MessageChannel();
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    port1.on('message', (m: ToMain) => {
+      if (m.type === 'started') {
+        timer = setTimeout(() => abort.abort(), settings.deadlineSeconds * 1000);
+        return;
+      }
+      const reply = (r: ToWorker) => { try { port1.postMessage(r); } catch { /* the worker is gone */ } };
+      answer(m.call, { ...fns, warning: (w) => log?.(w) }).then(
+        (value) => m.id >= 0 && reply({ type: 'reply', id: m.id, ok: true, value }),
+        (e) => m.id >= 0 && reply({ type: 'reply', id: m.id, ok: false, error: serializeError(e) }),
+      );
+    });
+    try {
+      const outcome = (await pool.run({ job, port: port2 }, { transferList: [port2], signal: abort.signal })) as Outcome;
+      return settle<T>(outcome);
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      if (abort.signal.aborted) throw new LimitExceeded(deadlineLimit(settings.deadlineSeconds), 'the time the document takes to process');
+      if ((e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') throw new LimitExceeded(memoryLimit(settings.memoryMb), 'the memory the document takes to process');
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      port1.close();
+    }
+  }
+
+  return {
+    verify: (bytes, opts) => { const { job, fns } = verifyJob(bytes, opts); return run(job, fns); },
+    examine: (bytes, request) => run({ kind: 'examine', bytes, request }, {}),
+    seal: async (bytes, opts) => Buffer.from(await run<Uint8Array>(...spread(sealJob(bytes, opts)))),
+    extend: async (bytes, opts) => {
+      const r = await run<ExtendResult>(...spread(extendJob(bytes, opts)));
+      return { ...r, pdf: Buffer.from(r.pdf) };
+    },
+    close: () => pool.destroy(),
+  };
+}
+
+const spread = (x: { job: Job; fns: MainThreadFunctions }): [Job, MainThreadFunctions] => [x.job, x.fns];
+
+/**
+ * The same operations on this thread, for the offline verifier bundle (which carries no pool): the same limits,
+ * no deadline of its own (the CLI sets one around the whole process).
+ */
+export function inProcessDocuments(): DocumentWorkers {
+  const run = async <T>(x: { job: Job; fns: MainThreadFunctions }): Promise<T> =>
+    settle<T>(await outcomeOf(x.job, (c) => answer(c, x.fns)));
+  return {
+    verify: (bytes, opts) => run(verifyJob(bytes, opts)),
+    examine: (bytes, request) => run({ job: { kind: 'examine', bytes, request }, fns: {} }),
+    seal: (bytes, opts) => run(sealJob(bytes, opts)),
+    extend: (bytes, opts) => run(extendJob(bytes, opts)),
+    close: async () => {},
+  };
+}
+
+let shared: DocumentWorkers | undefined;
+let sharedSettings: DocumentWorkerSettings = defaultDocumentWorkerSettings();
+let sharedLog: ((m: string) => void) | undefined;
+
+/** Settings for the process's pool (the composition root calls this before the first document arrives). */
+export function configureDocumentWorkers(settings: DocumentWorkerSettings, log?: (message: string) => void): void {
+  const changed = JSON.stringify(settings) !== JSON.stringify(sharedSettings);
+  sharedSettings = settings;
+  sharedLog = log;
+  // A pool started with other settings is retired (its running jobs finish); the next document starts a new one.
+  if (changed && shared) void closeDocumentWorkers();
+}
+
+/** The process's document pool, started on first use. */
+export function documentWorkers(): DocumentWorkers {
+  shared ??= documentWorkerPool(sharedSettings, sharedLog);
+  return shared;
+}
+
+/** Stops the process's pool (service shutdown). */
+export async function closeDocumentWorkers(): Promise<void> {
+  const s = shared;
+  shared = undefined;
+  await s?.close();
+}

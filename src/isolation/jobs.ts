@@ -1,0 +1,48 @@
+/**
+ * The jobs the document workers run, and the calls a worker makes back to the main thread while it runs one.
+ * Everything here crosses a thread boundary, so it is plain data: bytes, numbers, strings; the functions a job
+ * needs (signing, time-stamping, revocation data, fetching) stay on the main thread and are reached by name.
+ *
+ * Sealing is split this way: the worker reads the document and prepares the update and the bytes to sign; it
+ * asks the main thread to sign them (the KeyVault's unwrapped keys never enter a worker) and for the time-stamp
+ * and revocation data; then it finishes the file.
+ */
+import type { CmsSigner, DigestName } from '../pdf/cms.js';
+import type { SealAppearance, SealPdfOptions } from '../pdf/seal.js';
+import type { ExamineRequest } from '../placement/index.js';
+
+export type SealJobOptions = Omit<SealPdfOptions, 'signer' | 'timestamper' | 'revocation'> & {
+  signer: Pick<CmsSigner, 'certificates' | 'keyAlgorithm' | 'digest'>;
+  timestamper: boolean;
+  revocation: boolean;
+  appearance: SealAppearance;
+};
+
+export type Job =
+  | { kind: 'verify'; bytes: Uint8Array; trustAnchors: Buffer[]; now?: number; online: boolean; allowRsa?: boolean;
+      evidence?: { certificates?: Buffer[]; ocsps?: Buffer[]; crls?: Buffer[] } }
+  | { kind: 'examine'; bytes: Uint8Array; request: ExamineRequest }
+  | { kind: 'seal'; bytes: Uint8Array; options: SealJobOptions }
+  | { kind: 'extend'; bytes: Uint8Array; digest?: DigestName; extraCertificates?: Buffer[]; writeOptions?: { inPlace?: boolean; reserve?: number } };
+
+/** A call from the worker to the main thread. */
+export type Callback =
+  | { name: 'sign'; data: Uint8Array }
+  | { name: 'timestamp'; imprint: Uint8Array; hash: DigestName }
+  | { name: 'revocation'; cert: Uint8Array; issuer: Uint8Array }
+  | { name: 'fetch'; url: string; method?: string; headers?: Record<string, string>; body?: Uint8Array }
+  | { name: 'warning'; message: string };
+
+export interface FetchReply { status: number; headers: Record<string, string>; body: Uint8Array }
+
+/** Messages on a job's port. */
+export type ToMain =
+  | { type: 'started' }
+  | { type: 'call'; id: number; call: Callback };
+export type ToWorker = { type: 'reply'; id: number; ok: true; value: unknown } | { type: 'reply'; id: number; ok: false; error: SerializedError };
+
+/** An AppError (or any error) as plain data. */
+export interface SerializedError { app: boolean; status?: number; type?: string; message: string; details?: Record<string, unknown> }
+
+/** What a job answers: its value, or the error it ended with. */
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: SerializedError };

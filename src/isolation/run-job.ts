@@ -1,0 +1,88 @@
+/**
+ * Running one job on the thread it was sent to (a pool worker, or in-process for the offline verifier bundle),
+ * with the main thread's functions reached through `call`. The one place that maps a Job to the library call.
+ */
+import { AppError } from '../errors.js';
+import type { DigestName } from '../pdf/cms.js';
+import { extendPdf } from '../pdf/extend.js';
+import { sealPdf } from '../pdf/seal.js';
+import { examineForSealing } from '../placement/index.js';
+import { verifyPdf } from '../verify/verify-pdf.js';
+import type { Callback, FetchReply, Job, Outcome, SerializedError } from './jobs.js';
+
+export type CallMain = (call: Callback) => Promise<unknown>;
+
+const asBuffer = (u: unknown): Buffer => Buffer.from(u as Uint8Array);
+
+export async function runJob(job: Job, call: CallMain): Promise<unknown> {
+  switch (job.kind) {
+    case 'verify': {
+      const fetcher = async (url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+        const body = init?.body instanceof Uint8Array ? init.body : undefined;
+        const r = (await call({
+          name: 'fetch', url: String(url), ...(init?.method ? { method: init.method } : {}),
+          ...(init?.headers ? { headers: Object.fromEntries(new Headers(init.headers).entries()) } : {}), ...(body ? { body } : {}),
+        })) as FetchReply;
+        return new Response(Uint8Array.from(r.body).buffer, { status: r.status, headers: r.headers });
+      };
+      return verifyPdf(job.bytes, {
+        trustAnchors: job.trustAnchors.map(asBuffer),
+        ...(job.now !== undefined ? { now: new Date(job.now) } : {}),
+        ...(job.online ? { online: { fetch: fetcher as typeof fetch } } : {}),
+        ...(job.allowRsa !== undefined ? { allowRsa: job.allowRsa } : {}),
+        ...(job.evidence ? { evidence: {
+          certificates: job.evidence.certificates?.map(asBuffer), ocsps: job.evidence.ocsps?.map(asBuffer), crls: job.evidence.crls?.map(asBuffer),
+        } } : {}),
+      });
+    }
+    case 'examine':
+      return examineForSealing(job.bytes, job.request);
+    case 'seal': {
+      const o = job.options;
+      return sealPdf(job.bytes, {
+        ...o,
+        signingTime: new Date(o.signingTime),
+        appearance: { ...o.appearance, rgba: asBuffer(o.appearance.rgba) },
+        signer: {
+          certificates: o.signer.certificates.map(asBuffer), keyAlgorithm: o.signer.keyAlgorithm, digest: o.signer.digest,
+          sign: async (data) => asBuffer(await call({ name: 'sign', data })),
+        },
+        timestamper: o.timestamper ? async (imprint: Buffer, hash: DigestName) => asBuffer(await call({ name: 'timestamp', imprint, hash })) : undefined,
+        revocation: o.revocation ? async (cert: Buffer, issuer: Buffer) => revocationReply(await call({ name: 'revocation', cert, issuer })) : undefined,
+        extraCertificates: o.extraCertificates?.map(asBuffer),
+      });
+    }
+    case 'extend':
+      return extendPdf(job.bytes, {
+        revocation: async (cert, issuer) => revocationReply(await call({ name: 'revocation', cert, issuer })),
+        timestamper: async (imprint, hash) => asBuffer(await call({ name: 'timestamp', imprint, hash })),
+        ...(job.digest ? { digest: job.digest } : {}),
+        ...(job.extraCertificates ? { extraCertificates: job.extraCertificates.map(asBuffer) } : {}),
+        ...(job.writeOptions ? { writeOptions: job.writeOptions } : {}),
+      });
+  }
+}
+
+function revocationReply(v: unknown): { ocsp?: Buffer; crl?: Buffer } {
+  const r = v as { ocsp?: Uint8Array; crl?: Uint8Array };
+  return { ...(r.ocsp ? { ocsp: asBuffer(r.ocsp) } : {}), ...(r.crl ? { crl: asBuffer(r.crl) } : {}) };
+}
+
+export function serializeError(e: unknown): SerializedError {
+  if (e instanceof AppError) return { app: true, status: e.status, type: e.type, message: e.message, details: e.details };
+  return { app: false, message: e instanceof Error ? e.message : String(e) };
+}
+
+export function deserializeError(e: SerializedError): Error {
+  if (e.app) return new AppError(e.status ?? 500, e.type ?? 'internal', e.message, e.details ?? {});
+  return new Error(e.message);
+}
+
+/** Runs a job and answers its outcome as data (errors included), for the thread boundary. */
+export async function outcomeOf(job: Job, call: CallMain): Promise<Outcome> {
+  try {
+    return { ok: true, value: await runJob(job, call) };
+  } catch (e) {
+    return { ok: false, error: serializeError(e) };
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The document worker pool: a job that runs past its deadline is stopped (its worker terminated and replaced)
+ * with 422 document-too-complex naming `processing-time`, the main thread stays responsive meanwhile, and the
+ * pool serves the next job. Results and errors cross the thread boundary intact.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { documentWorkerPool } from '../../src/isolation/document-workers.js';
+import { verifyPdf } from '../../src/verify/verify-pdf.js';
+import { makeTestPki, signerFor } from '../helpers/openssl-pki.js';
+import { basePdf, sealAppearance } from '../verify/kit.js';
+import * as files from './files.js';
+
+const pool = documentWorkerPool({ size: 1, deadlineSeconds: 1, memoryMb: 256 });
+afterAll(() => pool.close());
+
+/** The longest gap between 20 ms ticks of this thread's event loop while `work` runs. */
+async function longestStall<T>(work: Promise<T>): Promise<{ result: PromiseSettledResult<T>; stallMs: number }> {
+  let last = performance.now();
+  let stallMs = 0;
+  const timer = setInterval(() => { const now = performance.now(); stallMs = Math.max(stallMs, now - last); last = now; }, 20);
+  const [result] = await Promise.allSettled([work]);
+  clearInterval(timer);
+  return { result, stallMs };
+}
+
+describe('document worker pool', () => {
+  it('a sealed document verifies the same in a worker as in-process; a seal made in a worker verifies', async () => {
+    const pki = await makeTestPki();
+    const sealed = await pool.seal(await basePdf(1), {
+      page: 1, xMm: 50, yMm: 50, appearance: sealAppearance(), signer: signerFor(pki.leafP256), level: 'B-B', signingTime: new Date('2026-11-01T00:00:00Z'),
+    });
+    const at = new Date('2026-11-02T00:00:00Z');
+    const inWorker = await pool.verify(sealed, { trustAnchors: [pki.root.certDer], now: at });
+    const here = await verifyPdf(sealed, { trustAnchors: [pki.root.certDer], now: at });
+    expect(inWorker).toEqual(here);
+    expect(inWorker.signatures[0]!.checks.signature).toBe(true);
+  }, 120_000);
+
+  it('errors keep their problem type and details across the boundary', async () => {
+    await expect(pool.verify(files.deepArray(20_000), { trustAnchors: [] })).rejects.toMatchObject({
+      status: 422, type: 'document-too-complex', details: { limit: 'nesting-depth' },
+    });
+  }, 60_000);
+
+  it('a job past its deadline: 422 processing-time, this thread never stalls, and the replaced worker serves the next job', async () => {
+    // a page with 1.5 million huge numbers takes seconds to read for sealing: legitimate but slow, stopped at 1 s
+    const slow = files.hugeNumbers(1_500_000);
+    const t0 = performance.now();
+    const { result, stallMs } = await longestStall(pool.seal(slow, {
+      page: 1, xMm: 50, yMm: 50, appearance: sealAppearance(), signer: signerFor(await makeTestPki().then((p) => p.leafP256)), level: 'B-B', signingTime: new Date(),
+    }));
+    const seconds = (performance.now() - t0) / 1000;
+    expect(result.status).toBe('rejected');
+    expect((result as PromiseRejectedResult).reason).toMatchObject({ status: 422, type: 'document-too-complex', details: { limit: 'processing-time', value: 1 } });
+    expect(seconds).toBeLessThan(15);
+    expect(stallMs, `the main thread stalled ${stallMs.toFixed(0)} ms`).toBeLessThan(1000);
+    const next = await pool.verify(await basePdf(1), { trustAnchors: [] });
+    expect(next.signatures).toEqual([]);
+  }, 120_000);
+});
