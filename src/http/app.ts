@@ -122,5 +122,5 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
  * plain node:http front (src/http/pki-front.ts), everything else by the Express app.
  */
 export function createRequestListener(ctx: ServiceContext, app: RequestListener = createApp(ctx)): RequestListener {
-  return pkiFront({ ca: ctx.ca, clock: ctx.clock, logger: ctx.logger, perMinute: ctx.config.pkiRateLimitPerMinute }, app);
+  return pkiFront({ ca: ctx.ca, clock: ctx.clock, logger: ctx.logger, perMinute: ctx.config.pkiRateLimitPerMinute, trustProxy: ctx.config.trustProxy }, app);
 }

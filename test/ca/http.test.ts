@@ -187,7 +187,7 @@ describe.each(storageAdapters())('CA over HTTP on $name, judged by openssl', (ad
   });
 
   it('PKI endpoints have their own per-address limit: 429 problem with Retry-After past it, other addresses unaffected', async () => {
-    const limited = pkiFront({ ca: f.ca, clock, logger: pino({ level: 'silent' }), perMinute: 5 }, (_req, res) => {
+    const limited = pkiFront({ ca: f.ca, clock, logger: pino({ level: 'silent' }), perMinute: 5, trustProxy: ['127.0.0.0/8', '::1'] }, (_req, res) => {
       res.statusCode = 404;
       res.end();
     });
@@ -200,8 +200,13 @@ describe.each(storageAdapters())('CA over HTTP on $name, judged by openssl', (ad
     expect(refused.body.type).toBe('urn:e-seal:problem:rate-limited');
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     await request(limited).post('/ocsp').set('Content-Type', 'application/ocsp-request').send(Buffer.from('3000', 'hex')).expect(429);
-    // behind a proxy on this host, the forwarded address is the client
+    // behind a trusted proxy (SEAL_TRUST_PROXY), the forwarded address is the client
     await request(limited).get('/ca/root.pem').set('X-Forwarded-For', '198.51.100.7').expect(200);
+    await request(limited).get('/ca/root.pem').set('X-Forwarded-For', '198.51.100.8, 127.0.0.1').expect(200);
+    // a proxy not trusted cannot pick the address it is counted under
+    const untrusting = pkiFront({ ca: f.ca, clock, logger: pino({ level: 'silent' }), perMinute: 1 }, (_req, res) => res.end());
+    await request(untrusting).get('/ca/root.pem').set('X-Forwarded-For', '198.51.100.9').expect(200);
+    await request(untrusting).get('/ca/root.pem').set('X-Forwarded-For', '198.51.100.10').expect(429);
     // anything else is not counted here: it goes on to the app
     await request(limited).get('/v1/units').expect(404);
     clock.advance(60_000);
