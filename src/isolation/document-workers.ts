@@ -168,16 +168,19 @@ export function documentWorkerPool(settings: DocumentWorkerSettings, log?: (mess
   return {
     verify: (bytes, opts) => { const { job, fns } = verifyJob(bytes, opts); return run(job, fns); },
     examine: (bytes, request) => run({ kind: 'examine', bytes, request }, {}),
-    seal: async (bytes, opts) => Buffer.from(await run<Uint8Array>(...spread(sealJob(bytes, opts)))),
+    seal: async (bytes, opts) => asBuffer(await run<Uint8Array>(...spread(sealJob(bytes, opts)))),
     extend: async (bytes, opts) => {
       const r = await run<ExtendResult>(...spread(extendJob(bytes, opts)));
-      return { ...r, pdf: Buffer.from(r.pdf) };
+      return { ...r, pdf: asBuffer(r.pdf) };
     },
     close: () => pool.destroy(),
   };
 }
 
 const spread = (x: { job: Job; fns: MainThreadFunctions }): [Job, MainThreadFunctions] => [x.job, x.fns];
+
+/** A document that came back from a worker (transferred: this thread's alone) as a Buffer, without a copy. */
+const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
 
 /**
  * The same operations on this thread, for the offline verifier bundle (which carries no pool): the same limits,
