@@ -33,11 +33,12 @@ class TooLarge extends Error {}
  * The pages `choose` picks (given the document's page count), as a small PDF; undefined when the
  * document is not one our reader reads plainly (damaged, encrypted, an odd page tree, resources out of
  * bounds): the caller then gives pdf.js the whole document, which repairs and decrypts what it can.
+ * `read`: the document as the caller's reader already read it.
  */
-export async function pageSubset(pdf: Uint8Array, choose: (pageCount: number) => number[]): Promise<PageSubset | undefined> {
+export async function pageSubset(pdf: Uint8Array, choose: (pageCount: number) => number[], read?: PdfFile): Promise<PageSubset | undefined> {
   let file: PdfFile;
   try {
-    file = readPdf(pdf);
+    file = read ?? readPdf(pdf);
   } catch {
     return undefined;
   }

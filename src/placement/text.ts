@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { AppError, unprocessable } from '../errors.js';
+import type { PdfFile } from '../pdf/reader.js';
 import { pageSubset } from './page-subset.js';
 
 const MM_PER_PT = 25.4 / 72;
@@ -76,11 +77,11 @@ function pagesToRead(which: PageSelection, pageCount: number): number[] {
   return out;
 }
 
-export async function extractText(pdf: Uint8Array, which: PageSelection): Promise<DocumentText> {
+export async function extractText(pdf: Uint8Array, which: PageSelection, read?: PdfFile): Promise<DocumentText> {
   const pdfjs = await loadPdfJs();
   // pdf.js gets only the pages it will read, as a small PDF of their own (./page-subset.ts); the whole
   // document only when our reader cannot read it plainly (pdf.js repairs and decrypts what it can).
-  const subset = await pageSubset(pdf, (count) => pagesToRead(which, count));
+  const subset = await pageSubset(pdf, (count) => pagesToRead(which, count), read);
   // pdf.js takes ownership of the buffer it is given (it moves it to its worker): the whole document goes
   // as a copy, so the caller's stays whole. (Reading by byte ranges instead was measured: pdf.js then asks
   // for every chunk of the document anyway, and it is no faster.)
