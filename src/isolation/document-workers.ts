@@ -19,6 +19,7 @@ import { AppError } from '../errors.js';
 import { LimitExceeded, type Limit } from '../limits.js';
 import type { DigestName, RevocationSource, Timestamper } from '../pdf/cms.js';
 import type { ExtendOptions, ExtendResult } from '../pdf/extend.js';
+import { isDocumentBuffer } from '../pdf/incremental-writer.js';
 import type { SealPdfOptions } from '../pdf/seal.js';
 import type { Examination, ExamineRequest } from '../placement/index.js';
 import type { VerificationReport, VerifyOptions } from '../verify/types.js';
@@ -40,7 +41,12 @@ export const defaultDocumentWorkerSettings = (): DocumentWorkerSettings => ({ si
 export interface DocumentWorkers {
   verify(bytes: Uint8Array, opts: VerifyOptions): Promise<VerificationReport>;
   examine(bytes: Uint8Array, request: ExamineRequest): Promise<Examination>;
-  seal(bytes: Uint8Array, opts: SealPdfOptions): Promise<Buffer>;
+  /**
+   * With `handOver`, a document made by documentBuffer goes to the worker by transfer, not copy: the caller's
+   * `bytes` are then empty, and the sealed document that comes back holds them (an incremental update leaves
+   * the document's bytes as they were, before it).
+   */
+  seal(bytes: Uint8Array, opts: SealPdfOptions, handOver?: { handOver: true }): Promise<Buffer>;
   extend(bytes: Uint8Array, opts: ExtendOptions): Promise<ExtendResult>;
   close(): Promise<void>;
 }
@@ -136,7 +142,7 @@ export function documentWorkerPool(settings: DocumentWorkerSettings, log?: (mess
     ...(fromSources ? { execArgv: ['--import', 'tsx'] } : {}),
   });
 
-  async function run<T>(job: Job, fns: MainThreadFunctions): Promise<T> {
+  async function run<T>(job: Job, fns: MainThreadFunctions, transfer: ArrayBuffer[] = []): Promise<T> {
     const { port1, port2 } = new MessageChannel();
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -152,7 +158,7 @@ export function documentWorkerPool(settings: DocumentWorkerSettings, log?: (mess
       );
     });
     try {
-      const outcome = (await pool.run({ job, port: port2 }, { transferList: [port2], signal: abort.signal })) as Outcome;
+      const outcome = (await pool.run({ job, port: port2 }, { transferList: [port2, ...transfer], signal: abort.signal })) as Outcome;
       return settle<T>(outcome);
     } catch (e) {
       if (e instanceof AppError) throw e;
@@ -168,7 +174,10 @@ export function documentWorkerPool(settings: DocumentWorkerSettings, log?: (mess
   return {
     verify: (bytes, opts) => { const { job, fns } = verifyJob(bytes, opts); return run(job, fns); },
     examine: (bytes, request) => run({ kind: 'examine', bytes, request }, {}),
-    seal: async (bytes, opts) => asBuffer(await run<Uint8Array>(...spread(sealJob(bytes, opts)))),
+    seal: async (bytes, opts, handOver) => {
+      const transfer = handOver && isDocumentBuffer(bytes) ? [bytes.buffer as ArrayBuffer] : [];
+      return asBuffer(await run<Uint8Array>(...spread(sealJob(bytes, opts)), transfer));
+    },
     extend: async (bytes, opts) => {
       const r = await run<ExtendResult>(...spread(extendJob(bytes, opts)));
       return { ...r, pdf: asBuffer(r.pdf) };

@@ -59,6 +59,11 @@ export function documentBuffer(length: number, reserve: number): Buffer {
   return buf;
 }
 
+/** Whether `view` is a document this thread made with documentBuffer, alone in its ArrayBuffer (it may be handed over). */
+export function isDocumentBuffer(view: Uint8Array): boolean {
+  return view.byteOffset === 0 && owned.get(view.buffer) === view.length;
+}
+
 /**
  * A document this thread received whole from another (a structured clone: its ArrayBuffer, with any room the
  * sender had after the bytes, belongs to this thread alone), registered as owned like a documentBuffer, so

@@ -127,6 +127,8 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
   };
   const hierarchy = sm2 ? 'SM2' : 'ECDSA';
   const signingTime = deps.register.clock.now();
+  // The document goes to the worker by transfer (no copy); hashed for the register before it goes.
+  const hashes = hashAlong(pdf);
   const sealed = await documentWorkers().seal(pdf, {
     page: position?.page ?? 1,
     ...(position ? { xMm: position.xMm, yMm: position.yMm } : {}),
@@ -147,17 +149,17 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
       deps.ca.tsaCertificateOf(hierarchy),
       ...(format === 'ses' ? [...chain, ...(await deps.ca.sealMakerChain())] : []),
     ],
-  });
+  }, { handOver: true });
   // The document is handed back only once its sealing is in the register, written in the same
   // transaction that finds the seal still active and its operator still authorised, with the seal's
   // row locked FOR SHARE: a return, destroy, rename or deregistration (FOR UPDATE) waits for this
   // commit, so no "seal used" ever follows "seal returned" and no 200 is sealed after a return.
-  const { documentSha256, sealedSha256 } = beforeAndAfter(pdf, sealed);
+  const { documentSha256, sealedSha256, bytes } = hashes.sealed(sealed);
   const details = {
     documentSha256,
     sealedSha256,
     title: req.title ?? null,
-    bytes: pdf.length,
+    bytes,
     page: position?.page ?? null,
     xMm: position?.xMm ?? null,
     yMm: position?.yMm ?? null,
@@ -198,17 +200,19 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
 
 /**
  * SHA-256 of the document and of the sealed document, reading the document once: a sealing appends an
- * incremental update, so the sealed file begins with the document's bytes and its hash continues from
- * the document's (the bytes are compared first, which costs a fraction of hashing them).
+ * incremental update and leaves the document's bytes as they were before it, so the sealed file's hash
+ * continues from the document's. Taken before the document is handed over to a worker (it is gone after).
  */
-function beforeAndAfter(pdf: Buffer, sealed: Buffer): { documentSha256: string; sealedSha256: string } {
+function hashAlong(pdf: Buffer): { sealed(sealed: Buffer): { documentSha256: string; sealedSha256: string; bytes: number } } {
+  const bytes = pdf.length;
   const h = createHash('sha256').update(pdf);
   const documentSha256 = h.copy().digest('hex');
-  // (sealed in place, the two share their first bytes' memory: nothing to compare)
-  const samePrefix = sealed.buffer === pdf.buffer && sealed.byteOffset === pdf.byteOffset;
-  const appended = sealed.length >= pdf.length && (samePrefix || sealed.subarray(0, pdf.length).equals(pdf));
-  const sealedSha256 = appended ? h.update(sealed.subarray(pdf.length)).digest('hex') : createHash('sha256').update(sealed).digest('hex');
-  return { documentSha256, sealedSha256 };
+  return {
+    sealed(sealed) {
+      if (sealed.length < bytes) throw new Error('the sealed document is shorter than the document');
+      return { documentSha256, sealedSha256: h.update(sealed.subarray(bytes)).digest('hex'), bytes };
+    },
+  };
 }
 
 /** An SM2 seal's SESeal (it never changes once made). */

@@ -5,6 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { documentWorkerPool } from '../../src/isolation/document-workers.js';
+import { documentBuffer, DOCUMENT_RESERVE } from '../../src/pdf/incremental-writer.js';
 import { verifyPdf } from '../../src/verify/verify-pdf.js';
 import { makeTestPki, signerFor } from '../helpers/openssl-pki.js';
 import { basePdf, sealAppearance } from '../verify/kit.js';
@@ -34,6 +35,28 @@ describe('document worker pool', () => {
     const here = await verifyPdf(sealed, { trustAnchors: [pki.root.certDer], now: at });
     expect(inWorker).toEqual(here);
     expect(inWorker.signatures[0]!.checks.signature).toBe(true);
+  }, 120_000);
+
+  it('a received document handed over goes by transfer and comes back sealed in place around the same bytes; one not handed over stays whole', async () => {
+    const pki = await makeTestPki();
+    const original = Buffer.from(await basePdf(3));
+    const received = documentBuffer(original.length, DOCUMENT_RESERVE);
+    original.copy(received);
+    const opts = { page: 1, xMm: 50, yMm: 50, appearance: sealAppearance(), signer: signerFor(pki.leafP256), level: 'B-B' as const, signingTime: new Date('2026-11-01T00:00:00Z') };
+    const kept = await pool.seal(received, opts);
+    expect(received.equals(original)).toBe(true); // copied, not moved
+    const sealed = await pool.seal(received, opts, { handOver: true });
+    expect(received.length).toBe(0); // moved: this thread holds it no more
+    expect(sealed.subarray(0, original.length).equals(original)).toBe(true);
+    expect(sealed.buffer.byteLength).toBe(original.length + DOCUMENT_RESERVE); // the same room, sealed in place
+    for (const doc of [kept, sealed]) {
+      const report = await verifyPdf(doc, { trustAnchors: [pki.root.certDer], now: new Date('2026-11-02T00:00:00Z') });
+      expect(report.signatures[0]!.status).toBe('VALID');
+    }
+    // a Buffer that is not a received document (it may share its memory) is never handed over
+    const plain = Buffer.from(original);
+    await pool.seal(plain, opts, { handOver: true });
+    expect(plain.equals(original)).toBe(true);
   }, 120_000);
 
   it('errors keep their problem type and details across the boundary', async () => {
