@@ -14,11 +14,12 @@ import { deserializeError, outcomeOf } from './run-job.js';
 const TRANSFER_FROM = 64 * 1024;
 
 /**
- * The outcome as piscina posts it: a sealed or extended document's ArrayBuffer is transferred (the worker
- * holds no other view of it), so the document is not copied on its way back.
+ * The outcome as piscina posts it: a sealed, extended or handed-over examined document's ArrayBuffer is
+ * transferred (the worker holds no other view of it), so the document is not copied on its way back.
  */
 function movable(outcome: Outcome): Outcome | object {
   const v = outcome.ok ? outcome.value : undefined;
+  // a sealed document, or an extended or examined one ({ pdf, ... })
   const pdf = v instanceof Uint8Array ? v : (v as { pdf?: unknown } | undefined)?.pdf instanceof Uint8Array ? (v as { pdf: Uint8Array }).pdf : undefined;
   if (!pdf || pdf.byteLength < TRANSFER_FROM) return outcome;
   const transferable = { [Piscina.transferableSymbol]: [pdf.buffer], [Piscina.valueSymbol]: outcome };

@@ -19,7 +19,7 @@ import { AppError } from '../errors.js';
 import { LimitExceeded, type Limit } from '../limits.js';
 import type { DigestName, RevocationSource, Timestamper } from '../pdf/cms.js';
 import type { ExtendOptions, ExtendResult } from '../pdf/extend.js';
-import { isDocumentBuffer } from '../pdf/incremental-writer.js';
+import { adoptReceivedDocument, isDocumentBuffer } from '../pdf/incremental-writer.js';
 import type { SealPdfOptions } from '../pdf/seal.js';
 import type { Examination, ExamineRequest } from '../placement/index.js';
 import type { VerificationReport, VerifyOptions } from '../verify/types.js';
@@ -41,6 +41,11 @@ export const defaultDocumentWorkerSettings = (): DocumentWorkerSettings => ({ si
 export interface DocumentWorkers {
   verify(bytes: Uint8Array, opts: VerifyOptions): Promise<VerificationReport>;
   examine(bytes: Uint8Array, request: ExamineRequest): Promise<Examination>;
+  /**
+   * examine() for a document that is sealed next: one made by documentBuffer goes to the worker by transfer
+   * and comes back with the answer, so it is not copied (the caller's `bytes` are then empty: use `pdf`).
+   */
+  examineHandedOver(bytes: Buffer, request: ExamineRequest): Promise<{ examination: Examination; pdf: Buffer }>;
   /**
    * With `handOver`, a document made by documentBuffer goes to the worker by transfer, not copy: the caller's
    * `bytes` are then empty, and the sealed document that comes back holds them (an incremental update leaves
@@ -174,6 +179,12 @@ export function documentWorkerPool(settings: DocumentWorkerSettings, log?: (mess
   return {
     verify: (bytes, opts) => { const { job, fns } = verifyJob(bytes, opts); return run(job, fns); },
     examine: (bytes, request) => run({ kind: 'examine', bytes, request }, {}),
+    examineHandedOver: async (bytes, request) => {
+      if (!isDocumentBuffer(bytes)) return { examination: await run<Examination>({ kind: 'examine', bytes, request }, {}), pdf: bytes };
+      const r = await run<{ examination: Examination; pdf: Uint8Array }>({ kind: 'examine', bytes, request, returnBytes: true }, {}, [bytes.buffer as ArrayBuffer]);
+      // Back by transfer: this thread's alone again, with its room, so it can be handed over to be sealed.
+      return { examination: r.examination, pdf: adoptReceivedDocument(r.pdf) ?? asBuffer(r.pdf) };
+    },
     seal: async (bytes, opts, handOver) => {
       const transfer = handOver && isDocumentBuffer(bytes) ? [bytes.buffer as ArrayBuffer] : [];
       return asBuffer(await run<Uint8Array>(...spread(sealJob(bytes, opts)), transfer));
@@ -201,6 +212,7 @@ export function inProcessDocuments(): DocumentWorkers {
   return {
     verify: (bytes, opts) => run(verifyJob(bytes, opts)),
     examine: (bytes, request) => run({ job: { kind: 'examine', bytes, request }, fns: {} }),
+    examineHandedOver: async (bytes, request) => ({ examination: await run<Examination>({ job: { kind: 'examine', bytes, request }, fns: {} }), pdf: bytes }),
     seal: (bytes, opts) => run(sealJob(bytes, opts)),
     extend: (bytes, opts) => run(extendJob(bytes, opts)),
     close: async () => {},

@@ -35,8 +35,11 @@ export async function runJob(job: Job, call: CallMain): Promise<unknown> {
         } } : {}),
       });
     }
-    case 'examine':
-      return examineForSealing(job.bytes, job.request);
+    case 'examine': {
+      const examination = await examineForSealing(job.bytes, job.request);
+      // handed over: the document goes back with the answer (by transfer from a worker)
+      return job.returnBytes ? { examination, pdf: job.bytes } : examination;
+    }
     case 'seal': {
       const o = job.options;
       return sealPdf(job.bytes, {

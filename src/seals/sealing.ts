@@ -84,7 +84,7 @@ export interface SealedDocument {
   placement?: { page: number; xMm: number; yMm: number };
 }
 
-export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: string, pdf: Buffer, req: SealingRequest): Promise<SealedDocument> {
+export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: string, received: Buffer, req: SealingRequest): Promise<SealedDocument> {
   if (req.classification !== 'none') {
     throw unprocessable('classified-document', 'The exchange carries no classified documents (Art. 6): classification must be "none".', {
       field: 'classification',
@@ -98,7 +98,8 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
   const format = sm2 ? (req.format ?? 'ses') : undefined;
   // Before the seal is used: the document's own classification mark (Art. 6), and where the seal goes.
   const unit = await findUnit(deps.register.db, seal.unit_id);
-  const examined = await documentWorkers().examine(pdf, {
+  // The document goes to the worker and back by transfer, not copy: `received` is empty after this, `pdf` holds it.
+  const { examination: examined, pdf } = await documentWorkers().examineHandedOver(received, {
     ...(req.placement === 'auto'
       ? {
           auto: {
