@@ -8,6 +8,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
 COPY console ./console
+COPY verify-page ./verify-page
 RUN npm run build
 
 # Final stage: production dependencies only, non-root, data directory as a volume.

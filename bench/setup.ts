@@ -2,6 +2,7 @@
  * What every benchmark process shares: the test PKI, our signer and in-process TSA, a seal appearance, and the
  * baseline's PKCS#12. The PKI lives in bench/out/pki (gitignored) so the memory child reuses the parent's.
  */
+import type { DocumentWorkers } from '../src/isolation/document-workers.js';
 import { sign as nodeSign, createHash, createPrivateKey } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -197,5 +198,23 @@ export async function pdfsigRun(ctx: BenchContext) {
     await rm(output, { force: true });
     const r = await runTool('pdfsig', ['-add-signature', '-nssdir', `sql:${db.dir}`, '-nick', db.nick, input, output]);
     if (r.code !== 0) throw new Error(`pdfsig failed: ${r.stderr}`);
+  };
+}
+
+/** (a) and (d) as the service runs them: in the document worker pool (src/isolation), for the pool's overhead. */
+export function poolSealRun(ctx: BenchContext, pool: DocumentWorkers) {
+  return (pdf: Buffer) => pool.seal(pdf, {
+    page: 1, xMm: 120, yMm: 80, appearance: ctx.appearance, signer: ctx.signer, level: 'B-T',
+    signingTime: new Date(), timestamper: ctx.timestamper, reason: 'benchmark',
+  });
+}
+
+export async function poolVerifyRun(ctx: BenchContext, pool: DocumentWorkers, pdf: Buffer) {
+  const sealed = await poolSealRun(ctx, pool)(pdf);
+  const trustAnchors = [ctx.pki.root.certDer];
+  return async () => {
+    const report = await pool.verify(sealed, { trustAnchors });
+    if (!report.valid) throw new Error('the pool did not find our sealed document valid');
+    return report;
   };
 }

@@ -36,11 +36,13 @@ await build({
   stdin: {
     contents: `import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import { verifyCommand } from './src/cli/commands/verify.ts';
 export { verifyCommand };
 // Run as a program (node seal-verify.mjs …), not when imported by the CLI.
 const main = process.argv[1] && (() => { try { return pathToFileURL(realpathSync(process.argv[1])).href; } catch { return ''; } })();
-if (main === import.meta.url) {
+// (Not in the document worker the command starts from this same file: that thread only runs its job.)
+if (isMainThread && main === import.meta.url) {
   verifyCommand(process.argv.slice(2)).then((code) => { process.exitCode = code; },
     (err) => { process.stderr.write('seal verify: ' + (err && err.message ? err.message : String(err)) + '\\n'); process.exitCode = 1; });
 }`,

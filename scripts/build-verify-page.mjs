@@ -10,7 +10,7 @@
 //       and a Content-Security-Policy that allows no network at all, for an auditor who opens it from a USB stick.
 //       Without --trust the auditor drops a root PEM into the page.
 import { build } from 'esbuild';
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,12 +73,26 @@ if (!single) {
 } else {
   let pem = '';
   for (const f of trustFiles) {
-    const text = readFileSync(f, 'utf8');
+    let text;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (e) {
+      process.stderr.write(`build-verify-page: cannot read ${f}: ${e.message}\n`);
+      process.exit(2);
+    }
     if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(text)) {
       process.stderr.write(`build-verify-page: ${f} holds no PEM certificate\n`);
       process.exit(2);
     }
-    pem += text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g).join('\n') + '\n';
+    for (const block of text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)) {
+      try {
+        process.stdout.write(`trusting ${new X509Certificate(block).subject.replace(/\n/g, ', ')} (${f})\n`);
+      } catch (e) {
+        process.stderr.write(`build-verify-page: ${f} holds a PEM block that is not a certificate (${e.message})\n`);
+        process.exit(2);
+      }
+      pem += block + '\n';
+    }
   }
   // Nothing may be loaded or sent: no default source, no connections; only this file's own script and style run.
   const csp = ["default-src 'none'", `script-src ${sha(js)}`, `style-src ${sha(css)}`, 'img-src data: blob:', "connect-src 'none'",

@@ -5,7 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 
 /**
- * Every setting of the service (see ../shared/API.md), read from the environment once at start and
+ * Every setting of the service (the README lists them), read from the environment once at start and
  * validated. A bad value stops the process with one line naming the variable.
  */
 const kekSchema = z

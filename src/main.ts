@@ -103,12 +103,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   // Templates and the font are read now: a broken template stops the start, not the first request.
   preloadRenderer();
   const ctx = await buildContext(config, logger);
-  // Without a bootstrap token an empty database would leave nobody able to sign in: make the first administrator.
-  const firstAdministrator = config.bootstrapToken ? null : await ensureFirstAdministrator(ctx.register);
   let server: Server;
   try {
     server = await listen(createRequestListener(ctx), config.host, config.port);
   } catch (err) {
+    // Everything started so far is stopped, so that the process can exit with the one line.
+    await ctx.ca.close();
+    await closeDocumentWorkers();
     await ctx.state.close();
     await ctx.db.close();
     throw err;
@@ -118,6 +119,19 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   // Listening on every address (0.0.0.0, ::): the URL to try from this machine is the loopback one.
   const local = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '::1' : config.host;
   const url = `http://${local.includes(':') ? `[${local}]` : local}:${port}`;
+  // Without a bootstrap token an empty database would leave nobody able to sign in: make the first
+  // administrator. Only once listening: a start that cannot listen must not make one whose token it never shows.
+  let firstAdministrator: { id: string; token: string } | null = null;
+  try {
+    if (!config.bootstrapToken) firstAdministrator = await ensureFirstAdministrator(ctx.register);
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await ctx.ca.close();
+    await closeDocumentWorkers();
+    await ctx.state.close();
+    await ctx.db.close();
+    throw err;
+  }
   logger.info({ url, host: config.host, port, storage: ctx.db.kind, sharedState: ctx.state.kind }, 'e-seal service listening');
   // Audit checkpoints every M minutes, renames on their effective date: on every instance, each done once.
   ctx.checkpointer.start();

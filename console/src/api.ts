@@ -47,6 +47,7 @@ export interface Application {
   physicalSealRef: string;
   purpose: string;
   status: 'applied' | 'approved' | 'rejected';
+  algorithm: string;
   replacesSealId: string | null;
   appliedAt: string;
   decidedAt: string | null;
@@ -65,13 +66,14 @@ export interface Seal {
   template: string;
   text: string;
   status: 'active' | 'returned' | 'destroyed';
+  algorithm: string;
   certificateSerial: string;
   notAfter: string;
   expiringSoon: boolean;
   createdAt: string;
   returnedAt: string | null;
   destroyedAt: string | null;
-  operators: string[];
+  operators: { id: string; name: string }[];
   imageUrl: string;
 }
 

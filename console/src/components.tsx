@@ -54,7 +54,7 @@ export function useList<T>(path: string | null, query: Record<string, string | u
         setLoading(false);
       }
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // keyed on the path and query's content, not on the query object (a new one each render)
     [key],
   );
   useEffect(() => {
@@ -113,14 +113,24 @@ export function AuthImage({ src, alt, post }: { src: string; alt: string; post?:
       live = false;
       if (made) URL.revokeObjectURL(made);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // the POST body by content, as above
   }, [src, body]);
   if (error) return <ErrorBox error={error} />;
   return url ? <img class="seal-image" src={url} alt={alt} /> : <div class="seal-image placeholder" />;
 }
 
 /** A confirmation that says what will happen and under which article, before anything irreversible. */
-export function Confirm(props: { message: string; onConfirm: () => void; onCancel: () => void; busy?: boolean; ready?: boolean; error?: unknown; children?: ComponentChildren }) {
+export function Confirm(props: {
+  message: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+  busy?: boolean;
+  ready?: boolean;
+  /** The work is done (e.g. a token shown once): only a close button is left. */
+  done?: boolean;
+  error?: unknown;
+  children?: ComponentChildren;
+}) {
   const { t } = useI18n();
   return (
     <div class="modal-backdrop">
@@ -130,11 +140,13 @@ export function Confirm(props: { message: string; onConfirm: () => void; onCance
         <ErrorBox error={props.error} />
         <div class="buttons">
           <button class="secondary" onClick={props.onCancel}>
-            {t('cancel')}
+            {props.done ? t('close') : t('cancel')}
           </button>
-          <button class="danger" disabled={props.busy || props.ready === false} onClick={props.onConfirm}>
-            {t('confirm')}
-          </button>
+          {!props.done && (
+            <button class="danger" disabled={props.busy || props.ready === false} onClick={props.onConfirm}>
+              {t('confirm')}
+            </button>
+          )}
         </div>
       </div>
     </div>

@@ -1,4 +1,4 @@
-/** The roles of ../shared/API.md. */
+/** The roles (README.md, "The life of a seal"; openapi.yaml). */
 export const ROLES = ['municipal-admin', 'unit-admin', 'operator', 'auditor', 'platform'] as const;
 export type Role = (typeof ROLES)[number];
 

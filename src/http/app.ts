@@ -7,6 +7,7 @@ import type { ServiceContext } from '../context.js';
 import { notFound } from '../errors.js';
 import { fromRoot } from '../paths.js';
 import { authenticate } from './auth.js';
+import { clientAddresses } from './client-address.js';
 import { documentBody } from './document-body.js';
 import { idempotency } from './idempotency.js';
 import { operationIndex } from './operations.js';
@@ -29,11 +30,12 @@ import { userRoutes } from './routes/users.js';
 import { refusalAudit } from './refusal-audit.js';
 import { auditCheckpoints } from './audit-checkpoints.js';
 import { staticPage } from './static-app.js';
-import { verifyPageRoutes } from './verify-page.js';
 
 export const OPENAPI_PATH = fromRoot('openapi.yaml');
 /** The web console, built by `npm run build` (vite, from console/). */
 export const CONSOLE_DIR = fromRoot('dist', 'console');
+/** The verification page, built by `npm run build` (scripts/build-verify-page.mjs; dist/verify/ is tsc's output of src/verify). */
+export const VERIFY_PAGE_DIR = fromRoot('dist', 'verify-page');
 
 /** Binary request bodies the API accepts, parsed to a Buffer before validation. */
 // (TSA requests are read by their own router with a small limit; OCSP never reaches Express.)
@@ -56,15 +58,29 @@ const ROUTES: RouteFactory[] = [
   renderRoutes,
 ];
 
-export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = []): express.Express {
+export interface AppOptions {
+  /**
+   * Check every answer against openapi.yaml too, and report each one that differs here (the answer is still sent):
+   * what the tests do to hold the document to what the service sends. Off in service: it costs time on every answer.
+   */
+  onResponseMismatch?: (mismatch: string) => void;
+}
+
+export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [], options: AppOptions = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Express would hash every response body for a weak ETag: SHA-1 over each sealed document (7.6 MB:
   // ~10 ms per sealing) for a validator no client of this API revalidates with.
   app.set('etag', false);
   // X-Forwarded-For is believed only from the proxies named in SEAL_TRUST_PROXY; otherwise anyone could
-  // pick the address their requests are counted and audited under.
-  app.set('trust proxy', ctx.config.trustProxy.length > 0 ? ctx.config.trustProxy : false);
+  // pick the address their requests are counted and audited under. req.ip is set once, by the same
+  // rule as the PKI front's (src/http/client-address.ts).
+  const addresses = clientAddresses(ctx.config.trustProxy);
+  app.set('trust proxy', (address: string) => addresses.trusted(address));
+  app.use((req, _res, next) => {
+    Object.defineProperty(req, 'ip', { value: addresses.of(req.socket.remoteAddress, req.headers['x-forwarded-for']), configurable: true });
+    next();
+  });
   app.use(requestId);
   app.use(
     pinoHttp({
@@ -80,9 +96,20 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
   );
   // Browser pages first: their own CSP (helmet's API defaults would block their blob: images and
   // upgrade plain intranet HTTP), and not API paths for the OpenAPI validator.
-  app.use(staticPage({ mount: '/console', root: CONSOLE_DIR, buildCommand: 'npm run build' }));
-  // The verification page likewise: its own CSP (data: pictures), not an API path for the OpenAPI validator.
-  app.use(verifyPageRoutes());
+  app.use(staticPage({ mount: '/console', root: CONSOLE_DIR, buildCommand: 'npm run build', title: 'The web console' }));
+  // The verification page verifies in the browser (nothing is uploaded) and draws the seals' pictures as data: images;
+  // it starts no workers and submits no forms.
+  // Not a single-page app: a path that is not one of its files is 404.
+  app.use(
+    staticPage({
+      mount: '/verify',
+      root: VERIFY_PAGE_DIR,
+      buildCommand: 'npm run build',
+      title: 'The verification page',
+      singlePage: false,
+      extraDirectives: { 'worker-src': ["'none'"], 'form-action': ["'none'"] },
+    }),
+  );
   app.use(helmet());
   app.use(refusalAudit(ctx));
   app.use(auditCheckpoints(ctx));
@@ -98,7 +125,9 @@ export function createApp(ctx: ServiceContext, extraRoutes: RouteFactory[] = [])
     OpenApiValidator.middleware({
       apiSpec: OPENAPI_PATH,
       validateRequests: { allowUnknownQueryParameters: false },
-      validateResponses: false,
+      validateResponses: options.onResponseMismatch
+        ? { onError: (err: Error, _body: unknown, req: express.Request) => options.onResponseMismatch!(`${req.method} ${req.path}: ${err.message}`) }
+        : false,
       validateSecurity: false, // roles are checked by requireRole, per route
       ignoreUndocumented: false,
       fileUploader: false,

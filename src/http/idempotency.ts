@@ -85,8 +85,8 @@ export function idempotency(deps: IdempotencyDeps, opts: IdempotencyOptions): Re
   /** Reserves room for `size` bytes in the total budget; false when it would go over. */
   const reserve = async (size: number): Promise<boolean> => {
     const now = Math.floor(clock.now().getTime() / bucketMs);
-    let held = 0;
-    for (let b = now - BUCKETS; b <= now; b++) held += Number((await state.get(`idem-bytes:${b}`))?.toString() ?? 0);
+    const buckets = await Promise.all(Array.from({ length: BUCKETS + 1 }, (_, i) => state.get(`idem-bytes:${now - BUCKETS + i}`)));
+    const held = buckets.reduce((sum, b) => sum + Number(b?.toString() ?? 0), 0);
     if (held + size > opts.maxTotalBytes) return false;
     await state.increment(`idem-bytes:${now}`, opts.ttlMs + bucketMs, size);
     return true;

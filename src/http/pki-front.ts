@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { BlockList, isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { toPem } from '../asn1/pem.js';
 import type { CaHandle, OcspAnswer } from '../ca/authority.js';
 import type { Hierarchy } from '../ca/hierarchies.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
+import { clientAddresses } from './client-address.js';
 import { problemJson, toAppError } from './problem.js';
 
 /** OCSP requests are a few hundred bytes; anything near this is not one. */
@@ -28,8 +28,8 @@ export interface PkiFrontDeps {
   logger: Logger;
   /** Requests a minute per client address, per instance, before 429 (SEAL_PKI_RATE_LIMIT_PER_MINUTE). */
   perMinute: number;
-  /** Proxies whose X-Forwarded-For is believed (SEAL_TRUST_PROXY: addresses or CIDR subnets), as the Express app. */
-  trustProxy?: string[];
+  /** SEAL_TRUST_PROXY: whose X-Forwarded-For names the client (src/http/client-address.ts). */
+  trustProxy: readonly string[];
 }
 
 /**
@@ -42,7 +42,7 @@ export interface PkiFrontDeps {
  */
 export function pkiFront(deps: PkiFrontDeps, next: RequestListener): RequestListener {
   const limit = clientLimit(deps.clock, deps.perMinute);
-  const clientAddress = clientAddressOf(deps.trustProxy ?? []);
+  const addresses = clientAddresses(deps.trustProxy);
   const pem = new Map<string, string>();
 
   const route = (req: IncomingMessage): ((res: ServerResponse) => Promise<void>) | undefined => {
@@ -125,7 +125,7 @@ export function pkiFront(deps: PkiFrontDeps, next: RequestListener): RequestList
   return (req, res) => {
     const handle = route(req);
     if (!handle) return next(req, res);
-    const retryAfter = limit(clientAddress(req));
+    const retryAfter = limit(addresses.of(req.socket.remoteAddress, req.headers['x-forwarded-for']));
     const done = retryAfter
       ? Promise.reject(Object.assign(new AppError(429, 'rate-limited', `More than ${deps.perMinute} requests a minute to the PKI endpoints; try again later.`), { retryAfter }))
       : handle(res);
@@ -201,38 +201,6 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-/** An IPv4 address as it arrives on a dual-stack socket (::ffff:a.b.c.d) is the IPv4 address. */
-const plain = (address: string) => (address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address);
-
-/**
- * The client's address: the socket's, or, when the socket is a trusted proxy, the nearest address in
- * X-Forwarded-For that is not one (what Express's `trust proxy` does with the same list, so both
- * limits count the same client).
- */
-function clientAddressOf(trustProxy: string[]): (req: IncomingMessage) => string {
-  const trusted = new BlockList();
-  for (const entry of trustProxy) {
-    const [address, bits] = entry.split('/');
-    const family = isIP(address ?? '') === 6 ? 'ipv6' : 'ipv4';
-    if (!isIP(address ?? '')) continue; // config.ts accepts only addresses and subnets
-    if (bits === undefined) trusted.addAddress(address!, family);
-    else trusted.addSubnet(address!, Number(bits), family);
-  }
-  const isTrusted = (address: string) => {
-    const a = plain(address);
-    const family = isIP(a);
-    return family !== 0 && trusted.check(a, family === 6 ? 'ipv6' : 'ipv4');
-  };
-  return (req) => {
-    const socket = plain(req.socket.remoteAddress ?? 'unknown');
-    const forwarded = req.headers['x-forwarded-for'];
-    if (!forwarded || trustProxy.length === 0 || !isTrusted(socket)) return socket;
-    const hops = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded).split(',').map((h) => h.trim());
-    for (let i = hops.length - 1; i >= 0; i--) if (hops[i] && !isTrusted(hops[i]!)) return plain(hops[i]!);
-    return socket;
-  };
 }
 
 const MAX_TRACKED_CLIENTS = 50_000;

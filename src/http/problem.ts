@@ -48,8 +48,30 @@ interface ValidatorError {
 /** "/body/name" or ".body.name" (the validator's spellings) → "body.name". */
 const fieldName = (path: string | undefined) => (path ?? '').replace(/^[./]+/, '').replace(/\//g, '.');
 
+/** What the validator knows of the request's operation (its metadata middleware sets it before validating). */
+interface ValidatedRequest {
+  get(name: string): string | undefined;
+  openapi?: { schema?: { requestBody?: { content?: Record<string, unknown> } } };
+}
+
+/**
+ * 415 naming the media type the operation takes and the one that came, rather than the validator's wording (which
+ * names an internal route such as "v1.seals.:id.sign").
+ */
+function unsupportedMediaType(request?: ValidatedRequest): AppError {
+  const expected = Object.keys(request?.openapi?.schema?.requestBody?.content ?? {});
+  const sent = request?.get('content-type');
+  const want = expected.length ? expected.join(' or ') : 'a documented media type';
+  return new AppError(
+    415,
+    'unsupported-media-type',
+    `The request body must be sent with Content-Type: ${want}; this request ${sent ? `sent ${sent}` : 'sent no Content-Type'}.`,
+    { field: 'headers.content-type', expected },
+  );
+}
+
 /** Turns anything thrown into a problem; unexpected errors become a bare 500 with no detail leaked. */
-export function toAppError(err: unknown): AppError {
+export function toAppError(err: unknown, request?: ValidatedRequest): AppError {
   if (err instanceof AppError) return err;
   // A storage outage that reached here without passing an adapter (e.g. a driver's own pool): 503, not 500.
   if (isConnectionError(err)) return asStorageError(err) as AppError;
@@ -69,6 +91,7 @@ export function toAppError(err: unknown): AppError {
       415: 'unsupported-media-type',
     };
     const status = codes[e.status] ? e.status : 400;
+    if (status === 415) return unsupportedMediaType(request);
     if (status === 404) return new AppError(404, 'not-found', 'No such resource.');
     if (status === 405) return new AppError(405, 'method-not-allowed', 'This method is not allowed on this resource.');
     const detail = first && first.field ? `${first.field}: ${first.message}` : (first?.message ?? e.message ?? 'invalid request');
@@ -78,7 +101,7 @@ export function toAppError(err: unknown): AppError {
 }
 
 export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  const appError = toAppError(err);
+  const appError = toAppError(err, req as ValidatedRequest);
   if (appError.status === 503) req.log?.warn({ problem: appError.type }, 'request refused: a backing store is unavailable');
   else if (appError.status >= 500) req.log?.error({ err }, 'request failed');
   if (res.headersSent) {

@@ -4,29 +4,13 @@
  * time-stamps, revocation data, fetching) and to hand over parser warnings for the service's logger.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { Piscina } from 'piscina';
 import { adoptReceivedDocument } from '../pdf/incremental-writer.js';
 import { setParserWarningSink } from '../pdf/parser-warnings.js';
-import type { Job, Outcome, ToMain, ToWorker } from './jobs.js';
+import { examineForSealing } from '../placement/index.js';
+import { MOVED, type Job, type Outcome, type ToMain, type ToWorker } from './jobs.js';
 import { deserializeError, outcomeOf } from './run-job.js';
 
-/** Results this large go back to the main thread by transfer, not by copy (small Buffers may share Node's pool). */
-const TRANSFER_FROM = 64 * 1024;
-
-/**
- * The outcome as piscina posts it: a sealed, extended or handed-over examined document's ArrayBuffer is
- * transferred (the worker holds no other view of it), so the document is not copied on its way back.
- */
-function movable(outcome: Outcome): Outcome | object {
-  const v = outcome.ok ? outcome.value : undefined;
-  // a sealed document, or an extended or examined one ({ pdf, ... })
-  const pdf = v instanceof Uint8Array ? v : (v as { pdf?: unknown } | undefined)?.pdf instanceof Uint8Array ? (v as { pdf: Uint8Array }).pdf : undefined;
-  if (!pdf || pdf.byteLength < TRANSFER_FROM) return outcome;
-  const transferable = { [Piscina.transferableSymbol]: [pdf.buffer], [Piscina.valueSymbol]: outcome };
-  return Piscina.move(transferable as unknown as Parameters<typeof Piscina.move>[0]);
-}
-
-export default async function documentJob(task: { job: Job; port: MessagePort }): Promise<Outcome | object> {
+export default async function documentJob(task: { job: Job; port: MessagePort }): Promise<Outcome> {
   const { port } = task;
   // A document to seal arrived as this thread's own copy with the sender's spare room after it: sealed in place.
   const job = task.job.kind === 'seal' ? { ...task.job, bytes: adoptReceivedDocument(task.job.bytes) ?? task.job.bytes } : task.job;
@@ -49,8 +33,21 @@ export default async function documentJob(task: { job: Job; port: MessagePort })
   setParserWarningSink((message) => send({ type: 'call', id: -1, call: { name: 'warning', message } }));
   send({ type: 'started' });
   try {
-    return movable(await outcomeOf(job, call));
+    const outcome = await outcomeOf(job, call, { examine: examineForSealing });
+    // A sealed, extended or handed-over examined document is moved to the main thread rather than copied.
+    const doc = !outcome.ok ? undefined : outcome.value instanceof Uint8Array ? outcome.value
+      : (outcome.value as { pdf?: unknown } | null)?.pdf instanceof Uint8Array ? (outcome.value as { pdf: Uint8Array }).pdf : undefined;
+    if (outcome.ok && doc && movable(doc)) {
+      port.postMessage({ type: 'document', bytes: doc } satisfies ToMain, [doc.buffer as ArrayBuffer]);
+      return { ok: true, value: outcome.value instanceof Uint8Array ? MOVED : { ...(outcome.value as object), pdf: MOVED } };
+    }
+    return outcome;
   } finally {
     port.close();
   }
+}
+
+/** A buffer that owns its memory (not a slice of Node's shared pool) can be transferred. */
+function movable(b: Uint8Array): boolean {
+  return b.byteLength >= 64 * 1024 && b.buffer instanceof ArrayBuffer && b.buffer.byteLength >= b.byteLength;
 }

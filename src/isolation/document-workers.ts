@@ -16,15 +16,14 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { AppError } from '../errors.js';
-import { LimitExceeded, type Limit } from '../limits.js';
-import type { DigestName, RevocationSource, Timestamper } from '../pdf/cms.js';
 import type { ExtendOptions, ExtendResult } from '../pdf/extend.js';
 import { adoptReceivedDocument, isDocumentBuffer } from '../pdf/incremental-writer.js';
 import type { SealPdfOptions } from '../pdf/seal.js';
-import type { Examination, ExamineRequest } from '../placement/index.js';
+import { examineForSealing, type Examination, type ExamineRequest } from '../placement/index.js';
 import type { VerificationReport, VerifyOptions } from '../verify/types.js';
-import type { Callback, FetchReply, Job, Outcome, ToMain, ToWorker } from './jobs.js';
-import { deserializeError, outcomeOf, serializeError } from './run-job.js';
+import { MOVED, type Job, type Outcome, type ToMain, type ToWorker } from './jobs.js';
+import { answer, extendJob, sealJob, settle, stopped, verifyJob, type MainThreadFunctions } from './main-thread.js';
+import { outcomeOf, serializeError } from './run-job.js';
 
 export interface DocumentWorkerSettings {
   /** Worker threads (SEAL_DOCUMENT_WORKERS); default: the machine's cores. */
@@ -56,83 +55,6 @@ export interface DocumentWorkers {
   close(): Promise<void>;
 }
 
-interface MainThreadFunctions {
-  sign?: (data: Uint8Array) => Promise<Buffer>;
-  timestamp?: Timestamper;
-  revocation?: RevocationSource;
-  fetch?: typeof fetch;
-  warning?: (message: string) => void;
-}
-
-/** Answers one call from a worker with the main thread's functions. */
-async function answer(call: Callback, fns: MainThreadFunctions): Promise<unknown> {
-  const missing = () => new Error(`the job has no ${call.name} function`);
-  switch (call.name) {
-    case 'sign': if (!fns.sign) throw missing(); return fns.sign(Buffer.from(call.data));
-    case 'timestamp': if (!fns.timestamp) throw missing(); return fns.timestamp(Buffer.from(call.imprint), call.hash);
-    case 'revocation': if (!fns.revocation) throw missing(); return fns.revocation(Buffer.from(call.cert), Buffer.from(call.issuer));
-    case 'fetch': {
-      if (!fns.fetch) throw missing();
-      const res = await fns.fetch(call.url, {
-        ...(call.method ? { method: call.method } : {}), ...(call.headers ? { headers: call.headers } : {}),
-        ...(call.body ? { body: Uint8Array.from(call.body) } : {}), signal: AbortSignal.timeout(10_000),
-      });
-      const reply: FetchReply = { status: res.status, headers: Object.fromEntries(res.headers.entries()), body: new Uint8Array(await res.arrayBuffer()) };
-      return reply;
-    }
-    case 'warning': fns.warning?.(call.message); return undefined;
-  }
-}
-
-/** What a job needs from the main thread, and the job itself, from the friendly options. */
-function sealJob(bytes: Uint8Array, opts: SealPdfOptions): { job: Job; fns: MainThreadFunctions } {
-  const { signer, timestamper, revocation, ...rest } = opts;
-  return {
-    job: { kind: 'seal', bytes, options: {
-      ...rest, signer: { certificates: signer.certificates, keyAlgorithm: signer.keyAlgorithm, digest: signer.digest },
-      timestamper: timestamper !== undefined, revocation: revocation !== undefined,
-    } },
-    fns: { sign: (d) => signer.sign(d), ...(timestamper ? { timestamp: timestamper } : {}), ...(revocation ? { revocation } : {}) },
-  };
-}
-
-function verifyJob(bytes: Uint8Array, opts: VerifyOptions): { job: Job; fns: MainThreadFunctions } {
-  return {
-    job: {
-      kind: 'verify', bytes, trustAnchors: opts.trustAnchors.map((a) => Buffer.from(a)), online: !!opts.online,
-      ...(opts.now ? { now: opts.now.getTime() } : {}), ...(opts.allowRsa !== undefined ? { allowRsa: opts.allowRsa } : {}),
-      ...(opts.evidence ? { evidence: opts.evidence } : {}),
-    },
-    fns: opts.online ? { fetch: opts.online.fetch } : {},
-  };
-}
-
-function extendJob(bytes: Uint8Array, opts: ExtendOptions): { job: Job; fns: MainThreadFunctions } {
-  return {
-    job: {
-      kind: 'extend', bytes, ...(opts.digest ? { digest: opts.digest as DigestName } : {}),
-      ...(opts.extraCertificates ? { extraCertificates: opts.extraCertificates } : {}),
-      ...(opts.writeOptions ? { writeOptions: opts.writeOptions } : {}),
-    },
-    fns: { revocation: opts.revocation, timestamp: opts.timestamper },
-  };
-}
-
-const deadlineLimit = (seconds: number): Limit => ({
-  name: 'processing-time', value: seconds, scope: 'document',
-  why: 'a real document is read, sealed or verified in well under a second; a job still running after the deadline is stopped so its worker serves others',
-});
-const memoryLimit = (mb: number): Limit => ({
-  name: 'worker-memory', value: mb, scope: 'document',
-  why: 'the heap of one document worker; real documents need a few tens of MB',
-});
-
-/** Revives a job's outcome: its value, or its error rethrown on this thread. */
-function settle<T>(o: Outcome): T {
-  if (o.ok) return o.value as T;
-  throw deserializeError(o.error);
-}
-
 /** Whether this module runs from TypeScript sources (tests, tsx): the worker then needs tsx to load. */
 const fromSources = import.meta.url.endsWith('.ts');
 
@@ -151,7 +73,10 @@ export function documentWorkerPool(settings: DocumentWorkerSettings, log?: (mess
     const { port1, port2 } = new MessageChannel();
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
+    let moved: ((b: Uint8Array) => void) | undefined;
+    const document = new Promise<Uint8Array>((resolve) => { moved = resolve; });
     port1.on('message', (m: ToMain) => {
+      if (m.type === 'document') { moved?.(m.bytes); return; }
       if (m.type === 'started') {
         timer = setTimeout(() => abort.abort(), settings.deadlineSeconds * 1000);
         return;
@@ -164,11 +89,14 @@ export function documentWorkerPool(settings: DocumentWorkerSettings, log?: (mess
     });
     try {
       const outcome = (await pool.run({ job, port: port2 }, { transferList: [port2, ...transfer], signal: abort.signal })) as Outcome;
+      // The document came on the job's port (moved, not copied); the two channels are not ordered with each other.
+      if (outcome.ok && outcome.value === MOVED) return (await document) as T;
+      if (outcome.ok && (outcome.value as { pdf?: unknown } | null)?.pdf === MOVED) return { ...(outcome.value as object), pdf: await document } as T;
       return settle<T>(outcome);
     } catch (e) {
       if (e instanceof AppError) throw e;
-      if (abort.signal.aborted) throw new LimitExceeded(deadlineLimit(settings.deadlineSeconds), 'the time the document takes to process');
-      if ((e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') throw new LimitExceeded(memoryLimit(settings.memoryMb), 'the memory the document takes to process');
+      if (abort.signal.aborted) throw stopped('deadline', settings.deadlineSeconds);
+      if ((e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') throw stopped('memory', settings.memoryMb);
       throw e;
     } finally {
       clearTimeout(timer);
@@ -208,7 +136,7 @@ const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.fro
  */
 export function inProcessDocuments(): DocumentWorkers {
   const run = async <T>(x: { job: Job; fns: MainThreadFunctions }): Promise<T> =>
-    settle<T>(await outcomeOf(x.job, (c) => answer(c, x.fns)));
+    settle<T>(await outcomeOf(x.job, (c) => answer(c, x.fns), { examine: examineForSealing }));
   return {
     verify: (bytes, opts) => run(verifyJob(bytes, opts)),
     examine: (bytes, request) => run({ job: { kind: 'examine', bytes, request }, fns: {} }),

@@ -9,11 +9,15 @@
  */
 import type { CmsSigner, DigestName } from '../pdf/cms.js';
 import type { SealAppearance, SealPdfOptions } from '../pdf/seal.js';
+import type { SesSigner } from '../pdf/ses.js';
 import type { ExamineRequest } from '../placement/index.js';
 
-export type SealJobOptions = Omit<SealPdfOptions, 'signer' | 'timestamper' | 'revocation'> & {
+export type SealJobOptions = Omit<SealPdfOptions, 'signer' | 'timestamper' | 'revocation' | 'ses'> & {
   signer: Pick<CmsSigner, 'certificates' | 'keyAlgorithm' | 'digest'>;
-  timestamper: boolean;
+  /** An SES_Signature's data; its signing function stays on the main thread (the `sesSign` call). */
+  ses?: Omit<SesSigner, 'sign'>;
+  /** Which of the main thread's timestampers (a number stable for one function), or none: see run-job.ts. */
+  timestamper: number | false;
   revocation: boolean;
   appearance: SealAppearance;
 };
@@ -28,6 +32,7 @@ export type Job =
 /** A call from the worker to the main thread. */
 export type Callback =
   | { name: 'sign'; data: Uint8Array }
+  | { name: 'sesSign'; data: Uint8Array }
   | { name: 'timestamp'; imprint: Uint8Array; hash: DigestName }
   | { name: 'revocation'; cert: Uint8Array; issuer: Uint8Array }
   | { name: 'fetch'; url: string; method?: string; headers?: Record<string, string>; body?: Uint8Array }
@@ -38,7 +43,9 @@ export interface FetchReply { status: number; headers: Record<string, string>; b
 /** Messages on a job's port. */
 export type ToMain =
   | { type: 'started' }
-  | { type: 'call'; id: number; call: Callback };
+  | { type: 'call'; id: number; call: Callback }
+  /** A job's resulting document, moved (not copied) to the main thread; the outcome's value then says `moved`. */
+  | { type: 'document'; bytes: Uint8Array };
 export type ToWorker = { type: 'reply'; id: number; ok: true; value: unknown } | { type: 'reply'; id: number; ok: false; error: SerializedError };
 
 /** An AppError (or any error) as plain data. */
@@ -46,3 +53,6 @@ export interface SerializedError { app: boolean; status?: number; type?: string;
 
 /** What a job answers: its value, or the error it ended with. */
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: SerializedError };
+
+/** Stands in an outcome for a document sent separately on the job's port (a `document` message). */
+export const MOVED = '[document moved]';

@@ -3,18 +3,27 @@
  * with the main thread's functions reached through `call`. The one place that maps a Job to the library call.
  */
 import { AppError } from '../errors.js';
-import type { DigestName } from '../pdf/cms.js';
+import { Lru } from '../lru.js';
+import type { Timestamper } from '../pdf/cms.js';
 import { extendPdf } from '../pdf/extend.js';
 import { sealPdf } from '../pdf/seal.js';
-import { examineForSealing } from '../placement/index.js';
+import type { Examination, ExamineRequest } from '../placement/index.js';
 import { verifyPdf } from '../verify/verify-pdf.js';
 import type { Callback, FetchReply, Job, Outcome, SerializedError } from './jobs.js';
 
 export type CallMain = (call: Callback) => Promise<unknown>;
 
+/**
+ * Jobs that need heavy packages are given by the caller, so this module stays light enough for the offline
+ * verifier bundle (no pdf.js there): the service's worker passes the text extraction of src/placement.
+ */
+export interface HeavyJobs {
+  examine?: (pdf: Uint8Array, request: ExamineRequest) => Promise<Examination>;
+}
+
 const asBuffer = (u: unknown): Buffer => Buffer.from(u as Uint8Array);
 
-export async function runJob(job: Job, call: CallMain): Promise<unknown> {
+export async function runJob(job: Job, call: CallMain, heavy: HeavyJobs = {}): Promise<unknown> {
   switch (job.kind) {
     case 'verify': {
       const fetcher = async (url: string | URL | Request, init?: RequestInit): Promise<Response> => {
@@ -36,12 +45,13 @@ export async function runJob(job: Job, call: CallMain): Promise<unknown> {
       });
     }
     case 'examine': {
-      const examination = await examineForSealing(job.bytes, job.request);
+      if (!heavy.examine) throw new Error('this thread cannot examine documents');
+      const examination = await heavy.examine(job.bytes, job.request);
       // handed over: the document goes back with the answer (by transfer from a worker)
       return job.returnBytes ? { examination, pdf: job.bytes } : examination;
     }
     case 'seal': {
-      const o = job.options;
+      const { ses, ...o } = job.options;
       return sealPdf(job.bytes, {
         ...o,
         signingTime: new Date(o.signingTime),
@@ -50,7 +60,8 @@ export async function runJob(job: Job, call: CallMain): Promise<unknown> {
           certificates: o.signer.certificates.map(asBuffer), keyAlgorithm: o.signer.keyAlgorithm, digest: o.signer.digest,
           sign: async (data) => asBuffer(await call({ name: 'sign', data })),
         },
-        timestamper: o.timestamper ? async (imprint: Buffer, hash: DigestName) => asBuffer(await call({ name: 'timestamp', imprint, hash })) : undefined,
+        ...(ses ? { ses: { certificate: asBuffer(ses.certificate), seseal: asBuffer(ses.seseal), sign: async (data: Uint8Array) => asBuffer(await call({ name: 'sesSign', data })) } } : {}),
+        timestamper: o.timestamper !== false ? timestamperProxy(o.timestamper, call) : undefined,
         revocation: o.revocation ? async (cert: Buffer, issuer: Buffer) => revocationReply(await call({ name: 'revocation', cert, issuer })) : undefined,
         extraCertificates: o.extraCertificates?.map(asBuffer),
       });
@@ -64,6 +75,24 @@ export async function runJob(job: Job, call: CallMain): Promise<unknown> {
         ...(job.writeOptions ? { writeOptions: job.writeOptions } : {}),
       });
   }
+}
+
+/**
+ * One proxy per main-thread timestamper, kept across jobs (a worker runs one job at a time, so the proxy calls
+ * through the current job's port): the token size learnt for it stays cached.
+ */
+const proxies = new Lru<number, { timestamper: Timestamper; call: CallMain }>(16);
+function timestamperProxy(id: number, call: CallMain): Timestamper {
+  let p = proxies.get(id);
+  if (!p) {
+    const entry: { timestamper: Timestamper; call: CallMain } = {
+      call,
+      timestamper: async (imprint, hash) => asBuffer(await entry.call({ name: 'timestamp', imprint, hash })),
+    };
+    proxies.set(id, (p = entry));
+  }
+  p.call = call;
+  return p.timestamper;
 }
 
 function revocationReply(v: unknown): { ocsp?: Buffer; crl?: Buffer } {
@@ -82,9 +111,9 @@ export function deserializeError(e: SerializedError): Error {
 }
 
 /** Runs a job and answers its outcome as data (errors included), for the thread boundary. */
-export async function outcomeOf(job: Job, call: CallMain): Promise<Outcome> {
+export async function outcomeOf(job: Job, call: CallMain, heavy: HeavyJobs = {}): Promise<Outcome> {
   try {
-    return { ok: true, value: await runJob(job, call) };
+    return { ok: true, value: await runJob(job, call, heavy) };
   } catch (e) {
     return { ok: false, error: serializeError(e) };
   }

@@ -128,6 +128,9 @@ export class IncrementalUpdate {
       pos += size;
     }
     const xrefOffset = pos;
+    // Offsets written into the file count as the file's own do (from %PDF when bytes come before it); the
+    // positions this method returns (spans, xrefOffset) stay absolute, as byte ranges are.
+    const base = this.pdf.offsetBase;
     // /Size counts what is written (refs handed out but never set must not inflate it: qpdf warns).
     let size = this.baseSize;
     for (const l of layout) size = Math.max(size, l.ref.objectNumber + 1);
@@ -145,7 +148,7 @@ export class IncrementalUpdate {
       const info = old.get(PDFName.of('Info'));
       if (info) d.set(PDFName.of('Info'), info);
       d.set(PDFName.of('ID'), id);
-      d.set(PDFName.of('Prev'), PDFNumber.of(newest.xrefOffset));
+      d.set(PDFName.of('Prev'), PDFNumber.of(newest.xrefOffset - base));
     };
 
     // 3. The cross-reference section.
@@ -157,19 +160,19 @@ export class IncrementalUpdate {
       trailer.set(PDFName.of('Size'), PDFNumber.of(size));
       carried(trailer);
       const parts: string[] = ['xref\n'];
-      for (const run of runs(layout.map((l) => ({ num: l.ref.objectNumber, gen: l.ref.generationNumber, offset: l.start })))) {
+      for (const run of runs(layout.map((l) => ({ num: l.ref.objectNumber, gen: l.ref.generationNumber, offset: l.start - base })))) {
         parts.push(`${run[0]!.num} ${run.length}\n`);
         for (const e of run) parts.push(`${String(e.offset).padStart(10, '0')} ${String(e.gen).padStart(5, '0')} n\r\n`);
       }
       parts.push('trailer\n');
       const tbytes = Buffer.alloc(trailer.sizeInBytes());
       trailer.copyBytesInto(tbytes, 0);
-      section = Buffer.concat([ascii(parts.join('')), tbytes, ascii(`\nstartxref\n${xrefOffset}\n%%EOF\n`)]);
+      section = Buffer.concat([ascii(parts.join('')), tbytes, ascii(`\nstartxref\n${xrefOffset - base}\n%%EOF\n`)]);
     } else {
       const selfRef = PDFRef.of(size++, 0);
       const entries = [
-        ...layout.map((l) => ({ num: l.ref.objectNumber, gen: l.ref.generationNumber, offset: l.start })),
-        { num: selfRef.objectNumber, gen: 0, offset: xrefOffset },
+        ...layout.map((l) => ({ num: l.ref.objectNumber, gen: l.ref.generationNumber, offset: l.start - base })),
+        { num: selfRef.objectNumber, gen: 0, offset: xrefOffset - base },
       ];
       const offsetWidth = Math.max(4, Math.ceil(Math.log2(xrefOffset + 1) / 8));
       const index = PDFArray.withContext(this.pdf.context);
@@ -196,7 +199,7 @@ export class IncrementalUpdate {
       const head = ascii(`${selfRef.objectNumber} 0 obj\n`);
       const body = Buffer.alloc(stream.sizeInBytes());
       stream.copyBytesInto(body, 0);
-      section = Buffer.concat([head, body, ascii(`\nendobj\nstartxref\n${xrefOffset}\n%%EOF\n`)]);
+      section = Buffer.concat([head, body, ascii(`\nendobj\nstartxref\n${xrefOffset - base}\n%%EOF\n`)]);
       spans.set(selfRef.objectNumber, { start: xrefOffset, end: xrefOffset + head.length + body.length + 8 });
     }
 

@@ -27,8 +27,6 @@ const WS = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
 export const isWhitespace = (b: number | undefined): boolean => b !== undefined && WS.has(b);
 const isDigit = (b: number | undefined): boolean => b !== undefined && b >= 0x30 && b <= 0x39;
 
-/** A stream that inflates beyond this is refused (a decompression bomb), not decoded: far above any real page image or object stream. */
-export const MAX_INFLATED_BYTES = 256 * 2 ** 20;
 
 const STREAM = Buffer.from('stream');
 const ENDSTREAM = Buffer.from('endstream');

@@ -63,6 +63,13 @@ export interface PdfFile {
   readonly catalogRef: PDFRef;
   /** True when the structure was rebuilt by `ReadOptions.recover`. */
   readonly recovered: boolean;
+  /**
+   * Where the file's own offsets count from: 0, or the position of `%PDF-` when bytes come before it (a BOM, a
+   * mail header) and the file's cross-references count from the header, as most such files do and as qpdf and
+   * poppler read them. Every offset this reader hands out is absolute (from byte 0); an update writes its own
+   * offsets in the file's frame (absolute minus offsetBase) so the file stays consistent.
+   */
+  readonly offsetBase: number;
   xrefAt(revision: number): Map<number, XrefEntry>;
   getObject(ref: PDFRef, revision?: number): PDFObject | undefined;
   resolve(obj: PDFObject | undefined, revision?: number): PDFObject | undefined;
@@ -137,11 +144,14 @@ class Reader implements PdfFile {
   private entriesRead = 0;
 
   readonly recovered: boolean = false;
+  offsetBase = 0;
+  private readonly header: number;
 
   constructor(readonly bytes: Uint8Array, opts: ReadOptions = {}) {
     this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const header = this.buf.subarray(0, 1024).indexOf('%PDF-');
     if (header < 0) throw unprocessable('not-a-pdf', 'The input is not a PDF (no %PDF- header).');
+    this.header = header;
     this.version = this.buf.subarray(header + 5, header + 8).toString('latin1');
 
     let sections: Section[];
@@ -204,11 +214,13 @@ class Reader implements PdfFile {
     if (this.buf.indexOf(EOF_MARK, sx) < 0) throw broken('The PDF does not end with %%EOF: it is truncated.');
     const start = readInt(bytes, sx + STARTXREF.length);
     if (!start) throw broken('startxref is not followed by an offset.');
+    // Bytes before %PDF: the file's offsets count from the header when startxref points there from it.
+    if (this.header > 0 && !this.sectionAt(start.value) && this.sectionAt(start.value + this.header)) this.offsetBase = this.header;
 
     // Walk the /Prev chain, newest first.
     const sections: Section[] = [];
     const seen = new Set<number>();
-    let next: number | undefined = start.value;
+    let next: number | undefined = start.value + this.offsetBase;
     while (next !== undefined) {
       if (seen.has(next)) throw broken('The cross-reference /Prev chain loops.');
       seen.add(next);
@@ -216,7 +228,7 @@ class Reader implements PdfFile {
       const section = this.readSection(next);
       sections.push(section);
       const prev = section.trailer.get(PDFName.of('Prev'));
-      next = prev instanceof PDFNumber ? prev.asNumber() : undefined;
+      next = prev instanceof PDFNumber ? prev.asNumber() + this.offsetBase : undefined;
     }
     sections.reverse(); // oldest first
     return sections;
@@ -238,13 +250,17 @@ class Reader implements PdfFile {
     return this.readXrefStream(at);
   }
 
+  /** Whether a cross-reference section (table or stream object) starts exactly at `p`. */
+  private sectionAt(p: number): boolean {
+    return p >= 0 && p < this.bytes.length &&
+      (startsWith(this.bytes, p, XREF) || (parseHeader(this.bytes, p) !== undefined && (p === 0 || !isDigitByte(this.bytes[p - 1]))));
+  }
+
   /** The section at `offset`, or (simple repair) within a few bytes of it. */
   private locateSection(offset: number): number {
-    const looksRight = (p: number) =>
-      startsWith(this.bytes, p, XREF) || (parseHeader(this.bytes, p) !== undefined && (p === 0 || !isDigitByte(this.bytes[p - 1])));
-    if (offset >= 0 && offset < this.bytes.length && looksRight(offset)) return offset;
+    if (this.sectionAt(offset)) return offset;
     for (let d = 1; d <= 64; d++) {
-      for (const p of [offset + d, offset - d]) if (p >= 0 && p < this.bytes.length && looksRight(p)) return p;
+      for (const p of [offset + d, offset - d]) if (this.sectionAt(p)) return p;
     }
     throw broken(`No cross-reference section at offset ${offset} (startxref or /Prev is wrong).`);
   }
@@ -275,7 +291,7 @@ class Reader implements PdfFile {
         p = q + 1;
         const num = first.value + i;
         // Object 0 is the head of the free list; a section may legitimately skip it.
-        entries.set(num, kind === 0x6e ? { type: 'offset', offset: off.value, gen: gen.value } : { type: 'free', gen: gen.value });
+        entries.set(num, kind === 0x6e ? { type: 'offset', offset: off.value + this.offsetBase, gen: gen.value } : { type: 'free', gen: gen.value });
       }
     }
     const { object: trailer, end } = parseObjectAt(this.bytes, p + TRAILER.length, this.context);
@@ -283,7 +299,7 @@ class Reader implements PdfFile {
     // Hybrid file: a table section with an /XRefStm holding the entries of compressed objects.
     const stm = trailer.get(PDFName.of('XRefStm'));
     if (stm instanceof PDFNumber) {
-      const hybrid = this.readXrefStream(this.locateSection(stm.asNumber()));
+      const hybrid = this.readXrefStream(this.locateSection(stm.asNumber() + this.offsetBase));
       for (const [n, e] of hybrid.entries) {
         const own = entries.get(n);
         if (!own || own.type === 'free') entries.set(n, e);
@@ -340,7 +356,7 @@ class Reader implements PdfFile {
         const b = field(w2, 0);
         const num = first + i;
         if (type === 0) entries.set(num, { type: 'free', gen: b });
-        else if (type === 1) entries.set(num, { type: 'offset', offset: a, gen: b });
+        else if (type === 1) entries.set(num, { type: 'offset', offset: a + this.offsetBase, gen: b });
         else if (type === 2) entries.set(num, { type: 'compressed', stream: a, index: b });
         // Other types are reserved: the spec says to treat them as null objects; leave them out.
       }

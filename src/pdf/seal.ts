@@ -15,6 +15,7 @@ import { sealForm, sealImageStreams, type SealAppearance } from './appearance.js
 import { buildPadesCms, estimateCmsSize, type CmsSigner, type RevocationSource, type Timestamper } from './cms.js';
 import { addDocumentTimestamp } from './doc-timestamp.js';
 import { addDssRevision } from './dss.js';
+import { settleFieldAppearances } from './field-appearances.js';
 import { IncrementalUpdate } from './incremental-writer.js';
 import { buildSesSignature, estimateSesSize, SES_SUBFILTER, type SesSigner } from './ses.js';
 import { readPdf, type PdfFile } from './reader.js';
@@ -129,6 +130,8 @@ export async function sealPdf(input: Uint8Array, opts: SealPdfOptions): Promise<
     if (references.size() > 0) sig.set(PDFName.of('Reference'), references);
     u.set(sigRef, sig);
 
+    // A form that asks viewers to redraw its fields would lose the seal in poppler-based viewers: appearances first.
+    settleFieldAppearances(u);
     if (opts.riding) addSignatureFieldWithWidgets(u, { name, sigRef, lock: opts.lockField, widgets: [...widgets, ...ridingWidgets(u, opts.appearance, refs.image)] });
     else addSignatureField(u, { ...widgets[0]!, name, sigRef, lock: opts.lockField });
     if (opts.certify) {

@@ -133,6 +133,7 @@ function where(f: AuditFilter): Where {
   if (f.action) w.add('action = ?', f.action);
   if (f.documentSha256) {
     const h = f.documentSha256.toLowerCase();
+    // each arm can use its partial index (040_list_indexes.sql): PostgreSQL ORs three index scans
     w.add(`(details->>'documentSha256' = ? OR details->>'sealedSha256' = ? OR details->>'extendedSha256' = ?)`, h, h, h);
   }
   if (f.afterSeq) w.add('seq > ?', f.afterSeq);

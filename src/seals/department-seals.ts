@@ -6,6 +6,7 @@ import type { RegisterDeps } from './deps.js';
 import { findActiveUnit, type UnitRow } from './records.js';
 import { sealAlgorithm } from './applications.js';
 import { insertSeal, nextSealCode } from './seal-actions.js';
+import { unsafeCharacter } from '../text.js';
 
 /**
  * 内设机构印章 department seals (Art. 17(4)): a unit makes its internal departments' seals itself,
@@ -24,13 +25,13 @@ export interface DepartmentSealRequest {
 export const DEPARTMENT_TEMPLATE = 'round-department';
 const RULE = 'Art. 17(4): a unit self-issues seals for its own internal departments only; a department seal names its unit on the arc and a department below the star';
 
-// Control characters, lone surrogates and bidirectional overrides never reach a certificate or a seal.
-const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/u;
 
 /** Why this department name is refused, or null. Registered names of any unit are not departments. */
 async function departmentProblem(deps: RegisterDeps, unit: UnitRow, department: string): Promise<string | null> {
   if (!department) return 'the department name is blank';
-  if (UNSAFE_TEXT.test(department)) return 'the department name holds control or direction characters';
+  // The HTTP layer refuses these first (400); a caller of this service from elsewhere meets the same rule.
+  const unsafe = unsafeCharacter(department);
+  if (unsafe) return `the department name holds ${unsafe}`;
   const own = [unit.name, ...unit.aliases];
   if (own.some((n) => department.includes(n) || n === department)) return 'the department name repeats the unit’s own name: that is a unit seal, made only by the municipal office (Art. 17(1))';
   const others = await deps.db.query<{ name: string }>(

@@ -213,6 +213,8 @@ export interface SealListItem {
   template: string;
   text: string;
   status: SealStatus;
+  /** The seal key's algorithm: ECDSA-P256, or SM2 (an SM2 seal also has GB/T 38540 seal data). */
+  algorithm: string;
   certificateSerial: string;
   /** The certificate's notAfter. */
   notAfter: string;
@@ -222,7 +224,7 @@ export interface SealListItem {
   returnedAt: string | null;
   destroyedAt: string | null;
   /** The users authorised to use it now. */
-  operators: string[];
+  operators: { id: string; name: string }[];
   imageUrl: string;
 }
 
@@ -259,17 +261,19 @@ export async function listSeals(deps: RegisterDeps, actor: Actor, f: SealListFil
     template: string;
     text: string;
     status: SealStatus;
+    algorithm: string;
     cert_serial: string;
     not_after: Date;
     created_at: Date;
     returned_at: Date | null;
     destroyed_at: Date | null;
-    operators: string[] | null;
+    operators: { id: string; name: string }[] | null;
     sort_at: string;
   }>(
-    `SELECT s.id, s.unit_id, s.unit_name, s.kind, s.name, s.department, s.template, s.text, s.status, s.cert_serial,
+    `SELECT s.id, s.unit_id, s.unit_name, s.kind, s.name, s.department, s.template, s.text, s.status, s.algorithm, s.cert_serial,
             c.not_after, s.created_at, s.returned_at, s.destroyed_at, ${exactTime('s.created_at')} AS sort_at,
-            (SELECT json_agg(o.user_id ORDER BY o.granted_at) FROM seal_operators o WHERE o.seal_id = s.id AND o.revoked_at IS NULL) AS operators
+            (SELECT json_agg(json_build_object('id', o.user_id, 'name', ou.name) ORDER BY o.granted_at)
+               FROM seal_operators o JOIN users ou ON ou.id = o.user_id WHERE o.seal_id = s.id AND o.revoked_at IS NULL) AS operators
        FROM seals s JOIN ca_certificates c ON c.serial = s.cert_serial ${w.sql} ${order} ${limit}`,
     w.params,
   );
@@ -290,6 +294,7 @@ export async function listSeals(deps: RegisterDeps, actor: Actor, f: SealListFil
         template: r.template,
         text: r.text,
         status: r.status,
+        algorithm: r.algorithm,
         certificateSerial: r.cert_serial,
         notAfter: new Date(notAfter).toISOString(),
         expiringSoon: notAfter > now && notAfter - now < EXPIRY_WARNING_DAYS * DAY_MS,

@@ -9,10 +9,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
  */
 export class DatabaseInUseError extends Error {
   constructor(readonly path: string, readonly pid: number) {
-    super(
-      `the embedded database ${path} is in use by process ${pid} (a running service); ` +
-        'stop it first, or make tokens over HTTP: SEAL_TOKEN=<municipal token> seal token create --url http://HOST:PORT …',
-    );
+    super(`the embedded database ${path} is in use by process ${pid} (a running service): stop it first, or go through the service over HTTP`);
     this.name = 'DatabaseInUseError';
   }
 }

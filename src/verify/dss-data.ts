@@ -4,6 +4,8 @@
  * data that existed before it, so the verifier must know which revision brought which item.
  */
 import { PDFObject, PDFRawStream, PDFRef } from 'pdf-lib';
+import { LIMITS } from '../limits.js';
+import { charge } from '../pdf/budget.js';
 import { decodeStream, type PdfFile } from '../pdf/reader.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
 import { N } from './pdf-objects.js';
@@ -59,7 +61,11 @@ export function readDss(pdf: PdfFile): DssData {
         out.addedIn.set(b, r);
         sink(b);
       };
-      for (const c of list('Certs')) take(c, (b) => { try { const cert = parseCertificate(b); out.certs.push(cert); out.addedIn.set(cert.der, r); } catch { /* skip unparsable */ } });
+      const certs = list('Certs');
+      // Counted before anything is parsed: the DSS is document structure, so past the limit the document is refused.
+      charge(pdf.context, LIMITS.certificatesPerDss, certs.length, 'the certificates of the DSS');
+      for (const c of certs) take(c, (b) => { try { const cert = parseCertificate(b); out.certs.push(cert); out.addedIn.set(cert.der, r); } catch { /* skip unparsable */ } });
+      charge(pdf.context, LIMITS.certificatesPerDss, out.certs.length, 'the certificates of the DSS');
       for (const o of list('OCSPs')) take(o, (b) => out.ocsps.push(b));
       for (const c of list('CRLs')) take(c, (b) => out.crls.push(b));
     } catch {

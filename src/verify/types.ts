@@ -1,4 +1,4 @@
-/** The verification report (shape fixed in /work/shared/API.md) and the verifier's options. */
+/** The verification report (its shape is the VerificationReport schema of openapi.yaml) and the verifier's options. */
 
 export type SignatureStatus = 'VALID' | 'INVALID' | 'INDETERMINATE';
 export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';

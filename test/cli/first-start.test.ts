@@ -78,6 +78,12 @@ describe('first start on an empty embedded database', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/in use by process \d+ \(a running service\).*--url/);
     // The database holds no such user: checked below, once the service has let go of it.
+    // Every command that would open the database directly says the same, in one line.
+    const audit = await seal(['audit', 'verify']);
+    expect(audit.code).toBe(1);
+    expect(audit.stdout).toBe('');
+    expect(audit.stderr.trim().split('\n')).toHaveLength(1);
+    expect(audit.stderr).toMatch(/^seal: the embedded database .* is in use by process \d+ \(a running service\)/);
   }, 90_000);
 
   it('seal token create --url makes the user over HTTP with the caller token from SEAL_TOKEN', async () => {

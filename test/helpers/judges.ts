@@ -54,6 +54,8 @@ export const JUDGES = {
   pdfbox: { packages: ['libpdfbox2-java'], present: files(PDFBOX_JARS) },
   chromium: { packages: ['chromium', 'fonts-noto-cjk'], present: files(['/usr/bin/chromium']) },
   soffice: { packages: ['libreoffice-writer-nogui', 'fonts-arphic-uming'], present: onPath('soffice') },
+  curl: { packages: ['curl'], present: onPath('curl') },
+  bash: { packages: ['bash'], present: onPath('bash') },
 } satisfies Record<string, Judge>;
 
 export type JudgeName = keyof typeof JUDGES;
@@ -120,8 +122,10 @@ export function needJudge(...names: JudgeName[]): void {
  */
 export function skipUnlessJudges(suite: Readonly<RunnerTestSuite>, ...names: JudgeName[]): boolean {
   if (haveJudges(...names)) return true;
+  // As vitest marks the tests of a suite whose hook failed, but skipped: mode for the runner, result for the report.
   const skip = (task: RunnerTask) => {
     task.mode = 'skip';
+    task.result = { ...task.result, state: 'skip' };
     if (task.type === 'suite') task.tasks.forEach(skip);
   };
   suite.tasks.forEach(skip);

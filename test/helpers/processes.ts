@@ -133,7 +133,7 @@ export interface ServiceProcess {
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'info', SEAL_RATE_LIMIT_PER_MINUTE: '100000', ...env },
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'info', SEAL_RATE_LIMIT_PER_MINUTE: '100000', SEAL_REFUSAL_AUDIT_PER_MINUTE: '100000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -34,7 +34,7 @@ export interface TestService {
 /** The whole service (CA, register, HTTP app) on the given storage, silent logs, a clock the test controls. */
 export async function testService(db: Db, opts: TestServiceOptions = {}): Promise<TestService> {
   const clock = opts.clock ?? new FixedClock(new Date('2026-11-25T08:00:00Z'));
-  const config = loadConfig({ SEAL_DATA_DIR: '/nonexistent-test-data', SEAL_RATE_LIMIT_PER_MINUTE: '100000', ...opts.env });
+  const config = loadConfig({ SEAL_DATA_DIR: '/nonexistent-test-data', SEAL_RATE_LIMIT_PER_MINUTE: '100000', SEAL_REFUSAL_AUDIT_PER_MINUTE: '100000', ...opts.env });
   const state = opts.state ?? new MemoryState(clock);
   const ctx = await assembleContext({ config, db, state, clock, logger: pino({ level: 'silent' }), kek: randomBytes(32) });
   const express = createApp(ctx);

@@ -157,6 +157,15 @@ export function deepMixed(depth = 20_000): Buffer {
   return deepIn(`${'[<< /A '.repeat(depth)}1${' >>]'.repeat(depth)}`);
 }
 
+/** Huge numbers in the catalog (read by verifying as well as sealing): a slow but legitimate read. */
+export function hugeNumbersInCatalog(n: number): Buffer {
+  return classicPdf([
+    `<< /Type /Catalog /Pages 2 0 R /Huge [${'99999999999999999999 '.repeat(n)}] >>`,
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>',
+  ]);
+}
+
 /** Issue 12: half a million huge numbers (pdf-lib warned once per number on stdout). */
 export function hugeNumbers(n = 500_000): Buffer {
   return onePage(`/Huge [${'99999999999999999999 '.repeat(n)}]`);

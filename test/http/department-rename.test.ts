@@ -117,7 +117,9 @@ describe.each(storageAdapters())('department seals, renames and seal images on $
     // SM2 department seals exist (the unit's SM2 department sub-CA); an algorithm we do not make is refused.
     const rsa = await post(u.admin.token, u.unitId, { department: '办公室', algorithm: 'RSA' }).expect(400);
     expect(JSON.stringify(rsa.body)).toContain('algorithm');
-    await post(u.admin.token, u.unitId, { department: '办\u202e公室' }).expect(422);
+    // a direction override is refused by the HTTP layer's text rules (issue 12) before the service sees it
+    const bidi = await post(u.admin.token, u.unitId, { department: '办\u202e公室' }).expect(400);
+    expect(bidi.body).toMatchObject({ type: 'urn:e-seal:problem:unsafe-text', field: 'body.department' });
     // another unit's administrator, the municipal office, an operator: 403
     await post(other.admin.token, u.unitId, { department: '办公室' }).expect(403);
     await post(muni, u.unitId, { department: '办公室' }).expect(403);

@@ -90,6 +90,19 @@ for (const adapter of storageAdapters()) {
         expect(items.find((u) => u.id === a.unitId)).toMatchObject({ name: '广州市甲局', code: creditCode(1), status: 'active', activeSeals: 1 });
       });
 
+      it('a unit registered while someone pages neither shifts nor repeats the later pages (keyset cursor)', async () => {
+        const first = (await api().get('/v1/units?limit=3').set(bearer(muni)).expect(200)).body as Page<{ id: string }>;
+        minute();
+        const late = (await api().post('/v1/units').set(bearer(muni)).send({ name: '广州市后来登记局', code: creditCode(99) }).expect(201)).body.id as string;
+        const second = (await api().get(`/v1/units?limit=3&cursor=${first.nextCursor}`).set(bearer(muni)).expect(200)).body as Page<{ id: string }>;
+        expect(second.items.map((u) => u.id)).toEqual([extraUnits[1], extraUnits[0], b.unitId]);
+        expect(second.items.map((u) => u.id)).not.toContain(late);
+        expect(first.items.map((u) => u.id)).toEqual([extraUnits[4], extraUnits[3], extraUnits[2]]);
+        // the newest-first view now starts with it; the unit is deregistered again so the counts below hold
+        expect(((await api().get('/v1/units?limit=1').set(bearer(muni)).expect(200)).body as Page<{ id: string }>).items[0]!.id).toBe(late);
+        await api().post(`/v1/units/${late}/deregister`).set(bearer(muni)).expect(200);
+      });
+
       it('filters by text in the name, alias or code, and by state', async () => {
         const byName = (await api().get('/v1/units?q=乙').set(bearer(auditor)).expect(200)).body as Page<{ id: string }>;
         expect(byName.items.map((u) => u.id)).toEqual([b.unitId]);
@@ -99,7 +112,8 @@ for (const adapter of storageAdapters()) {
         expect((await api().get('/v1/units?q=%25').set(bearer(muni)).expect(200)).body.items).toEqual([]);
         await api().post(`/v1/units/${extraUnits[0]}/deregister`).set(bearer(muni)).expect(200);
         const gone = (await api().get('/v1/units?state=deregistered').set(bearer(muni)).expect(200)).body as Page<{ id: string; status: string }>;
-        expect(gone.items.map((u) => u.id)).toEqual([extraUnits[0]]);
+        expect(gone.items.map((u) => u.id)).toHaveLength(2);
+        expect(gone.items.map((u) => u.id)).toContain(extraUnits[0]);
         const active = (await api().get('/v1/units?state=active&limit=1000').set(bearer(muni)).expect(200)).body as Page<{ id: string }>;
         expect(active.items).toHaveLength(6);
         expect(active.nextCursor).toBeNull();
@@ -178,9 +192,10 @@ for (const adapter of storageAdapters()) {
 
     describe('GET /v1/seals', () => {
       it('the municipal office sees every seal by state; a unit administrator its own', async () => {
-        const active = (await api().get('/v1/seals?state=active').set(bearer(muni)).expect(200)).body as Page<{ id: string; operators: string[]; notAfter: string }>;
+        const active = (await api().get('/v1/seals?state=active').set(bearer(muni)).expect(200)).body as Page<{ id: string; operators: unknown[]; notAfter: string }>;
         expect(active.items.map((s) => s.id)).toEqual([sealB, sealA]);
-        expect(active.items[1]!.operators).toEqual([a.operator.id]);
+        expect(active.items[1]!.operators).toEqual([{ id: a.operator.id, name: '用印人' }]);
+        expect(active.items[1]).toMatchObject({ algorithm: 'ECDSA-P256', kind: 'unit', unitName: '广州市甲局' });
         const own = (await api().get('/v1/seals').set(bearer(b.admin.token)).expect(200)).body as Page<{ id: string }>;
         expect(own.items.map((s) => s.id)).toEqual([sealB]);
         await api().get(`/v1/seals?unitId=${a.unitId}`).set(bearer(b.admin.token)).expect(403);
@@ -194,7 +209,7 @@ for (const adapter of storageAdapters()) {
       it('an operator lists only the seals it may use; the platform those some operator may use', async () => {
         const mine = (await api().get('/v1/seals').set(bearer(a.operator.token)).expect(200)).body as Page<{ id: string }>;
         expect(mine.items.map((s) => s.id)).toEqual([sealA]);
-        const forPlatform = (await api().get('/v1/seals').set(bearer(platform)).expect(200)).body as Page<{ id: string; operators: string[] }>;
+        const forPlatform = (await api().get('/v1/seals').set(bearer(platform)).expect(200)).body as Page<{ id: string; operators: unknown[] }>;
         expect(forPlatform.items.map((s) => s.id).sort()).toEqual([sealA, sealB].sort());
         // withdrawn: the operator no longer sees it
         await api().delete(`/v1/seals/${sealB}/operators/${b.operator.id}`).set(bearer(b.admin.token)).expect(200);

@@ -13,7 +13,7 @@ describe('staticPage', () => {
   const root = mkdtempSync(join(tmpdir(), 'static-page-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   const app = express();
-  app.use(staticPage({ mount: '/page', root, buildCommand: 'npm run build' }));
+  app.use(staticPage({ mount: '/page', root, buildCommand: 'npm run build', title: 'The page' }));
   app.use(helmet());
   app.get('/api', (_req, res) => res.json({ ok: true }));
   app.use(problemHandler);
@@ -23,6 +23,25 @@ describe('staticPage', () => {
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body).toMatchObject({ type: 'urn:e-seal:problem:page-not-built' });
     expect(res.body.detail).toContain('npm run build');
+  });
+
+  it('a page that is not a single-page app (the verification page): its files, 404 for anything else', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'static-files-'));
+    try {
+      writeFileSync(join(dir, 'index.html'), '<!doctype html><title>x</title>');
+      writeFileSync(join(dir, 'verify.js'), 'void 0;');
+      const files = express();
+      files.use(staticPage({ mount: '/files', root: dir, buildCommand: 'npm run build', title: 'The files', singlePage: false, extraDirectives: { 'worker-src': ["'none'"] } }));
+      files.use(problemHandler);
+      const page = await request(files).get('/files/').expect(200);
+      expect(page.text).toContain('<title>x</title>');
+      expect(page.headers['content-security-policy']).toContain("worker-src 'none'");
+      await request(files).get('/files/verify.js').expect(200).expect('content-type', /javascript/);
+      await request(files).get('/files/other').expect(404).expect('content-type', /problem\+json/);
+      await request(files).get('/files/other.js').expect(404);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('serves the page with its own CSP, hashed assets cached, deep links answered with the page', async () => {
@@ -44,6 +63,7 @@ describe('staticPage', () => {
     await request(app).get('/page/assets/missing.js').expect(404);
     await request(app).post('/page/').expect(404);
     expect((await request(app).get('/page').expect(301)).headers.location).toBe('/page/');
+    expect((await request(app).get('/page?lang=en').expect(301)).headers.location).toBe('/page/?lang=en');
     // nothing leaks out of the folder (an encoded ../ is refused or answered with the page itself)
     for (const path of ['/page/..%2f..%2f..%2f..%2fetc%2fpasswd', '/page/assets/..%2f..%2f..%2f..%2fetc%2fhosts']) {
       const r = await request(app).get(path);

@@ -3,11 +3,13 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { OPENAPI_PATH } from '../../src/http/app.js';
+import { PKI_ROUTES } from '../../src/http/pki-front.js';
 import type { Db } from '../../src/store/db.js';
 import { unsafeCharacter } from '../../src/text.js';
 import { bearer, makeUser, testService, type TestService } from '../helpers/service.js';
 import { storageAdapters } from '../helpers/storage.js';
-import { creditCode, unitWithOperator } from '../helpers/units.js';
+import { activeSeal, creditCode, unitWithOperator } from '../helpers/units.js';
+import { basicPdf } from '../pdf/fixtures.js';
 
 /**
  * Issue 12, text inputs, tested as a class: every operation of openapi.yaml x every string it takes
@@ -94,7 +96,7 @@ function validString(s: Schema): string {
   const length = Math.min(s.maxLength ?? 3, Math.max(s.minLength ?? 1, 3));
   if (s.pattern) {
     const re = new RegExp(s.pattern);
-    const found = ['abc', 'a', '1', '123', 'abc.cer', 'abc.crl'].find((c) => re.test(c) && c.length <= (s.maxLength ?? Infinity));
+    const found = ['abc', 'a', '1', '123', 'abc.cer', 'abc.crl', '0'.repeat(64), '0'.repeat(40)].find((c) => re.test(c) && c.length <= (s.maxLength ?? Infinity));
     if (!found) throw new Error(`openapi.yaml: no sample value for pattern ${s.pattern}; add one to this test`);
     return found;
   }
@@ -132,9 +134,18 @@ interface Case {
   template: string;
   op: Operation;
 }
-const CASES: Case[] = Object.entries(spec.paths).flatMap(([template, item]) =>
+const ALL_CASES: Case[] = Object.entries(spec.paths).flatMap(([template, item]) =>
   Object.entries(item).filter(([m]) => ['get', 'post', 'put', 'patch', 'delete'].includes(m)).map(([method, op]) => ({ method, template, op })),
 );
+/**
+ * The CA's public routes are answered by the PKI front (src/http/pki-front.ts) before Express: no text
+ * reaches storage, a certificate or a log from them; each input is matched against a strict syntax
+ * (a CA id, base64, an algorithm name) and anything else is refused its own way (404, 400, or an OCSP
+ * malformedRequest as RFC 6960 requires). They are checked apart, below.
+ */
+const isPki = (c: Case) => PKI_ROUTES.some((r) => r.method === c.method.toUpperCase() && r.path === c.template);
+const CASES = ALL_CASES.filter((c) => !isPki(c));
+const PKI_CASES = ALL_CASES.filter(isPki);
 
 /** The request for `c` with every value valid, then `bad` put in place of the slot's value. */
 function send(app: TestService['app'], token: string, c: Case, slot?: Slot, bad?: string) {
@@ -199,6 +210,12 @@ describe('src/text.ts: the refused classes', () => {
     }
     expect(unsafeCharacter('\udc00\ud800'), 'a pair in the wrong order').not.toBeNull();
   });
+  it('over every UTF-16 code unit: exactly the classes above are refused (32 C0 + 33 DEL/C1 + 12 bidi + 2 separators + 2048 halves alone)', () => {
+    let refused = 0;
+    for (let c = 0; c < 0x10000; c++) if (unsafeCharacter(`a${String.fromCharCode(c)}b`)) refused++;
+    expect(refused).toBe(32 + 33 + 12 + 2 + 2048);
+  });
+
   it('accepts ordinary text: CJK (also outside the BMP), Latin, punctuation, full-width space', () => {
     for (const ok of ['广州市人民政府办公厅', '𠀀𪚥 (CJK Ext. B)', 'Müller-Lüdenscheidt & Söhne, Ltd.', '粤公〔2026〕12号', '办公室\u3000一科', '😀', '']) {
       expect(unsafeCharacter(ok), ok).toBeNull();
@@ -257,6 +274,31 @@ describe.each(storageAdapters())('every string of every request ($name)', (adapt
     expect(await snapshot(db)).toEqual(before);
   });
 
+  it('the PKI front refuses every bad character in its inputs in its own way: never a success, nothing written', { timeout: 300_000 }, async () => {
+    expect(PKI_CASES.length).toBe(PKI_ROUTES.length);
+    const before = await snapshot(db);
+    const failures: string[] = [];
+    for (const c of PKI_CASES) {
+      for (const slot of stringSlots(c.op)) {
+        for (const cls of CLASSES_BY_PLACE[slot.place]) {
+          for (const bad of CLASSES[cls]!) {
+            const res = await send(svc.app, token, c, slot, bad).buffer(true).parse((r, cb) => {
+              const chunks: Buffer[] = [];
+              r.on('data', (x: Buffer) => chunks.push(x));
+              r.on('end', () => cb(null, Buffer.concat(chunks)));
+            });
+            const body = res.body as Buffer;
+            // OCSPResponse { responseStatus malformedRequest (1) }: DER 30 03 0a 01 01
+            const ocspMalformed = res.status === 200 && body.equals(Buffer.from('30030a0101', 'hex'));
+            if (!(res.status >= 400 && res.status < 500) && !ocspMalformed) failures.push(`${c.method} ${c.template} ${slot.field} ${JSON.stringify(bad)}: ${res.status}`);
+          }
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(await snapshot(db)).toEqual(before);
+  });
+
   it('blank strings are refused naming the field; names are stored trimmed', async () => {
     const before = await snapshot(db);
     const failures: string[] = [];
@@ -276,6 +318,35 @@ describe.each(storageAdapters())('every string of every request ($name)', (adapt
     const u = await request(svc.app).get(`/v1/units/${unit.body.id}`).set(bearer(token)).expect(200);
     expect(u.body.name).toBe('广州市修剪局');
     expect(u.body.aliases).toEqual(['修剪局']);
+  });
+
+  it('sealing with a bad reason, title or Seal-Operator: 400 before the seal key or the TSA is touched (the issue\'s 500 after signing)', { timeout: 300_000 }, async () => {
+    const u = await unitWithOperator(svc.app, token, 2, '广州市用印局');
+    const sealId = await activeSeal(svc.app, token, u, '广州市用印局');
+    const platform = (await makeUser(db, 'platform')).token;
+    const pdf = Buffer.from(await basicPdf({ pages: 1 }));
+    const before = await snapshot(db);
+    const sign = (query: string, who = u.operator.token, operator?: string) => {
+      let r = request(svc.app).post(`/v1/seals/${sealId}/sign?page=1&x=100&y=100&${query}`).set(bearer(who)).set('Content-Type', 'application/pdf');
+      if (operator !== undefined) r = r.set('Seal-Operator', operator);
+      return r.send(pdf);
+    };
+    const cases: [string, ReturnType<typeof sign>][] = [
+      ['query.reason', sign(`reason=${encodeURIComponent('批准\u0000')}`)],
+      ['query.reason', sign(`reason=${encodeURIComponent('同意\u202e意同')}`)],
+      ['query.title', sign(`title=${encodeURIComponent('关于\u0007的通知')}`)],
+      ['query.title', sign(`title=${encodeURIComponent('   ')}`)],
+      ['headers.seal-operator', sign('', platform, `${u.operator.id}\u0085`)],
+    ];
+    for (const [field, pending] of cases) {
+      const res = await pending;
+      expect([field, res.status, res.body.field]).toEqual([field, 400, field]);
+    }
+    // Nothing signed, time-stamped or registered: every table as it was.
+    expect(await snapshot(db)).toEqual(before);
+    // And the same request with clean text seals.
+    const ok = await sign(`reason=${encodeURIComponent(' 同意 ')}&title=${encodeURIComponent('关于印发的通知')}&level=B-T`);
+    expect(ok.status).toBe(200);
   });
 
   /** The request with the slot's whole value replaced (for blank values). */

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leadingElement } from '../../src/asn1/der.js';
 import { FixedClock } from '../../src/clock.js';
 import type { Db } from '../../src/store/db.js';
-import { runTool, ToolMissingError } from '../helpers/openssl-pki.js';
+import { haveJudges } from '../helpers/judges.js';
+import { runTool } from '../helpers/openssl-pki.js';
 import { storageAdapters } from '../helpers/storage.js';
 import { bearer, makeUser, testService, type TestService } from '../helpers/service.js';
 import { creditCode } from '../helpers/units.js';
@@ -58,11 +59,10 @@ describe('BouncyCastle judges SESeal, SES_Signature and SM2 CMS', () => {
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'seal-gbt38540-'));
-    try {
+    // Without the JDK and BouncyCastle the judging tests skip (named in the run's summary); CI must have them.
+    if (haveJudges('javac', 'java', 'bouncycastle')) {
       const javac = await runTool('javac', ['-cp', BC, '-d', join(work, 'classes'), JUDGE]);
       if (javac.code === 0) judge = ['-cp', `${join(work, 'classes')}:${BC}`, 'Gbt38540Judge'];
-    } catch (e) {
-      if (!(e instanceof ToolMissingError) || process.env.CI) throw e; // CI must have every judge
     }
     db = await storageAdapters()[0]!.open();
     svc = await testService(db, { clock: new FixedClock(new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000)) });

@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PDFDocument, PDFName } from 'pdf-lib';
-import { ensureFixtures, FIXTURE_NAMES } from '../fixtures/make-fixtures.js';
+import { ensureFixtures, FIXTURE_NAMES, judgesFor } from '../fixtures/make-fixtures.js';
 import { nssDbTrusting, runTool } from '../helpers/openssl-pki.js';
+import { skipUnlessJudges } from '../helpers/judges.js';
 
 let f: Record<string, string>;
-beforeAll(async () => {
+beforeAll(async ({}, suite) => {
+  if (!skipUnlessJudges(suite, ...judgesFor())) return;
   f = await ensureFixtures();
 }, 300_000);
 

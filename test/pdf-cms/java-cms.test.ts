@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPadesCms } from '../../src/pdf/cms.js';
-import { makeTestPki, opensslTimestamper, runTool, signerFor, ToolMissingError, type TestPki } from '../helpers/openssl-pki.js';
+import { makeTestPki, opensslTimestamper, runTool, signerFor, type TestPki } from '../helpers/openssl-pki.js';
+import { haveJudges } from '../helpers/judges.js';
 
 let pki: TestPki;
 let work: string;
@@ -13,12 +14,7 @@ let hasJava = true;
 beforeAll(async () => {
   pki = await makeTestPki();
   work = await mkdtemp(join(tmpdir(), 'pdf-cms-java-'));
-  try {
-    await runTool('java', ['-version']);
-  } catch (e) {
-    if (!(e instanceof ToolMissingError) || process.env.CI) throw e; // CI must have every judge
-    hasJava = false;
-  }
+  hasJava = haveJudges('java'); // noted for the run's summary when missing; CI must have every judge
 });
 afterAll(() => rm(work, { recursive: true, force: true }));
 

@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { sealPdf } from '../../src/pdf/seal.js';
-import { ensureFixtures } from '../fixtures/make-fixtures.js';
+import { ensureFixtures, judgesFor } from '../fixtures/make-fixtures.js';
 import { makeTestPki, nssDbTrusting, opensslTimestamper, signerFor, type TestPki } from '../helpers/openssl-pki.js';
 import { scratch } from './fixtures.js';
 import { opensslVerifyAll, pdfsig, qpdfCheck } from './judges.js';
 import { redSeal } from './seal-image.js';
+import { haveJudges } from '../helpers/judges.js';
+import { skipUnlessJudges } from '../helpers/judges.js';
 
 const SEALABLE = [
   'pdflib-table', 'pdflib-objstm', 'qpdf-objstm', 'qpdf-linearized', 'gs-pdfwrite', 'rotated-90', 'rotated-180',
@@ -25,10 +27,12 @@ let pki: TestPki;
 let nss: string;
 let roots: string;
 
-beforeAll(async () => {
+beforeAll(async ({}, suite) => {
+  if (!skipUnlessJudges(suite, ...judgesFor([...SEALABLE, ...ENCRYPTED]))) return;
   paths = await ensureFixtures([...SEALABLE, ...ENCRYPTED, 'pki-root']);
   pki = await makeTestPki();
-  nss = await nssDbTrusting(pki.root.certPem);
+  // Only where NSS's certutil is: the tests that judge with pdfsig skip without it (test/helpers/judges.ts).
+  if (haveJudges('certutil')) nss = await nssDbTrusting(pki.root.certPem);
   // One CA file with both roots: ours and the fixture PKI's (which signed the signed-* inputs).
   roots = join(scratch('roots-'), 'roots.pem');
   await writeFile(roots, `${pki.root.certPem}\n${await readFile(paths['pki-root']!, 'latin1')}`);

@@ -36,6 +36,7 @@ export interface PdfsigResult {
 }
 
 export async function pdfsig(bytes: Uint8Array, nssDir: string, extra: string[] = []): Promise<PdfsigResult> {
+  needJudge('pdfsig', 'certutil'); // the NSS database it reads is made with certutil
   const dir = scratch('pdfsig-');
   const file = join(dir, 'x.pdf');
   await writeFile(file, bytes);
@@ -53,6 +54,7 @@ export async function pdfsig(bytes: Uint8Array, nssDir: string, extra: string[] 
 }
 
 export async function qpdfCheck(bytes: Uint8Array): Promise<{ code: number; out: string }> {
+  needJudge('qpdf');
   const dir = scratch('qpdf-');
   const file = join(dir, 'x.pdf');
   await writeFile(file, bytes);

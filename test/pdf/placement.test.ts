@@ -12,6 +12,7 @@ import { makeTestPki, signerFor, type TestPki } from '../helpers/openssl-pki.js'
 import { basicPdf, toolRequired } from './fixtures.js';
 import { renderPage } from './judges.js';
 import { redSeal } from './seal-image.js';
+import { needJudge } from '../helpers/judges.js';
 
 let pki: TestPki;
 beforeAll(async () => {
@@ -57,7 +58,7 @@ describe('seal placement in the reader\'s view', () => {
   const rotations = [0, 90, 180, 270];
   for (const [i, rot] of rotations.entries()) {
     it(`page rotated ${rot}${i === 3 ? ' and cropped' : ''}: centred where asked (±2 px), upright, real size`, async () => {
-      if (!toolRequired('pdftoppm')) return;
+      needJudge('pdftoppm');
       const doc = await basicPdf({ pages: 4, rotate: rotations, crop: true });
       const pdf = readPdf(doc);
       const view = pageView(pdf, pdf.findPage(i + 1)!.dict);

@@ -13,6 +13,7 @@ import { verifyPdf } from '../../src/verify/index.js';
 import { issueCert, makeTestPki, opensslOcsp, opensslTsReply, type TestCert, type TestPki } from '../helpers/openssl-pki.js';
 import { getCorpus, scratch } from './fixtures.js';
 import { redSeal } from './seal-image.js';
+import { skipUnlessJudges } from '../helpers/judges.js';
 
 let pki: TestPki;
 let cert: TestCert;
@@ -22,7 +23,8 @@ let dir: string;
 const hits = { tsa: 0, ocsp: 0 };
 const TSA_TOKEN = 'seal_tsa-token-from-the-environment-0123456789';
 
-beforeAll(async () => {
+beforeAll(async ({}, suite) => {
+  if (!skipUnlessJudges(suite, 'qpdf')) return; // the input is qpdf's rewrite of the corpus
   pki = await makeTestPki();
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -59,7 +61,7 @@ beforeAll(async () => {
   await sharp(redSeal(240, 42).rgba, { raw: { width: 240, height: 240, channels: 4 } }).withMetadata({ density: (240 / 42) * 25.4 }).png().toFile(join(dir, 'seal.png'));
   await writeFile(join(dir, 'in.pdf'), (await getCorpus()).objstm);
 }, 120_000);
-afterAll(() => new Promise<void>((r) => server?.close(() => r())));
+afterAll(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
 describe('seal sign with a TSA', () => {
   it('defaults to B-LT: revocation data from the certificate\'s own OCSP address, verifiable offline', async () => {

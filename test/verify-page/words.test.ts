@@ -21,6 +21,10 @@ describe('the page\'s plain words', () => {
     expect(changesAfter(s, 'zh')).toEqual(['页面内容被修改（不允许）']);
     expect(reasonWords(s, 'zh')).toContain('不允许的修改');
   });
+  test('a valid document time-stamp is not described as a seal', () => {
+    expect(reasonWords({ reason: 'ok', kind: 'document-timestamp' }, 'zh')).toContain('时间戳有效');
+    expect(reasonWords({ reason: 'ok', kind: 'signature' }, 'zh')).toContain('印章有效');
+  });
   test('an unknown reason falls back to the verifier\'s own code and detail', () => {
     expect(reasonWords({ reason: 'something-new', detail: 'what happened' }, 'zh')).toBe('something-new: what happened');
   });

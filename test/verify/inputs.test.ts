@@ -3,9 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { verifyPdf } from '../../src/verify/index.js';
-import { ensureFixtures, fixturePki } from '../fixtures/make-fixtures.js';
+import { ensureFixtures, fixturePki, judgesFor } from '../fixtures/make-fixtures.js';
 import type { TestPki } from '../helpers/openssl-pki.js';
 import { makeTestPki, seal, sealAppearance } from './kit.js';
+import { skipUnlessJudges } from '../helpers/judges.js';
 
 const INPUTS = [
   'pdflib-table', 'pdflib-objstm', 'qpdf-objstm', 'qpdf-linearized', 'gs-pdfwrite', 'rotated-90', 'cropped-rotated-90',
@@ -17,7 +18,8 @@ const BROKEN = ['broken-not-pdf', 'broken-truncated', 'encrypted-user', 'encrypt
 let files: Record<string, string>;
 let pki: TestPki;
 let fixtureRoot: Buffer;
-beforeAll(async () => {
+beforeAll(async ({}, suite) => {
+  if (!skipUnlessJudges(suite, ...judgesFor([...INPUTS, ...SIGNED, ...BROKEN]))) return;
   files = await ensureFixtures([...INPUTS, ...SIGNED, ...BROKEN, 'broken-xref']);
   pki = await makeTestPki();
   fixtureRoot = (await fixturePki()).root.certDer;

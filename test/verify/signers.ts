@@ -5,13 +5,13 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PDFDocument } from 'pdf-lib';
 import { nssDbWithSigner, type TestCert, type TestPki } from '../helpers/openssl-pki.js';
+import { haveJudges } from '../helpers/judges.js';
 
 const run = promisify(execFile);
 
@@ -79,9 +79,9 @@ export async function pdfsigSign(pki: TestPki, cert: TestCert, pdf: Uint8Array, 
 const JARS = ['pdfbox2', 'fontbox2', 'commons-logging', 'bcprov', 'bcpkix', 'bcutil'].map((j) => `/usr/share/java/${j}.jar`);
 let compiled: Promise<string> | undefined;
 
-/** True when javac and the jars are here (CI must have them). */
+/** True when javac and the jars are here; noted for the run's summary when not, a failure in CI (test/helpers/judges.ts). */
 export function pdfBoxAvailable(): boolean {
-  return JARS.every((j) => existsSync(j)) && existsSync('/usr/bin/javac');
+  return haveJudges('javac', 'pdfbox', 'bouncycastle');
 }
 
 async function pdfBoxClasses(): Promise<string> {

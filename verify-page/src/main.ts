@@ -8,14 +8,14 @@ import type { SignatureReport, VerificationReport } from '../../src/verify/types
 import { digest } from '../../src/verify/signature-algorithms.js';
 import { sealPictures, type SealPicture } from './seal-view.js';
 import { addRoots, rootsFromPem, serviceRoots, type TrustedRoot } from './trust.js';
-import { CHECKS, OUTCOME, STATUS, UI, changesAfter, fill, labelled, reasonWords, shanghaiTime, verdictWords, type Lang } from './words.js';
+import { CHECKS, FORMATS, OUTCOME, STATUS, UI, changesAfter, fileProblemWords, fill, labelled, reasonWords, shanghaiTime, verdictWords, type Lang } from './words.js';
 
 interface Result {
   name: string;
   size: number;
   sha256: string;
   report?: VerificationReport;
-  error?: string;
+  error?: { type?: string; detail: string };
   pictures: Map<string, SealPicture>;
 }
 
@@ -78,18 +78,23 @@ function sealCard(sig: SignatureReport, index: number, picture: SealPicture | un
     : el('figure', { class: 'no-picture' }, UI.noImage[lang]);
   const facts = el('dl', {});
   facts.append(el('p', { class: `reason reason-${sig.status}` }, reasonWords(sig, lang)));
-  if (sig.signer) {
-    facts.append(row(UI.unit[lang], sig.signer.unit || '—'), row(UI.sealName[lang], sig.signer.seal || '—'));
+  if (isStamp) {
+    // a document time-stamp: who stamped it and when; no unit, no seal
+    if (sig.signer) facts.append(row(UI.tsa[lang], sig.signer.seal || sig.signer.unit || '—'));
+    facts.append(row(UI.stampedAt[lang], shanghaiTime(sig.signedAt, lang)));
+  } else {
+    if (sig.signer) facts.append(row(UI.unit[lang], sig.signer.unit || '—'), row(UI.sealName[lang], sig.signer.seal || '—'));
+    const timeNote = sig.timeSource === 'timestamp' ? UI.timeStamped[lang] : sig.timeSource === 'claimed' ? UI.timeClaimed[lang] : '';
+    facts.append(row(UI.time[lang], `${shanghaiTime(sig.signedAt, lang)} ${timeNote}`.trim()));
   }
-  const timeNote = sig.timeSource === 'timestamp' ? UI.timeStamped[lang] : sig.timeSource === 'claimed' ? UI.timeClaimed[lang] : '';
-  facts.append(row(UI.time[lang], `${shanghaiTime(sig.signedAt, lang)} ${timeNote}`.trim()));
-  if (sig.level) facts.append(row(UI.level[lang], `PAdES ${sig.level}`));
+  facts.append(row(UI.level[lang], `${FORMATS[sig.format]?.[lang] ?? sig.format}${sig.level ? ` ${sig.level}` : ''}`));
   if (sig.riding && sig.ridingPages?.length) facts.append(row(UI.seal[lang], fill(UI.riding[lang], { pages: sig.ridingPages.join(lang === 'zh' ? '、' : ', ') })));
   const changes = changesAfter(sig, lang, unitOfField);
   facts.append(row(UI.changesAfter[lang], changes.length ? el('ul', { class: 'changes' }, ...changes.map((c) => el('li', {}, c))) : UI.noChanges[lang]));
   const checks = el('ul', { class: 'checks' });
   for (const [key, outcome] of Object.entries(sig.checks) as [keyof SignatureReport['checks'], SignatureReport['checks'][keyof SignatureReport['checks']]][]) {
-    if (outcome === undefined) continue;
+    // what does not apply to a time-stamp (revocation of its own certificate aside, a seal image) is left out
+    if (outcome === undefined || (isStamp && outcome === null)) continue;
     const mark = outcome === true ? '✔' : outcome === false ? '✘' : '–';
     checks.append(el('li', { class: `check check-${String(outcome)}` }, el('span', { class: 'mark' }, mark), ` ${labelled(CHECKS[key][lang], OUTCOME(outcome)[lang], lang)}`));
   }
@@ -112,7 +117,7 @@ function renderResult() {
   const r = current;
   out.append(el('p', { class: 'file' }, labelled(UI.file[lang], `${r.name} · ${r.size.toLocaleString()} B · SHA-256 ${r.sha256}`, lang)));
   if (r.error) {
-    out.append(el('p', { class: 'verdict verdict-error', id: 'verdict', 'data-valid': 'false' }, UI.notPdf[lang] + r.error));
+    out.append(el('p', { class: 'verdict verdict-error', id: 'verdict', 'data-valid': 'false' }, UI.notPdf[lang] + fileProblemWords(r.error.type, r.error.detail, lang)));
     return;
   }
   const report = r.report!;
@@ -130,14 +135,16 @@ async function verify(name: string, bytes: Uint8Array) {
   lastBytes = bytes;
   setState('verifying');
   $('result').replaceChildren(el('p', { class: 'busy' }, UI.verifying[lang]));
+  // let "verifying…" be painted before the verifier's synchronous parts (reading, hashing) hold the thread
+  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
   const sha256 = digest('SHA-256', bytes).toString('hex');
   const result: Result = { name, size: bytes.length, sha256, pictures: new Map() };
   try {
     result.report = await verifyPdf(bytes, { trustAnchors: roots.map((x) => x.der) });
     result.pictures = await sealPictures(bytes, result.report.signatures.map((s) => s.field));
   } catch (e) {
-    const err = e as { detail?: string; message?: string };
-    result.error = err.detail ?? err.message ?? String(e);
+    const err = e as { type?: string; detail?: string; message?: string };
+    result.error = { ...(err.type ? { type: err.type } : {}), detail: err.detail ?? err.message ?? String(e) };
   }
   current = result;
   renderResult();
@@ -165,7 +172,11 @@ async function take(file: File) {
 
 async function start() {
   const builtIn = document.getElementById('trusted-roots')?.textContent ?? '';
-  if (builtIn.includes('-----BEGIN')) addRoots(roots, rootsFromPem(builtIn, 'built-in'));
+  try {
+    if (builtIn.includes('-----BEGIN')) addRoots(roots, rootsFromPem(builtIn, 'built-in'));
+  } catch {
+    rootError = UI.trustBad[lang];
+  }
   if (!offline && location.protocol !== 'file:') addRoots(roots, await serviceRoots());
   renderStatic();
   $('lang').addEventListener('click', () => {

@@ -25,7 +25,7 @@ export const UI = {
   validAll: w('文件完好：所有印章均有效。', 'The document is intact: every seal is valid.'),
   invalidSome: w('文件验证未通过：见下面各印章。', 'The document did not pass verification: see each seal below.'),
   noSeals: w('此文件没有电子印章或签名。', 'This document has no electronic seal or signature.'),
-  notPdf: w('无法读取此文件：', 'This file cannot be read: '),
+  notPdf: w('无法验证此文件：', 'This file cannot be verified: '),
   seal: w('印章', 'Seal'),
   unit: w('盖章单位', 'Unit'),
   sealName: w('印章名称', 'Seal name'),
@@ -34,7 +34,7 @@ export const UI = {
   time: w('盖章时间', 'Sealed at'),
   timeStamped: w('（有可信时间戳）', '(trusted time-stamp)'),
   timeClaimed: w('（盖章方自称，无时间戳）', '(claimed by the sealer, no time-stamp)'),
-  level: w('签名级别', 'Signature level'),
+  level: w('签名格式', 'Signature format'),
   changesAfter: w('盖章后的修改', 'Changes after sealing'),
   noChanges: w('无', 'None'),
   checks: w('各项检查', 'Checks'),
@@ -43,6 +43,9 @@ export const UI = {
   page: w('第 {n} 页', 'page {n}'),
   riding: w('骑缝章，跨第 {pages} 页', 'riding seal across pages {pages}'),
   timestamp: w('文档时间戳', 'Document time-stamp'),
+  tsa: w('时间戳机构', 'Time-stamp authority'),
+  stampedAt: w('时间戳时间', 'Time-stamped at'),
+  timestampOk: w('时间戳有效：文件在此时间已经存在，此后未被改动。', 'The time-stamp is valid: the document existed at this time and was not altered after it.'),
   language: w('English', '中文'),
   validationTime: w('验证时间', 'Verified at'),
   offline: w('离线版本：本页面不连接网络。', 'Offline copy: this page makes no network connections.'),
@@ -64,6 +67,13 @@ export const CHECKS: Record<keyof SignatureReport['checks'], Pair> = {
   modifications: w('盖章后的修改均被允许', 'Later changes are allowed ones'),
   ridingSlices: w('骑缝章各页完整', 'Every page keeps its riding-seal slice'),
   seseal: w('电子印章数据（GB/T 38540）由制章者签发且有效', 'Electronic seal data (GB/T 38540) signed by the seal maker and valid'),
+};
+
+/** The signature's format, named as a clerk would find it in the standards. */
+export const FORMATS: Record<SignatureReport['format'], Pair> = {
+  cades: w('PAdES', 'PAdES'),
+  ses: w('GB/T 38540 电子签章（SM2）', 'GB/T 38540 e-seal signature (SM2)'),
+  'cms-sm2': w('SM2 签名（GM/T 0010）', 'SM2 signature (GM/T 0010)'),
 };
 
 export const OUTCOME = (o: CheckOutcome): Pair =>
@@ -123,6 +133,14 @@ export const REASONS: Record<string, Pair> = {
   'contents-missing': w('签名内容缺失。', 'The signature value is missing.'),
   'contents-malformed': w('签名内容损坏。', 'The signature value is damaged.'),
   'contents-empty': w('签名内容为空。', 'The signature value is empty.'),
+  'document-too-complex': w('文件结构过于复杂，超出验证的限度，无法判断。', 'The document is too complex to verify within the verifier\'s limits.'),
+  // GB/T 38540 (SM2 seals): the SES_Signature and the seal data (SESeal) the seal maker signed
+  'ses-malformed': w('电子签章数据（GB/T 38540）损坏，无法读取。', 'The GB/T 38540 signature data is damaged and cannot be read.'),
+  'ses-property-mismatch': w('电子签章数据所指的文件范围与实际不符。', 'The GB/T 38540 signature names other bytes than those it signs.'),
+  'seseal-signature-invalid': w('电子印章数据不是由制章者签发的（制章者签名不正确）。', 'The seal data was not signed by the seal maker (its signature does not verify).'),
+  'signer-not-in-seseal': w('签章证书不属于这枚电子印章。', 'The signing certificate does not belong to this electronic seal.'),
+  'seseal-not-valid-at-signing': w('盖章时电子印章不在有效期内。', 'The electronic seal was not valid when the document was sealed.'),
+  'seseal-picture-unreadable': w('电子印章数据中的印章图像无法读取。', 'The seal picture in the seal data cannot be read.'),
 };
 
 /** What a later change is, in plain words (the verifier's modification kinds). */
@@ -144,6 +162,21 @@ export const CHANGE_KINDS: Record<string, Pair> = {
   'unchanged-rewritten': w('未改变的内容被重写', 'unchanged content was rewritten'),
 };
 
+/** Why a file could not be verified at all, by the verifier's problem type. */
+export const FILE_PROBLEMS: Record<string, Pair> = {
+  'not-a-pdf': w('这不是可读取的 PDF 文件。', 'This is not a readable PDF file.'),
+  'unverifiable-pdf': w('这不是可读取的 PDF 文件（或文件已损坏）。', 'This is not a readable PDF file (or it is damaged).'),
+  'unsealable-pdf': w('这不是可读取的 PDF 文件（或文件已损坏）。', 'This is not a readable PDF file (or it is damaged).'),
+  'encrypted-pdf': w('此 PDF 已加密，只能验证未加密的文件。', 'This PDF is encrypted; only unencrypted documents can be verified.'),
+  'invalid-trust-anchor': w('某个信任的根证书无法读取。', 'A trusted root certificate cannot be read.'),
+};
+
+/** A verifier error in plain words: by its problem type when known, else its own detail. */
+export function fileProblemWords(type: string | undefined, detail: string, lang: Lang): string {
+  const p = type ? FILE_PROBLEMS[type] : undefined;
+  return p ? p[lang] : detail;
+}
+
 export const pick = (p: Pair, lang: Lang): string => p[lang];
 
 /** "label: value" with the colon of the language. */
@@ -154,7 +187,8 @@ export function fill(text: string, values: Record<string, string | number>): str
 }
 
 /** The reason in plain words, or the verifier's detail when the code is not one we describe. */
-export function reasonWords(sig: Pick<SignatureReport, 'reason' | 'detail'>, lang: Lang): string {
+export function reasonWords(sig: Pick<SignatureReport, 'reason' | 'detail'> & { kind?: SignatureReport['kind'] }, lang: Lang): string {
+  if (sig.kind === 'document-timestamp' && sig.reason === 'ok') return UI.timestampOk[lang];
   const p = REASONS[sig.reason];
   if (p) return p[lang];
   return `${sig.reason}${sig.detail ? `: ${sig.detail}` : ''}`;

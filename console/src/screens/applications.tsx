@@ -72,6 +72,8 @@ function PendingApplication({ app, onDecided }: { app: Application; onDecided: (
         </dd>
         <dt>{t('template')}</dt>
         <dd>{t(`template.${app.template}` as Key)}</dd>
+        <dt>{t('algorithm')}</dt>
+        <dd>{app.algorithm}</dd>
         <dt>{t('physicalSealRef')}</dt>
         <dd>{app.physicalSealRef}</dd>
         <dt>{t('purpose')}</dt>
@@ -170,10 +172,13 @@ function ApplyForm({ onDone }: { onDone: () => void }) {
   const { t } = useI18n();
   const { client, me } = useSession();
   const [template, setTemplate] = useState<string>('round-official');
+  // empty: the service's default (SEAL_DEFAULT_ALGORITHM)
+  const [algorithm, setAlgorithm] = useState('');
   const [text, setText] = useState('');
   const [bottomText, setBottomText] = useState('');
   const [physicalSealRef, setRef] = useState('');
   const [purpose, setPurpose] = useState('');
+  const [preview, setPreview] = useState<{ template: string; text: string; bottomText?: string } | null>(null);
   const act = useAction();
   return (
     <form
@@ -181,7 +186,7 @@ function ApplyForm({ onDone }: { onDone: () => void }) {
       aria-label={t('apply')}
       onSubmit={async (e) => {
         e.preventDefault();
-        const body = { unitId: me.unitId, template, text, physicalSealRef, purpose, ...(bottomText ? { bottomText } : {}) };
+        const body = { unitId: me.unitId, template, text, physicalSealRef, purpose, ...(bottomText ? { bottomText } : {}), ...(algorithm ? { algorithm } : {}) };
         const ok = await act.run(() => client.send('POST', '/v1/seal-applications', body));
         if (ok !== undefined) onDone();
       }}
@@ -196,16 +201,37 @@ function ApplyForm({ onDone }: { onDone: () => void }) {
       <Field label={t('bottomText')}>
         <TextInput name="bottomText" value={bottomText} onInput={setBottomText} />
       </Field>
+      <Field label={t('algorithm')}>
+        <Select
+          name="algorithm"
+          value={algorithm}
+          onChange={setAlgorithm}
+          options={[
+            ['', t('algorithmDefault')],
+            ['ECDSA-P256', 'ECDSA-P256'],
+            ['SM2', 'SM2（GB/T 38540）'],
+          ]}
+        />
+      </Field>
       <Field label={t('physicalSealRef')}>
         <TextInput name="physicalSealRef" value={physicalSealRef} onInput={setRef} required />
       </Field>
       <Field label={t('purpose')}>
         <TextInput name="purpose" value={purpose} onInput={setPurpose} required />
       </Field>
+      <button type="button" class="secondary" disabled={!text.trim()} onClick={() => setPreview({ template, text, ...(bottomText ? { bottomText } : {}) })}>
+        {t('preview')}
+      </button>
       <button type="submit" disabled={act.busy}>
         {t('apply')}
       </button>
       <ErrorBox error={act.error} />
+      {preview && (
+        <figure class="preview">
+          <AuthImage src="/v1/render/preview" post={{ ...preview, dpi: 150 }} alt={t('preview')} />
+          <figcaption>{t('rendered')}</figcaption>
+        </figure>
+      )}
     </form>
   );
 }

@@ -23,7 +23,35 @@ const query = (f: RegisterFilter) => ({
   to: fromShanghaiInput(f.to),
 });
 
-const ACTIONS = ['seal.used', 'seal.returned', 'seal.destroyed', 'seal.department-issued', 'application.applied', 'application.approved', 'application.rejected', 'unit.registered', 'unit.renamed', 'unit.deregistered', 'user.created', 'user.disabled', 'document.verified', 'request.refused', 'audit.checkpoint'];
+/** What the service writes to the register (grep `action: '` in src/), for the action filter. */
+const ACTIONS = [
+  'seal.used',
+  'seal.use-abandoned',
+  'seal.returned',
+  'seal.destroyed',
+  'seal.department-issued',
+  'seal.operator-authorised',
+  'seal.operator-withdrawn',
+  'application.applied',
+  'application.replacement-applied',
+  'application.imprint-attached',
+  'application.approved',
+  'application.rejected',
+  'unit.registered',
+  'unit.renamed',
+  'unit.rename-effective',
+  'unit.deregistered',
+  'user.created',
+  'user.role-changed',
+  'user.disabled',
+  'user.token-rotated',
+  'document.verified',
+  'document.extended',
+  'request.refused',
+  'request.refused.aggregated',
+  'request.replayed',
+  'audit.checkpoint',
+];
 
 /** Names for the ids in the register (the newest 1000 units and seals the caller may see; older ones show as ids). */
 function useNames() {

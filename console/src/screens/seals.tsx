@@ -27,10 +27,10 @@ export function SealsScreen({ kind }: { kind?: 'unit' | 'department' }) {
   const [operatorId, setOperatorId] = useState('');
   const [ref, setRef] = useState('');
   const act = useAction();
+  const withdraw = useAction();
   const unitAdmin = me.role === 'unit-admin';
   const municipal = me.role === 'municipal-admin';
   const operators = useList<User>(unitAdmin ? `/v1/units/${me.unitId}/users` : null, { role: 'operator', state: 'active' });
-  const names = new Map(operators.items.map((u) => [u.id, u.name]));
 
   const open = (what: NonNullable<Pending>['what'], seal: Seal) => {
     act.clear();
@@ -84,7 +84,7 @@ export function SealsScreen({ kind }: { kind?: 'unit' | 'department' }) {
           {t('expiringSoon')}
         </label>
       </form>
-      <ErrorBox error={list.error} />
+      <ErrorBox error={list.error ?? withdraw.error} />
       <table>
         <thead>
           <tr>
@@ -95,7 +95,7 @@ export function SealsScreen({ kind }: { kind?: 'unit' | 'department' }) {
             <th>{t('status')}</th>
             <th>{t('notAfter')}</th>
             <th>{t('operators')}</th>
-            <th>{t('actions')}</th>
+            {(unitAdmin || municipal) && <th>{t('actions')}</th>}
           </tr>
         </thead>
         <tbody>
@@ -112,7 +112,10 @@ export function SealsScreen({ kind }: { kind?: 'unit' | 'department' }) {
                 {s.unitName}
                 {s.department ? ` · ${s.department}` : ''}
               </td>
-              <td>{t(s.kind === 'unit' ? 'kind.unit' : 'kind.department')}</td>
+              <td>
+                {t(s.kind === 'unit' ? 'kind.unit' : 'kind.department')}
+                <div class="muted">{s.algorithm}</div>
+              </td>
               <td>
                 <State value={s.status} />
               </td>
@@ -120,31 +123,54 @@ export function SealsScreen({ kind }: { kind?: 'unit' | 'department' }) {
                 <Time iso={s.notAfter} />
                 {s.expiringSoon && <span class="flag">⚠ {t('expiringSoon')}</span>}
               </td>
-              <td>{s.operators.map((id) => names.get(id) ?? shortId(id)).join('、') || '—'}</td>
               <td>
-<div class="actions">
-                {unitAdmin && s.status === 'active' && (
-                  <button class="secondary" onClick={() => open('operator', s)}>
-                    {t('addOperator')}
-                  </button>
-                )}
-                {unitAdmin && s.kind === 'unit' && s.status !== 'destroyed' && (
-                  <button class="secondary" onClick={() => open('replace', s)}>
-                    {t('replace')}
-                  </button>
-                )}
-                {(unitAdmin || municipal) && s.status === 'active' && (
-                  <button class="danger" onClick={() => open('return', s)}>
-                    {t('returnSeal')}
-                  </button>
-                )}
-                {municipal && s.status === 'returned' && (
-                  <button class="danger" onClick={() => open('destroy', s)}>
-                    {t('destroySeal')}
-                  </button>
-                )}
-              </div>
-</td>
+                {s.operators.length === 0 && '—'}
+                {s.operators.map((o) => (
+                  <span class="chip" key={o.id}>
+                    {o.name}
+                    {unitAdmin && (
+                      <button
+                        class="link withdraw"
+                        title={t('withdrawOperator')}
+                        aria-label={`${t('withdrawOperator')} ${o.name}`}
+                        disabled={withdraw.busy}
+                        onClick={async () => {
+                          const ok = await withdraw.run(() => client.send('DELETE', `/v1/seals/${s.id}/operators/${o.id}`));
+                          if (ok !== undefined) list.reload();
+                        }}
+                      >
+                        ×
+                      </button>
+                    )}
+                  </span>
+                ))}
+              </td>
+              {(unitAdmin || municipal) && (
+                <td>
+                  <div class="actions">
+                    {unitAdmin && s.status === 'active' && (
+                      <button class="secondary" onClick={() => open('operator', s)}>
+                        {t('addOperator')}
+                      </button>
+                    )}
+                    {unitAdmin && s.kind === 'unit' && s.status !== 'destroyed' && (
+                      <button class="secondary" onClick={() => open('replace', s)}>
+                        {t('replace')}
+                      </button>
+                    )}
+                    {(unitAdmin || municipal) && s.status === 'active' && (
+                      <button class="danger" onClick={() => open('return', s)}>
+                        {t('returnSeal')}
+                      </button>
+                    )}
+                    {municipal && s.status === 'returned' && (
+                      <button class="danger" onClick={() => open('destroy', s)}>
+                        {t('destroySeal')}
+                      </button>
+                    )}
+                  </div>
+                </td>
+              )}
             </tr>
           ))}
         </tbody>

@@ -65,22 +65,22 @@ export function UnitsScreen() {
               </td>
               {canManage && (
                 <td>
-<div class="actions">
-                  {u.status === 'active' && (
-                    <>
-                      <button class="secondary" onClick={() => (setAdminFor(u), setAdminName(''), setAdminToken(null), act.clear())}>
-                        {t('addUnitAdmin')}
-                      </button>
-                      <button class="secondary" onClick={() => (setRenaming(u), setNewName(u.name), act.clear())}>
-                        {t('rename')}
-                      </button>
-                      <button class="danger" onClick={() => (setDeregistering(u), act.clear())}>
-                        {t('deregister')}
-                      </button>
-                    </>
-                  )}
-                </div>
-</td>
+                  <div class="actions">
+                    {u.status === 'active' && (
+                      <>
+                        <button class="secondary" onClick={() => (setAdminFor(u), setAdminName(''), setAdminToken(null), act.clear())}>
+                          {t('addUnitAdmin')}
+                        </button>
+                        <button class="secondary" onClick={() => (setRenaming(u), setNewName(u.name), act.clear())}>
+                          {t('rename')}
+                        </button>
+                        <button class="danger" onClick={() => (setDeregistering(u), act.clear())}>
+                          {t('deregister')}
+                        </button>
+                      </>
+                    )}
+                  </div>
+                </td>
               )}
             </tr>
           ))}
@@ -113,7 +113,9 @@ export function UnitsScreen() {
       {adminFor && (
         <Confirm
           message={`${t('addUnitAdmin')}${t('colon')}${adminFor.name}`}
-          busy={act.busy || adminToken !== null}
+          busy={act.busy}
+          done={adminToken !== null}
+          ready={adminName.trim() !== ''}
           error={act.error}
           onCancel={() => setAdminFor(null)}
           onConfirm={async () => {

@@ -93,30 +93,30 @@ export function UsersScreen({ unitId }: { unitId?: string }) {
               </td>
               {canManage && (
                 <td>
-<div class="actions">
-                  {u.status === 'active' && u.id !== me.userId && (
-                    <>
-                      {roles
-                        .filter((r) => r !== u.role)
-                        .map((r) => (
-                          <button
-                            class="secondary"
-                            disabled={change.busy}
-                            onClick={async () => {
-                              const ok = await change.run(() => client.send('PATCH', `/v1/users/${u.id}`, { role: r }));
-                              if (ok !== undefined) list.reload();
-                            }}
-                          >
-                            {`${t('changeRole')}${roleName(r)}`}
-                          </button>
-                        ))}
-                      <button class="danger" onClick={() => (change.clear(), setDisabling(u))}>
-                        {t('disable')}
-                      </button>
-                    </>
-                  )}
-                </div>
-</td>
+                  <div class="actions">
+                    {u.status === 'active' && u.id !== me.userId && (
+                      <>
+                        {roles
+                          .filter((r) => r !== u.role)
+                          .map((r) => (
+                            <button
+                              class="secondary"
+                              disabled={change.busy}
+                              onClick={async () => {
+                                const ok = await change.run(() => client.send('PATCH', `/v1/users/${u.id}`, { role: r }));
+                                if (ok !== undefined) list.reload();
+                              }}
+                            >
+                              {`${t('changeRole')}${roleName(r)}`}
+                            </button>
+                          ))}
+                        <button class="danger" onClick={() => (change.clear(), setDisabling(u))}>
+                          {t('disable')}
+                        </button>
+                      </>
+                    )}
+                  </div>
+                </td>
               )}
             </tr>
           ))}

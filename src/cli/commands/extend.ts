@@ -4,25 +4,28 @@ import { pino } from 'pino';
 import { loadConfig } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { buildContext } from '../../main.js';
+import { closeDocumentWorkers } from '../../isolation/document-workers.js';
 import { readExtendable } from '../../pdf/extend.js';
 import { extendDocument } from '../../seals/extension.js';
 
-const USAGE = `usage: seal extend FILE.pdf [-o OUT.pdf]
+const USAGE = `usage: seal extend FILE.pdf [-o OUT.pdf] [--timeout SECONDS]
 
   Adds the validation data the document's signatures lack (revocation data from our CA for the
   certificates it issued) and a fresh archive time-stamp (PAdES B-LTA), as POST /v1/extend does.
   Writes OUT.pdf (default: FILE.pdf with .extended.pdf). Opens the service's storage directly: with
-  embedded storage run it while the service is stopped; with PostgreSQL any time.
-exit status: 0 extended, 1 an error, 2 a usage error or a document that cannot be extended
+  embedded storage run it while the service is stopped; with PostgreSQL any time. The document is read
+  in a worker with the service's limits; --timeout S gives up after S seconds (default 120).
+exit status: 0 extended, 1 an error or a document past the limits or the timeout, 2 a usage error or a
+document that cannot be extended
 `;
 
 /** `seal extend FILE.pdf [-o OUT.pdf]`: long-term extension from the command line, recorded in the register. */
 export async function extendCommand(args: string[]): Promise<number> {
-  let values: { output?: string; help?: boolean };
+  let values: { output?: string; help?: boolean; timeout?: string };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
-      args, options: { output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true,
+      args, options: { output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' }, timeout: { type: 'string' } }, strict: true, allowPositionals: true,
     }));
   } catch (err) {
     process.stderr.write(`seal extend: ${(err as Error).message.split('\n')[0]}\n${USAGE}`);
@@ -38,6 +41,11 @@ export async function extendCommand(args: string[]): Promise<number> {
     return 2;
   }
   const output = values.output ?? input.replace(/(\.pdf)?$/i, '.extended.pdf');
+  const timeoutSeconds = values.timeout === undefined ? 120 : Number(values.timeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+    process.stderr.write(`seal extend: --timeout must be a number of seconds\n${USAGE}`);
+    return 2;
+  }
   let pdf: Buffer;
   try {
     pdf = await readFile(input);
@@ -50,11 +58,12 @@ export async function extendCommand(args: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof AppError) {
       process.stderr.write(`seal extend: ${err.type}: ${err.message}\n`);
-      return 2;
+      return err.type === 'document-too-complex' ? 1 : 2;
     }
     throw err;
   }
-  const config = loadConfig();
+  // The service's document pool, with this command's deadline.
+  const config = loadConfig({ ...process.env, SEAL_DOCUMENT_DEADLINE_SECONDS: String(timeoutSeconds) });
   // Log lines (the development-KEK warning, say) go to stderr: stdout stays free for scripts.
   const ctx = await buildContext(config, pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel }, pino.destination(2)));
   try {
@@ -67,10 +76,11 @@ export async function extendCommand(args: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof AppError) {
       process.stderr.write(`seal extend: ${err.type}: ${err.message}\n`);
-      return err.status < 500 ? 2 : 1;
+      return err.status < 500 && err.type !== 'document-too-complex' ? 2 : 1;
     }
     throw err;
   } finally {
+    await closeDocumentWorkers();
     await ctx.state.close();
     await ctx.db.close();
   }

@@ -4,8 +4,10 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { AppError } from '../../errors.js';
 import { httpTimestamper, type CmsSigner, type RevocationSource } from '../../pdf/cms.js';
+import { sealJob } from '../../isolation/main-thread.js';
+import { CLI_WORKER_MEMORY_MB, runOneShot, serveOneShotJob } from '../../isolation/one-shot.js';
 import { readPdf } from '../../pdf/reader.js';
-import { sealPdf, type PadesLevel } from '../../pdf/seal.js';
+import type { PadesLevel } from '../../pdf/seal.js';
 import { uniqueFieldName } from '../../pdf/signature-field.js';
 import { canonicalPixels } from '../../render/canonical.js';
 import { fromPem } from '../../asn1/pem.js';
@@ -14,7 +16,9 @@ import { ocspRequestFor } from '../../verify/revocation.js';
 
 const USAGE =
   'usage: seal sign IN.pdf --key key.pem --cert cert.pem [--chain chain.pem] --page N --x MM --y MM --image seal.png\n' +
-  '                 [--size-mm W[xH]] [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] [--reason TEXT] [--location TEXT] [--field NAME] -o OUT.pdf\n' +
+  '                 [--size-mm W[xH]] [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] [--reason TEXT] [--location TEXT] [--field NAME]\n' +
+  '                 [--timeout SECONDS] -o OUT.pdf\n' +
+  '  --timeout S: give up on a document that takes longer than S seconds to seal (default 120): exit 1.\n' +
   '  x, y: mm from the bottom-left corner of the page as a reader sees it, to the seal\'s centre.\n' +
   '  The seal\'s size comes from --size-mm, else from the PNG\'s resolution (as `seal render` writes it).\n' +
   '  With --tsa the level defaults to B-LT: revocation data is fetched from the OCSP and CRL addresses in the\n' +
@@ -23,9 +27,14 @@ const USAGE =
   '  SEAL_TSA_TOKEN, never from the command line (where ps shows it).\n' +
   '  On success it prints what it wrote: the file, its size, the signature field and the level.';
 
+// Loaded as the command's own document worker (see runOneShot below): run the job handed over, nothing else.
+serveOneShotJob();
+
 /**
  * `seal sign`: seal a PDF with a local key file, no service and no database. Exit 0 on success, 2 on a usage
- * error or an input that cannot be sealed (one line on stderr, the problem type first), 1 on I/O errors.
+ * error or an input that cannot be sealed (one line on stderr, the problem type first), 1 on I/O errors and on a
+ * document past the limits or the --timeout (document-too-complex). The document is read and sealed in a worker
+ * of its own; the key stays on this thread.
  */
 export async function signCommand(args: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
@@ -47,6 +56,7 @@ export async function signCommand(args: string[]): Promise<number> {
         reason: { type: 'string' },
         location: { type: 'string' },
         field: { type: 'string' },
+        timeout: { type: 'string' },
         output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -73,6 +83,8 @@ export async function signCommand(args: string[]): Promise<number> {
   const level = (str('level') ?? (str('tsa') ? 'B-LT' : 'B-B')) as PadesLevel;
   if (!['B-B', 'B-T', 'B-LT', 'B-LTA'].includes(level)) return usage('--level must be B-B, B-T, B-LT or B-LTA');
   if (level !== 'B-B' && !str('tsa')) return usage(`--level ${level} needs --tsa URL`);
+  const timeoutSeconds = str('timeout') === undefined ? 120 : Number(str('timeout'));
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) return usage('--timeout must be a number of seconds');
 
   let pdf: Buffer, keyPem: Buffer, certPem: Buffer, chainPem: Buffer | undefined, png: Buffer;
   try {
@@ -87,16 +99,17 @@ export async function signCommand(args: string[]): Promise<number> {
     const signer = localSigner(keyPem, certPem, chainPem);
     const pixels = await canonicalPixels(png);
     const size = await sealSizeMm(png, pixels.width, pixels.height, str('size-mm'));
-    // The name sealPdf will give the field (the same choice, made on the same input): reported on success.
-    const fieldName = uniqueFieldName(readPdf(pdf), str('field'));
     const tsaToken = process.env.SEAL_TSA_TOKEN;
-    const out = await sealPdf(pdf, {
+    const out = Buffer.from(await runOneShot<Uint8Array>(import.meta.url, sealJob(pdf, {
       page, xMm, yMm, level, signer, signingTime: new Date(),
       appearance: { ...pixels, widthMm: size.w, heightMm: size.h },
       timestamper: str('tsa') ? httpTimestamper(str('tsa')!, fetch, tsaToken ? { headers: { authorization: `Bearer ${tsaToken}` } } : {}) : undefined,
       revocation: onlineRevocation(globalThis.fetch),
       reason: str('reason'), location: str('location'), fieldName: str('field'),
-    });
+    }), { timeoutSeconds, memoryMb: CLI_WORKER_MEMORY_MB }));
+    // The name sealPdf gave the field (the same choice, made on the same input), reported on success. Read on this
+    // thread only now that the worker has read the same bytes within the limits and the deadline.
+    const fieldName = uniqueFieldName(readPdf(pdf), str('field'));
     try {
       await writeFile(str('output')!, out);
     } catch (err) {
@@ -106,6 +119,10 @@ export async function signCommand(args: string[]): Promise<number> {
     process.stdout.write(`seal sign: wrote ${str('output')} (${out.length} bytes): signature field "${fieldName}", level ${level}\n`);
     return 0;
   } catch (err) {
+    if (err instanceof AppError && err.type === 'document-too-complex') {
+      process.stderr.write(`seal sign: ${err.type}: ${err.message}\n`);
+      return 1;
+    }
     if (err instanceof AppError && err.status < 500) {
       process.stderr.write(`seal sign: ${err.type}: ${err.message}\n`);
       return 2;

@@ -109,7 +109,7 @@ async function createInDatabase(req: TokenRequest): Promise<number> {
     db = await openStore(loadConfig());
   } catch (e) {
     if (!(e instanceof DatabaseInUseError)) throw e;
-    process.stderr.write(`seal token create: ${e.message}\n`);
+    process.stderr.write(`seal token create: ${e.message}: SEAL_TOKEN=<municipal token> seal token create --url http://HOST:PORT …\n`);
     return 1;
   }
   try {

@@ -6,16 +6,21 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { AppError } from '../../errors.js';
+import { verifyJob } from '../../isolation/main-thread.js';
+import { CLI_WORKER_MEMORY_MB, runOneShot, serveOneShotJob, timeoutOption } from '../../isolation/one-shot.js';
 import type { VerificationReport } from '../../verify/types.js';
-import { verifyPdf } from '../../verify/verify-pdf.js';
 
-const USAGE = `usage: seal verify FILE.pdf --trust ROOT.pem [--trust ROOT2.pem …] [--json] [--online] [--at ISO-TIME]
+// Loaded as the command's own document worker (see runOneShot below): run the job handed over, nothing else.
+serveOneShotJob();
+
+const USAGE = `usage: seal verify FILE.pdf --trust ROOT.pem [--trust ROOT2.pem …] [--json] [--online] [--at ISO-TIME] [--timeout SECONDS]
 
   --trust FILE   a trust anchor (PEM, one or more certificates, or DER); at least one
   --json         print the verification report as JSON
   --online       fetch OCSP/CRL from the certificates' URLs when the document holds no revocation data
   --at TIME      validate as of this time (ISO 8601, e.g. 2045-01-01): certificates that expired before it
                  need an archive time-stamp (PAdES B-LTA) as proof of existence; default now
+  --timeout S    give up on a document that takes longer than S seconds to verify (default 120): exit 1
 exit status: 0 every signature VALID, 1 otherwise, 2 usage error
 `;
 
@@ -50,7 +55,10 @@ function humanReport(file: string, r: VerificationReport): string {
   return lines.join('\n') + '\n';
 }
 
-export async function verifyCommand(args: string[]): Promise<number> {
+export async function verifyCommand(argv: string[]): Promise<number> {
+  const t = timeoutOption(argv);
+  if ('error' in t) { process.stderr.write(`seal verify: ${t.error}\n${USAGE}`); return 2; }
+  const args = t.args;
   let file: string | undefined;
   const trust: string[] = [];
   let json = false;
@@ -95,7 +103,10 @@ export async function verifyCommand(args: string[]): Promise<number> {
   }
   let report: VerificationReport;
   try {
-    report = await verifyPdf(pdf, { trustAnchors: anchors, online: online ? { fetch: globalThis.fetch } : false, ...(at ? { now: at } : {}) });
+    // In a worker of its own with the service's limits and a deadline: a hostile file ends in exit 1, never a hang.
+    report = await runOneShot<VerificationReport>(import.meta.url,
+      verifyJob(pdf, { trustAnchors: anchors, online: online ? { fetch: globalThis.fetch } : false, ...(at ? { now: at } : {}) }),
+      { timeoutSeconds: t.timeoutSeconds, memoryMb: CLI_WORKER_MEMORY_MB });
   } catch (e) {
     if (e instanceof AppError) {
       if (json) process.stdout.write(JSON.stringify({ valid: false, error: { type: e.type, message: e.message } }, null, 2) + '\n');
