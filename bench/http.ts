@@ -6,8 +6,8 @@
  *   - whole processes: `seal verify` (the compiled CLI and the one-file bundle), `seal --help`, poppler's `pdfsig`
  *     verifying the same file, and plain `node -e 0`, each started afresh and timed to its exit.
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +17,8 @@ import { BENCH_DIR, OUT_DIR } from './setup.js';
 const ROOT = join(BENCH_DIR, '..');
 
 export interface RunningService {
+  /** The service's process id (its CPU time: serviceCpuMs). */
+  pid: number;
   url: string;
   sealId: string;
   operator: string;
@@ -44,9 +46,21 @@ export function startService(): Promise<RunningService> {
     createInterface({ input: child.stdout! }).once('line', (line) => {
       clearTimeout(timer);
       const info = JSON.parse(line) as { port: number; sealId: string; operator: string; ocspPath: string };
-      resolve({ url: `http://127.0.0.1:${info.port}`, sealId: info.sealId, operator: info.operator, ocspPath: info.ocspPath, stop });
+      resolve({ pid: child.pid!, url: `http://127.0.0.1:${info.port}`, sealId: info.sealId, operator: info.operator, ocspPath: info.ocspPath, stop });
     });
   });
+}
+
+let clockTicks: number | undefined;
+/**
+ * CPU time (user + system, ms) a process has used so far, all its threads (the document workers too), from
+ * /proc/PID/stat. On a machine shared with other work the CPU time is steadier than the wall time.
+ */
+export function serviceCpuMs(pid: number): number {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
 }
 
 /** Sealing through the service: B-T, visible seal on page 1, as the in-process row does. */

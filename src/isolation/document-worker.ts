@@ -4,13 +4,16 @@
  * time-stamps, revocation data, fetching) and to hand over parser warnings for the service's logger.
  */
 import type { MessagePort } from 'node:worker_threads';
+import { adoptReceivedDocument } from '../pdf/incremental-writer.js';
 import { setParserWarningSink } from '../pdf/parser-warnings.js';
 import { examineForSealing } from '../placement/index.js';
 import { MOVED, type Job, type Outcome, type ToMain, type ToWorker } from './jobs.js';
 import { deserializeError, outcomeOf } from './run-job.js';
 
 export default async function documentJob(task: { job: Job; port: MessagePort }): Promise<Outcome> {
-  const { job, port } = task;
+  const { port } = task;
+  // A document to seal arrived as this thread's own copy with the sender's spare room after it: sealed in place.
+  const job = task.job.kind === 'seal' ? { ...task.job, bytes: adoptReceivedDocument(task.job.bytes) ?? task.job.bytes } : task.job;
   let next = 0;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   port.on('message', (m: ToWorker) => {
@@ -31,7 +34,7 @@ export default async function documentJob(task: { job: Job; port: MessagePort })
   send({ type: 'started' });
   try {
     const outcome = await outcomeOf(job, call, { examine: examineForSealing });
-    // A sealed or extended document is moved to the main thread rather than copied (it is the size of the input).
+    // A sealed, extended or handed-over examined document is moved to the main thread rather than copied.
     const doc = !outcome.ok ? undefined : outcome.value instanceof Uint8Array ? outcome.value
       : (outcome.value as { pdf?: unknown } | null)?.pdf instanceof Uint8Array ? (outcome.value as { pdf: Uint8Array }).pdf : undefined;
     if (outcome.ok && doc && movable(doc)) {

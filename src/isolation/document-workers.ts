@@ -18,6 +18,7 @@ import { Piscina } from 'piscina';
 import { tsxFrom } from './one-shot.js';
 import { AppError } from '../errors.js';
 import type { ExtendOptions, ExtendResult } from '../pdf/extend.js';
+import { adoptReceivedDocument, isDocumentBuffer } from '../pdf/incremental-writer.js';
 import type { SealPdfOptions } from '../pdf/seal.js';
 import { examineForSealing, type Examination, type ExamineRequest } from '../placement/index.js';
 import type { VerificationReport, VerifyOptions } from '../verify/types.js';
@@ -40,7 +41,17 @@ export const defaultDocumentWorkerSettings = (): DocumentWorkerSettings => ({ si
 export interface DocumentWorkers {
   verify(bytes: Uint8Array, opts: VerifyOptions): Promise<VerificationReport>;
   examine(bytes: Uint8Array, request: ExamineRequest): Promise<Examination>;
-  seal(bytes: Uint8Array, opts: SealPdfOptions): Promise<Buffer>;
+  /**
+   * examine() for a document that is sealed next: one made by documentBuffer goes to the worker by transfer
+   * and comes back with the answer, so it is not copied (the caller's `bytes` are then empty: use `pdf`).
+   */
+  examineHandedOver(bytes: Buffer, request: ExamineRequest): Promise<{ examination: Examination; pdf: Buffer }>;
+  /**
+   * With `handOver`, a document made by documentBuffer goes to the worker by transfer, not copy: the caller's
+   * `bytes` are then empty, and the sealed document that comes back holds them (an incremental update leaves
+   * the document's bytes as they were, before it).
+   */
+  seal(bytes: Uint8Array, opts: SealPdfOptions, handOver?: { handOver: true }): Promise<Buffer>;
   extend(bytes: Uint8Array, opts: ExtendOptions): Promise<ExtendResult>;
   close(): Promise<void>;
 }
@@ -59,7 +70,7 @@ export function documentWorkerPool(settings: DocumentWorkerSettings, log?: (mess
     ...(fromSources ? { execArgv: ['--import', tsxFrom('tsx')] } : {}),
   });
 
-  async function run<T>(job: Job, fns: MainThreadFunctions): Promise<T> {
+  async function run<T>(job: Job, fns: MainThreadFunctions, transfer: ArrayBuffer[] = []): Promise<T> {
     const { port1, port2 } = new MessageChannel();
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -78,7 +89,7 @@ export function documentWorkerPool(settings: DocumentWorkerSettings, log?: (mess
       );
     });
     try {
-      const outcome = (await pool.run({ job, port: port2 }, { transferList: [port2], signal: abort.signal })) as Outcome;
+      const outcome = (await pool.run({ job, port: port2 }, { transferList: [port2, ...transfer], signal: abort.signal })) as Outcome;
       // The document came on the job's port (moved, not copied); the two channels are not ordered with each other.
       if (outcome.ok && outcome.value === MOVED) return (await document) as T;
       if (outcome.ok && (outcome.value as { pdf?: unknown } | null)?.pdf === MOVED) return { ...(outcome.value as object), pdf: await document } as T;
@@ -97,16 +108,28 @@ export function documentWorkerPool(settings: DocumentWorkerSettings, log?: (mess
   return {
     verify: (bytes, opts) => { const { job, fns } = verifyJob(bytes, opts); return run(job, fns); },
     examine: (bytes, request) => run({ kind: 'examine', bytes, request }, {}),
-    seal: async (bytes, opts) => Buffer.from(await run<Uint8Array>(...spread(sealJob(bytes, opts)))),
+    examineHandedOver: async (bytes, request) => {
+      if (!isDocumentBuffer(bytes)) return { examination: await run<Examination>({ kind: 'examine', bytes, request }, {}), pdf: bytes };
+      const r = await run<{ examination: Examination; pdf: Uint8Array }>({ kind: 'examine', bytes, request, returnBytes: true }, {}, [bytes.buffer as ArrayBuffer]);
+      // Back by transfer: this thread's alone again, with its room, so it can be handed over to be sealed.
+      return { examination: r.examination, pdf: adoptReceivedDocument(r.pdf) ?? asBuffer(r.pdf) };
+    },
+    seal: async (bytes, opts, handOver) => {
+      const transfer = handOver && isDocumentBuffer(bytes) ? [bytes.buffer as ArrayBuffer] : [];
+      return asBuffer(await run<Uint8Array>(...spread(sealJob(bytes, opts)), transfer));
+    },
     extend: async (bytes, opts) => {
       const r = await run<ExtendResult>(...spread(extendJob(bytes, opts)));
-      return { ...r, pdf: Buffer.from(r.pdf) };
+      return { ...r, pdf: asBuffer(r.pdf) };
     },
     close: () => pool.destroy(),
   };
 }
 
 const spread = (x: { job: Job; fns: MainThreadFunctions }): [Job, MainThreadFunctions] => [x.job, x.fns];
+
+/** A document that came back from a worker (transferred: this thread's alone) as a Buffer, without a copy. */
+const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
 
 /**
  * The same operations on this thread, for the offline verifier bundle (which carries no pool): the same limits,
@@ -118,6 +141,7 @@ export function inProcessDocuments(): DocumentWorkers {
   return {
     verify: (bytes, opts) => run(verifyJob(bytes, opts)),
     examine: (bytes, request) => run({ job: { kind: 'examine', bytes, request }, fns: {} }),
+    examineHandedOver: async (bytes, request) => ({ examination: await run<Examination>({ job: { kind: 'examine', bytes, request }, fns: {} }), pdf: bytes }),
     seal: (bytes, opts) => run(sealJob(bytes, opts)),
     extend: (bytes, opts) => run(extendJob(bytes, opts)),
     close: async () => {},

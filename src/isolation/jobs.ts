@@ -25,7 +25,7 @@ export type SealJobOptions = Omit<SealPdfOptions, 'signer' | 'timestamper' | 're
 export type Job =
   | { kind: 'verify'; bytes: Uint8Array; trustAnchors: Buffer[]; now?: number; online: boolean; allowRsa?: boolean;
       evidence?: { certificates?: Buffer[]; ocsps?: Buffer[]; crls?: Buffer[] } }
-  | { kind: 'examine'; bytes: Uint8Array; request: ExamineRequest }
+  | { kind: 'examine'; bytes: Uint8Array; request: ExamineRequest; returnBytes?: boolean }
   | { kind: 'seal'; bytes: Uint8Array; options: SealJobOptions }
   | { kind: 'extend'; bytes: Uint8Array; digest?: DigestName; extraCertificates?: Buffer[]; issuerCertificates?: Buffer[];
       writeOptions?: { inPlace?: boolean; reserve?: number } };

@@ -44,9 +44,12 @@ export async function runJob(job: Job, call: CallMain, heavy: HeavyJobs = {}): P
         } } : {}),
       });
     }
-    case 'examine':
+    case 'examine': {
       if (!heavy.examine) throw new Error('this thread cannot examine documents');
-      return heavy.examine(job.bytes, job.request);
+      const examination = await heavy.examine(job.bytes, job.request);
+      // handed over: the document goes back with the answer (by transfer from a worker)
+      return job.returnBytes ? { examination, pdf: job.bytes } : examination;
+    }
     case 'seal': {
       const { ses, ...o } = job.options;
       return sealPdf(job.bytes, {

@@ -59,6 +59,23 @@ export function documentBuffer(length: number, reserve: number): Buffer {
   return buf;
 }
 
+/** Whether `view` is a document this thread made with documentBuffer, alone in its ArrayBuffer (it may be handed over). */
+export function isDocumentBuffer(view: Uint8Array): boolean {
+  return view.byteOffset === 0 && owned.get(view.buffer) === view.length;
+}
+
+/**
+ * A document this thread received whole from another (a structured clone: its ArrayBuffer, with any room the
+ * sender had after the bytes, belongs to this thread alone), registered as owned like a documentBuffer, so
+ * that sealing it appends in place instead of copying it once more. Undefined when there is no room after it.
+ */
+export function adoptReceivedDocument(view: Uint8Array): Buffer | undefined {
+  if (view.byteOffset + view.length >= view.buffer.byteLength || owned.has(view.buffer)) return undefined;
+  const buf = Buffer.from(view.buffer, view.byteOffset, view.length);
+  owned.set(buf.buffer, buf.byteOffset + buf.length);
+  return buf;
+}
+
 /** Spare room a received document gets: the seal's update (appearance image, signature, DSS) fits in it. */
 export const DOCUMENT_RESERVE = 2 * 1024 * 1024;
 

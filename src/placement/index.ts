@@ -46,7 +46,7 @@ export async function examineForSealing(pdf: Uint8Array, req: ExamineRequest): P
   const text = await extractText(pdf, {
     pages: [1, ...(req.auto?.page !== undefined ? [req.auto.page] : [])],
     lastWithText: req.auto && req.auto.page === undefined ? LAST_PAGES : 0,
-  });
+  }, structure);
   const first = text.pages.find((p) => p.page === 1);
   const classification = first ? classificationMark(first) : null;
   if (!req.auto) return { classification };

@@ -10,6 +10,8 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { AppError, unprocessable } from '../errors.js';
+import type { PdfFile } from '../pdf/reader.js';
+import { pageSubset } from './page-subset.js';
 
 const MM_PER_PT = 25.4 / 72;
 
@@ -64,13 +66,27 @@ function assetDirs(): { cMapUrl: string; standardFontDataUrl: string } {
 /** Pages read at most in one call (a bound on the work one document can cause). */
 export const MAX_PAGES_READ = 10;
 
-export async function extractText(pdf: Uint8Array, which: PageSelection): Promise<DocumentText> {
+/** The pages a selection may read, in the order it reads them, at most MAX_PAGES_READ. */
+function pagesToRead(which: PageSelection, pageCount: number): number[] {
+  const out: number[] = [];
+  const add = (n: number) => {
+    if (Number.isInteger(n) && n >= 1 && n <= pageCount && !out.includes(n) && out.length < MAX_PAGES_READ) out.push(n);
+  };
+  for (const n of which.pages ?? []) add(n);
+  for (let n = pageCount, k = 0; n >= 1 && k < (which.lastWithText ?? 0); n--, k++) add(n);
+  return out;
+}
+
+export async function extractText(pdf: Uint8Array, which: PageSelection, read?: PdfFile): Promise<DocumentText> {
   const pdfjs = await loadPdfJs();
-  // pdf.js takes ownership of the buffer it is given (it moves it to its worker): it gets a copy, so the
-  // caller's document stays whole. (Reading by byte ranges instead was measured: pdf.js then asks for every
-  // chunk of the document anyway, and it is no faster.)
+  // pdf.js gets only the pages it will read, as a small PDF of their own (./page-subset.ts); the whole
+  // document only when our reader cannot read it plainly (pdf.js repairs and decrypts what it can).
+  const subset = await pageSubset(pdf, (count) => pagesToRead(which, count), read);
+  // pdf.js takes ownership of the buffer it is given (it moves it to its worker): the whole document goes
+  // as a copy, so the caller's stays whole. (Reading by byte ranges instead was measured: pdf.js then asks
+  // for every chunk of the document anyway, and it is no faster.)
   const task = pdfjs.getDocument({
-    data: new Uint8Array(pdf),
+    data: subset ? subset.bytes : new Uint8Array(pdf),
     ...assetDirs(),
     cMapPacked: true,
     isEvalSupported: false,
@@ -90,11 +106,14 @@ export async function extractText(pdf: Uint8Array, which: PageSelection): Promis
     throw unprocessable('not-a-pdf', 'The PDF structure could not be read to find its text.');
   }
   try {
+    const pageCount = subset ? subset.pageCount : doc.numPages;
+    // page n of the document is page `at(n)` of what pdf.js opened
+    const at = (n: number) => (subset ? subset.pages.indexOf(n) + 1 : n);
     const pages = new Map<number, PageText>();
     const read = async (n: number): Promise<PageText> => {
       const known = pages.get(n);
       if (known) return known;
-      const page = await doc.getPage(n);
+      const page = await doc.getPage(at(n));
       try {
         const text = pageText(n, page, await page.getTextContent({ disableNormalization: true }));
         pages.set(n, text);
@@ -103,16 +122,17 @@ export async function extractText(pdf: Uint8Array, which: PageSelection): Promis
         page.cleanup();
       }
     };
-    const room = () => pages.size < MAX_PAGES_READ;
-    for (const n of which.pages ?? []) if (Number.isInteger(n) && n >= 1 && n <= doc.numPages && room()) await read(n);
+    const chosen = pagesToRead(which, pageCount);
+    for (const n of which.pages ?? []) if (chosen.includes(n)) await read(n);
     let lastWithText: number | undefined;
-    for (let n = doc.numPages, k = 0; n >= 1 && k < (which.lastWithText ?? 0) && room(); n--, k++) {
+    for (let n = pageCount, k = 0; n >= 1 && k < (which.lastWithText ?? 0); n--, k++) {
+      if (!chosen.includes(n)) break;
       if ((await read(n)).runs.length) {
         lastWithText = n;
         break;
       }
     }
-    return { pageCount: doc.numPages, pages: [...pages.values()], ...(lastWithText ? { lastWithText } : {}) };
+    return { pageCount, pages: [...pages.values()], ...(lastWithText ? { lastWithText } : {}) };
   } catch (e) {
     // pdf.js throws plain errors for a page tree or content it cannot read (a cycle, a missing page): the input's fault.
     if (e instanceof AppError) throw e;

@@ -84,7 +84,7 @@ export interface SealedDocument {
   placement?: { page: number; xMm: number; yMm: number };
 }
 
-export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: string, pdf: Buffer, req: SealingRequest): Promise<SealedDocument> {
+export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: string, received: Buffer, req: SealingRequest): Promise<SealedDocument> {
   if (req.classification !== 'none') {
     throw unprocessable('classified-document', 'The exchange carries no classified documents (Art. 6): classification must be "none".', {
       field: 'classification',
@@ -98,7 +98,8 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
   const format = sm2 ? (req.format ?? 'ses') : undefined;
   // Before the seal is used: the document's own classification mark (Art. 6), and where the seal goes.
   const unit = await findUnit(deps.register.db, seal.unit_id);
-  const examined = await documentWorkers().examine(pdf, {
+  // The document goes to the worker and back by transfer, not copy: `received` is empty after this, `pdf` holds it.
+  const { examination: examined, pdf } = await documentWorkers().examineHandedOver(received, {
     ...(req.placement === 'auto'
       ? {
           auto: {
@@ -127,6 +128,8 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
   };
   const hierarchy = sm2 ? 'SM2' : 'ECDSA';
   const signingTime = deps.register.clock.now();
+  // The document goes to the worker by transfer (no copy); hashed for the register before it goes.
+  const hashes = hashAlong(pdf);
   const sealed = await documentWorkers().seal(pdf, {
     page: position?.page ?? 1,
     ...(position ? { xMm: position.xMm, yMm: position.yMm } : {}),
@@ -147,16 +150,17 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
       deps.ca.tsaCertificateOf(hierarchy),
       ...(format === 'ses' ? [...chain, ...(await deps.ca.sealMakerChain())] : []),
     ],
-  });
+  }, { handOver: true });
   // The document is handed back only once its sealing is in the register, written in the same
   // transaction that finds the seal still active and its operator still authorised, with the seal's
   // row locked FOR SHARE: a return, destroy, rename or deregistration (FOR UPDATE) waits for this
   // commit, so no "seal used" ever follows "seal returned" and no 200 is sealed after a return.
+  const { documentSha256, sealedSha256, bytes } = hashes.sealed(sealed);
   const details = {
-    documentSha256: createHash('sha256').update(pdf).digest('hex'),
-    sealedSha256: createHash('sha256').update(sealed).digest('hex'),
+    documentSha256,
+    sealedSha256,
     title: req.title ?? null,
-    bytes: pdf.length,
+    bytes,
     page: position?.page ?? null,
     xMm: position?.xMm ?? null,
     yMm: position?.yMm ?? null,
@@ -193,6 +197,23 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
     throw refusal;
   }
   return { pdf: sealed, ...(position ? { placement: { page: position.page, xMm: position.xMm, yMm: position.yMm } } : {}) };
+}
+
+/**
+ * SHA-256 of the document and of the sealed document, reading the document once: a sealing appends an
+ * incremental update and leaves the document's bytes as they were before it, so the sealed file's hash
+ * continues from the document's. Taken before the document is handed over to a worker (it is gone after).
+ */
+function hashAlong(pdf: Buffer): { sealed(sealed: Buffer): { documentSha256: string; sealedSha256: string; bytes: number } } {
+  const bytes = pdf.length;
+  const h = createHash('sha256').update(pdf);
+  const documentSha256 = h.copy().digest('hex');
+  return {
+    sealed(sealed) {
+      if (sealed.length < bytes) throw new Error('the sealed document is shorter than the document');
+      return { documentSha256, sealedSha256: h.update(sealed.subarray(bytes)).digest('hex'), bytes };
+    },
+  };
 }
 
 /** An SM2 seal's SESeal (it never changes once made). */

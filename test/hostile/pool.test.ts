@@ -3,8 +3,9 @@
  * with 422 document-too-complex naming `processing-time`, the main thread stays responsive meanwhile, and the
  * pool serves the next job. Results and errors cross the thread boundary intact.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { documentWorkerPool } from '../../src/isolation/document-workers.js';
+import { documentBuffer, DOCUMENT_RESERVE } from '../../src/pdf/incremental-writer.js';
 import { verifyPdf } from '../../src/verify/verify-pdf.js';
 import { makeTestPki, signerFor } from '../helpers/openssl-pki.js';
 import { basePdf, sealAppearance } from '../verify/kit.js';
@@ -34,6 +35,44 @@ describe('document worker pool', () => {
     const here = await verifyPdf(sealed, { trustAnchors: [pki.root.certDer], now: at });
     expect(inWorker).toEqual(here);
     expect(inWorker.signatures[0]!.checks.signature).toBe(true);
+  }, 120_000);
+
+  it('a received document handed over goes by transfer and comes back sealed in place around the same bytes; one not handed over stays whole', async () => {
+    // (the pool of this file has a 1 s deadline for its deadline test; pdf.js starting cold on a loaded machine needs more)
+    const roomy = documentWorkerPool({ size: 1, deadlineSeconds: 120, memoryMb: 512 });
+    onTestFinished(() => roomy.close());
+    const pki = await makeTestPki();
+    const original = Buffer.from(await basePdf(3));
+    const received = documentBuffer(original.length, DOCUMENT_RESERVE);
+    original.copy(received);
+    const opts = { page: 1, xMm: 50, yMm: 50, appearance: sealAppearance(), signer: signerFor(pki.leafP256), level: 'B-B' as const, signingTime: new Date('2026-11-01T00:00:00Z') };
+    const kept = await roomy.seal(received, opts);
+    expect(received.equals(original)).toBe(true); // copied, not moved
+    const sealed = await roomy.seal(received, opts, { handOver: true });
+    expect(received.length).toBe(0); // moved: this thread holds it no more
+    expect(sealed.subarray(0, original.length).equals(original)).toBe(true);
+    expect(sealed.buffer.byteLength).toBe(original.length + DOCUMENT_RESERVE); // the same room, sealed in place
+    for (const doc of [kept, sealed]) {
+      const report = await verifyPdf(doc, { trustAnchors: [pki.root.certDer], now: new Date('2026-11-02T00:00:00Z') });
+      expect(report.signatures[0]!.status).toBe('VALID');
+    }
+    // examined and then sealed, as the service does: there and back by transfer, never copied
+    const again = documentBuffer(original.length, DOCUMENT_RESERVE);
+    original.copy(again);
+    const { examination, pdf: back } = await roomy.examineHandedOver(again, {});
+    expect(again.length).toBe(0);
+    expect(examination.classification).toBeNull();
+    expect(back.equals(original)).toBe(true);
+    const sealedAfter = await roomy.seal(back, opts, { handOver: true });
+    expect(back.length).toBe(0);
+    expect(sealedAfter.buffer.byteLength).toBe(original.length + DOCUMENT_RESERVE);
+    expect((await verifyPdf(sealedAfter, { trustAnchors: [pki.root.certDer], now: new Date('2026-11-02T00:00:00Z') })).signatures[0]!.status).toBe('VALID');
+    // a Buffer that is not a received document (it may share its memory) is never handed over
+    const plain = Buffer.from(original);
+    await roomy.seal(plain, opts, { handOver: true });
+    expect(plain.equals(original)).toBe(true);
+    expect((await roomy.examineHandedOver(plain, {})).pdf).toBe(plain);
+    expect(plain.equals(original)).toBe(true);
   }, 120_000);
 
   it('errors keep their problem type and details across the boundary', async () => {

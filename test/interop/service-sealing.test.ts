@@ -1,5 +1,6 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
+import { createHash } from 'node:crypto';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -126,7 +127,13 @@ describe('sealing through the service, judged by pdfsig, qpdf and openssl', () =
     const used = log.body.items.filter((e: { action: string }) => e.action === 'seal.used').reverse(); // oldest first
     expect(used).toHaveLength(3);
     expect(used[0].details).toMatchObject({ title: 'joint-notice', level: 'B-T', page: 1 });
-    expect(used[0].details.documentSha256).toMatch(/^[0-9a-f]{64}$/);
+    // the register names the documents exactly: what came in and what went out, each sealing
+    const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+    const byTitle = used.find((e: { details: { title?: string } }) => e.details.title === 'joint-notice');
+    expect(byTitle.details.documentSha256).toBe(sha(original));
+    expect(byTitle.details.sealedSha256).toBe(sha(firstPdf));
+    const sealedHashes = used.map((e: { details: { sealedSha256: string } }) => e.details.sealedSha256).sort();
+    expect(sealedHashes).toEqual([sha(firstPdf), sha(second), sha(third)].sort());
     expect(used[1]).toMatchObject({ actorRole: 'platform', onBehalfOf: units[1]!.operatorId });
   });
 
