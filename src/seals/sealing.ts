@@ -63,10 +63,21 @@ function appearanceOf(deps: SealingDeps, seal: { id: string; width_mm: number; h
   return a;
 }
 
-/** Our TSA in-process, or the external one configured (SEAL_TSA_URL). */
+/** One timestamper per CA and TSA address, so the token size learnt by a trial request is learnt once, not per sealing. */
+const timestampers = new WeakMap<object, Map<string, Timestamper>>();
+
+/** Our TSA in-process, or the external one configured (SEAL_TSA_URL); the same function every time for the same service. */
 export function timestamperOf(deps: Pick<SealingDeps, 'ca' | 'config'>): Timestamper {
-  if (deps.config.tsaUrl) return httpTimestamper(deps.config.tsaUrl);
-  return (imprint, hash) => deps.ca.timestamp(imprint, hash);
+  let byUrl = timestampers.get(deps.ca);
+  if (!byUrl) timestampers.set(deps.ca, (byUrl = new Map()));
+  const url = deps.config.tsaUrl ?? '';
+  let t = byUrl.get(url);
+  if (!t) {
+    const tsaUrl = deps.config.tsaUrl;
+    t = tsaUrl ? httpTimestamper(tsaUrl) : (imprint, hash) => deps.ca.timestamp(imprint, hash);
+    byUrl.set(url, t);
+  }
+  return t;
 }
 
 /**
