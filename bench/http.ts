@@ -1,55 +1,24 @@
 /**
  * What users wait for, measured from outside the process (issue 18):
- *   - sealing over HTTP: POST /v1/seals/{id}/sign to the running service (bench/service.ts, a child process on
- *     127.0.0.1), B-T with a visible seal, the same documents as the in-process row;
+ *   - sealing over HTTP: POST /v1/seals/{id}/sign to the running service (compiled dist/, as `npm start` runs it;
+ *     bench/service.ts, a child process on 127.0.0.1), B-T with a visible seal, the same documents as the in-process row;
  *   - OCSP GET responses per second: wrk, 2 threads, 32 connections, against the same service;
  *   - whole processes: `seal verify` (the compiled CLI and the one-file bundle), `seal --help`, poppler's `pdfsig`
  *     verifying the same file, and plain `node -e 0`, each started afresh and timed to its exit.
  */
-import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { BENCH_DIR, OUT_DIR } from './setup.js';
 
 const ROOT = join(BENCH_DIR, '..');
 
-export interface RunningService {
-  /** The service's process id (its CPU time: serviceCpuMs). */
-  pid: number;
-  url: string;
-  sealId: string;
-  operator: string;
-  ocspPath: string;
-  stop(): Promise<void>;
-}
-
-/** Starts bench/service.ts and waits for its JSON line (or fails after two minutes). */
-export function startService(): Promise<RunningService> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(BENCH_DIR, 'service.ts')], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
-  const stop = () => new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-  });
-  process.once('exit', () => child.kill('SIGKILL'));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { void stop(); reject(new Error(`bench service did not start: ${stderr}`)); }, 120_000);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`bench service exited (${code}): ${stderr}`)); });
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      const info = JSON.parse(line) as { port: number; sealId: string; operator: string; ocspPath: string };
-      resolve({ pid: child.pid!, url: `http://127.0.0.1:${info.port}`, sealId: info.sealId, operator: info.operator, ocspPath: info.ocspPath, stop });
-    });
-  });
-}
+import type { BenchService } from './service.js';
+export type RunningService = BenchService;
+/** The service as `npm start` runs it (bench/service.ts). */
+export { startBenchService as startService } from './service.js';
 
 let clockTicks: number | undefined;
 /**

@@ -1,54 +1,121 @@
 /**
- * The service for the bench's HTTP rows, run as a child process of bench/run.ts (so the client's timing loop and
- * the server do not share an event loop): the whole service (CA, register, HTTP app) on embedded PGlite, as
- * `npm start` runs it, listening on 127.0.0.1. It sets up one unit with an approved seal and an operator, then
- * prints one JSON line: { port, sealId, operator, ocspPath } and serves until it is killed.
+ * The service for the bench's HTTP rows, run as `npm start` runs it: `node dist/cli/main.js serve` (compiled by
+ * `npm run build`, not TypeScript through tsx), in a child process of bench/run.ts so the client's timing loop and the
+ * server do not share an event loop, with the embedded database (PGlite) in a fresh data directory — what a
+ * deployment without DATABASE_URL uses — and its in-service TSA, listening on 127.0.0.1 on a free port.
+ *
+ * Once it listens, the bench prepares it through the API as any client would: one unit with an approved seal and an
+ * operator, through the bootstrap token it was started with (SEAL_BOOTSTRAP_TOKEN).
  *
  * The per-client rate limits are raised (SEAL_RATE_LIMIT_PER_MINUTE, SEAL_PKI_RATE_LIMIT_PER_MINUTE): the bench is
- * one client sending thousands of requests, which the defaults (600 and 60,000 a minute) would refuse; and the body limit (SEAL_MAX_BODY_BYTES,
- * 50 MiB by default) to 64 MiB, so the 50 MB file fits.
+ * one client sending thousands of requests, which the defaults (600 and 60,000 a minute) would refuse; and the body
+ * limit (SEAL_MAX_BODY_BYTES, 50 MiB by default) to 64 MiB, so the 50 MB file fits. The log level is the default
+ * (info: one line per request), as a deployment runs it; the lines go to a file, not to a pipe the bench must drain.
  */
-import { createServer } from 'node:http';
-import { FixedClock } from '../src/clock.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { creditCodeCheckCharacter } from '../src/ca/credit-code.js';
 import { parseCertificate } from '../src/verify/certificate.js';
 import { ocspRequestFor } from '../src/verify/revocation.js';
-import { creditCodeCheckCharacter } from '../src/ca/credit-code.js';
-import { storageAdapters } from '../test/helpers/storage.js';
-import { bearer, makeUser, testService } from '../test/helpers/service.js';
-import request from 'supertest';
+import { BENCH_DIR, OUT_DIR } from './setup.js';
 
-const first17 = '114401000000000' + '42';
-const code = first17 + creditCodeCheckCharacter(first17);
-const db = await storageAdapters()[0]!.open();
-const svc = await testService(db, {
-  clock: new FixedClock(new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000)),
-  env: { SEAL_RATE_LIMIT_PER_MINUTE: '1000000000', SEAL_PKI_RATE_LIMIT_PER_MINUTE: '1000000000', SEAL_MAX_BODY_BYTES: String(64 << 20) },
-});
-const api = () => request(svc.app);
-const muni = (await makeUser(db, 'municipal-admin')).token;
-const unitId = (await api().post('/v1/units').set(bearer(muni)).send({ name: '广州市基准测试局', code }).expect(201)).body.id;
-const admin = (await api().post(`/v1/units/${unitId}/users`).set(bearer(muni)).send({ name: 'admin', role: 'unit-admin' }).expect(201)).body.token;
-const op = (await api().post(`/v1/units/${unitId}/users`).set(bearer(admin)).send({ name: 'op', role: 'operator' }).expect(201)).body;
-const appId = (await api().post('/v1/seal-applications').set(bearer(admin))
-  .send({ unitId, template: 'round-official', text: '广州市基准测试局', physicalSealRef: 'bench', purpose: 'benchmark' }).expect(201)).body.id;
-const sealId = (await api().post(`/v1/seal-applications/${appId}/approve`).set(bearer(muni)).expect(201)).body.sealId;
-await api().post(`/v1/seals/${sealId}/operators`).set(bearer(admin)).send({ userId: op.id }).expect(201);
+const ROOT = join(BENCH_DIR, '..');
 
-// An OCSP request for the seal's certificate, as a relying party sends it in the GET form (RFC 6960 A.1).
-const pemToDer = (pem: string) => [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)]
-  .map((m) => Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
-const sealCert = pemToDer((await api().get(`/v1/seals/${sealId}/certificate.pem`).set(bearer(op.token)).expect(200)).text)[0]!;
-const issuer = pemToDer((await api().get('/ca/chain.pem').expect(200)).text)[0]!;
-const ocspDer = ocspRequestFor(parseCertificate(sealCert), parseCertificate(issuer));
-// The base64 as most clients send it: '/' and '+' not percent-encoded (the service takes both spellings).
-const ocspPath = `/ocsp/${ocspDer.toString('base64')}`;
-await api().get(ocspPath).expect(200);
+export interface BenchService {
+  /** The service's process id (its CPU time: serviceCpuMs). */
+  pid: number;
+  url: string;
+  sealId: string;
+  operator: string;
+  ocspPath: string;
+  stop(): Promise<void>;
+}
 
-const server = createServer(svc.app).listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  process.stdout.write(JSON.stringify({ port, sealId, operator: op.token, ocspPath }) + '\n');
-});
-const stop = () => server.close(() => void svc.close().finally(() => process.exit(0)));
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+/** Starts the compiled service and prepares a unit, a seal and an operator (fails after two minutes). */
+export async function startBenchService(): Promise<BenchService> {
+  const cli = join(ROOT, 'dist', 'cli', 'main.js');
+  if (!existsSync(cli)) throw new Error('dist/ is missing: run `npm run build` first (the HTTP rows run the service as `npm start` does)');
+  const dataDir = mkdtempSync(join(OUT_DIR, 'service-'));
+  const logFile = join(dataDir, 'service.log');
+  const bootstrap = randomBytes(24).toString('hex');
+  const log = openSync(logFile, 'w');
+  // BENCH_SERVICE_NODE_ARGS: extra Node flags for the service, e.g. "--cpu-prof --cpu-prof-dir=bench/out/prof" to profile it.
+  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, cli, 'serve'], {
+    cwd: ROOT,
+    stdio: ['ignore', log, log],
+    env: {
+      ...process.env,
+      DATABASE_URL: '', REDIS_URL: '', // the embedded database and in-process shared state, whatever the caller's shell has
+      HOST: '127.0.0.1', PORT: '0', SEAL_DATA_DIR: dataDir,
+      SEAL_KEK: randomBytes(32).toString('base64'), SEAL_BOOTSTRAP_TOKEN: bootstrap,
+      SEAL_RATE_LIMIT_PER_MINUTE: '1000000000', SEAL_PKI_RATE_LIMIT_PER_MINUTE: '1000000000', SEAL_MAX_BODY_BYTES: String(64 << 20),
+    },
+  });
+  const stop = () => new Promise<void>((resolve) => {
+    const done = () => { rmSync(dataDir, { recursive: true, force: true }); resolve(); };
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    child.once('exit', done);
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+  process.once('exit', () => child.kill('SIGKILL'));
+  try {
+    const url = await listeningUrl(child, logFile);
+    return { pid: child.pid!, url, ...(await prepare(url, bootstrap)), stop };
+  } catch (err) {
+    const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : '';
+    await stop();
+    throw new Error(`bench service did not start: ${(err as Error).message}\n${tail}`);
+  }
+}
+
+/** The URL from the service's "listening" log line (it was given port 0). */
+async function listeningUrl(child: ChildProcess, logFile: string): Promise<string> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
+    for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+      if (!line.includes('e-seal service listening')) continue;
+      return (JSON.parse(line) as { url: string }).url;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no "listening" line within two minutes');
+}
+
+async function call<T>(url: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(url + path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+  return (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T;
+}
+
+async function prepare(url: string, muni: string) {
+  const first17 = '114401000000000' + '42';
+  const code = first17 + creditCodeCheckCharacter(first17);
+  const unitId = (await call<{ id: string }>(url, muni, 'POST', '/v1/units', { name: '广州市基准测试局', code })).id;
+  const admin = (await call<{ token: string }>(url, muni, 'POST', `/v1/units/${unitId}/users`, { name: 'admin', role: 'unit-admin' })).token;
+  const op = await call<{ id: string; token: string }>(url, admin, 'POST', `/v1/units/${unitId}/users`, { name: 'op', role: 'operator' });
+  const appId = (await call<{ id: string }>(url, admin, 'POST', '/v1/seal-applications',
+    { unitId, template: 'round-official', text: '广州市基准测试局', physicalSealRef: 'bench', purpose: 'benchmark' })).id;
+  const sealId = (await call<{ sealId: string }>(url, muni, 'POST', `/v1/seal-applications/${appId}/approve`)).sealId;
+  await call(url, admin, 'POST', `/v1/seals/${sealId}/operators`, { userId: op.id });
+
+  // An OCSP request for the seal's certificate, as a relying party sends it in the GET form (RFC 6960 A.1).
+  const pemToDer = (pem: string) => [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)]
+    .map((m) => Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
+  const sealCert = pemToDer(await call<string>(url, op.token, 'GET', `/v1/seals/${sealId}/certificate.pem`))[0]!;
+  const issuer = pemToDer(await call<string>(url, op.token, 'GET', '/ca/chain.pem'))[0]!;
+  const ocspDer = ocspRequestFor(parseCertificate(sealCert), parseCertificate(issuer));
+  // The base64 as most clients send it: '/' and '+' not percent-encoded (the service takes both spellings).
+  const ocspPath = `/ocsp/${ocspDer.toString('base64')}`;
+  await call(url, op.token, 'GET', ocspPath);
+  return { sealId, operator: op.token, ocspPath };
+}

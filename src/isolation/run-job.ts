@@ -55,7 +55,9 @@ export async function runJob(job: Job, call: CallMain, heavy: HeavyJobs = {}): P
       return sealPdf(job.bytes, {
         ...o,
         signingTime: new Date(o.signingTime),
-        appearance: { ...o.appearance, rgba: asBuffer(o.appearance.rgba) },
+        appearance: o.appearance.encoded
+          ? { ...o.appearance, encoded: { rgb: asBuffer(o.appearance.encoded.rgb), alpha: asBuffer(o.appearance.encoded.alpha) } }
+          : { ...o.appearance, rgba: asBuffer(o.appearance.rgba) },
         signer: {
           certificates: o.signer.certificates.map(asBuffer), keyAlgorithm: o.signer.keyAlgorithm, digest: o.signer.digest,
           sign: async (data) => asBuffer(await call({ name: 'sign', data })),

@@ -11,16 +11,18 @@ import { deflateSync } from 'node:zlib';
 import { PDFArray, PDFContext, PDFDict, PDFName, PDFNumber, PDFRawStream, PDFRef } from 'pdf-lib';
 import { unprocessable } from '../errors.js';
 
-/** Canonical seal pixels (RGBA, row-major, top row first) and the seal's real size. */
-export interface SealAppearance {
-  rgba: Buffer;
-  width: number;
-  height: number;
-  widthMm: number;
-  heightMm: number;
-}
+/**
+ * The seal's picture and its real size: canonical pixels (RGBA, row-major, top row first), or the image streams
+ * already made from them by encodeSealImage (what the service hands a document worker: a few KB, where the pixels
+ * are ~4 MB at 600 dpi that would be copied to the worker and hashed there on every sealing).
+ */
+export type SealAppearance = SealPixels | (SealSize & { encoded: EncodedImage; rgba?: undefined });
+interface SealSize { width: number; height: number; widthMm: number; heightMm: number }
+/** The seal's picture as canonical pixels. */
+export type SealPixels = SealSize & { rgba: Buffer; encoded?: undefined };
 
-interface EncodedImage {
+/** The image streams' data of a seal's picture (the pixels' RGB and their alpha, each Flate-compressed). */
+export interface EncodedImage {
   rgb: Buffer; // Flate
   alpha: Buffer; // Flate
 }
@@ -31,6 +33,7 @@ const MAX_BY_HASH = 32;
 
 /** The lossless image streams' data for an appearance, made once and cached. */
 export function encodeSealImage(a: SealAppearance): EncodedImage {
+  if (a.encoded) return a.encoded;
   if (!Number.isInteger(a.width) || !Number.isInteger(a.height) || a.width <= 0 || a.height <= 0 || a.rgba.length !== a.width * a.height * 4) {
     throw unprocessable('bad-seal-image', 'The seal image size does not match its pixel data.', { field: 'appearance' });
   }

@@ -6,6 +6,7 @@ import { forbidden, unprocessable } from '../errors.js';
 import type { Queryable } from '../store/db.js';
 import { httpTimestamper, type CmsSigner, type Timestamper } from '../pdf/cms.js';
 import type { PadesLevel, SealAppearance } from '../pdf/seal.js';
+import { encodeSealImage } from '../pdf/appearance.js';
 import { documentWorkers } from '../isolation/document-workers.js';
 import { canonicalPixels } from '../render/index.js';
 import { auditActor, type Actor } from './actor.js';
@@ -45,8 +46,9 @@ export interface SealingRequest {
 }
 
 /**
- * The seal's appearance does not depend on the document: decoded once per seal and kept. A seal's
- * image never changes after it is made, so the cache needs no invalidation; it is bounded.
+ * The seal's appearance does not depend on the document: decoded and encoded as the PDF's image streams once per
+ * seal and kept, so a sealing hands the worker a few KB of compressed image, not ~4 MB of pixels to copy and hash.
+ * A seal's image never changes after it is made, so the cache needs no invalidation; it is bounded.
  */
 const appearances = new Map<string, Promise<SealAppearance>>();
 function appearanceOf(deps: SealingDeps, seal: { id: string; width_mm: number; height_mm: number }): Promise<SealAppearance> {
@@ -54,7 +56,8 @@ function appearanceOf(deps: SealingDeps, seal: { id: string; width_mm: number; h
   if (!a) {
     a = sealImagePng(deps.register, seal.id).then(async (png) => {
       const { width, height, rgba } = await canonicalPixels(png);
-      return { rgba: Buffer.from(rgba), width, height, widthMm: seal.width_mm, heightMm: seal.height_mm };
+      const size = { width, height, widthMm: seal.width_mm, heightMm: seal.height_mm };
+      return { ...size, encoded: encodeSealImage({ ...size, rgba: Buffer.from(rgba) }) };
     });
     a.catch(() => appearances.delete(seal.id));
     if (appearances.size >= 256) appearances.delete(appearances.keys().next().value!);

@@ -1,7 +1,7 @@
 /** A synthetic round red seal (RGBA) for tests: a ring, a star-ish centre dot, transparent elsewhere. */
-import type { SealAppearance } from '../../src/pdf/appearance.js';
+import type { SealPixels } from '../../src/pdf/appearance.js';
 
-export function redSeal(px = 240, mm = 42): SealAppearance {
+export function redSeal(px = 240, mm = 42): SealPixels {
   const rgba = Buffer.alloc(px * px * 4);
   const c = (px - 1) / 2;
   const outer = px / 2 - 1;

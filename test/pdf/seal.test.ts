@@ -7,7 +7,8 @@ import { PDFArray, PDFDict, PDFName, PDFRawStream } from 'pdf-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { readPdf } from '../../src/pdf/reader.js';
-import { sealPdf, type SealPdfOptions } from '../../src/pdf/seal.js';
+import { sealPdf, type SealAppearance, type SealPdfOptions } from '../../src/pdf/seal.js';
+import { encodeSealImage } from '../../src/pdf/appearance.js';
 import { signatureFields } from '../../src/pdf/signature-field.js';
 import { canonicalImageHash } from '../../src/render/canonical.js';
 import {
@@ -70,6 +71,25 @@ describe('sealPdf', () => {
     const out = await sealPdf(table, base({ reason: '同意发布 approved', location: 'City Hall' }));
     expect(Buffer.compare(out.subarray(0, table.length), Buffer.from(table))).toBe(0);
     await expectAllJudgesPass(out, 1);
+  });
+
+  it('an appearance given as its encoded image streams (as the service hands it to a worker) embeds the same streams as its pixels', async () => {
+    const { table } = await getCorpus();
+    const streamsOf = async (a: SealAppearance) => {
+      const pdf = readPdf(await sealPdf(table, base({ appearance: a })));
+      const ap = pdf.lookupDict(signatureFields(pdf)[0]!.dict.get(PDFName.of('AP')))!;
+      const form = pdf.resolve(ap.get(PDFName.of('N'))) as PDFRawStream;
+      const res = pdf.lookupDict(form.dict.get(PDFName.of('Resources')))!;
+      const img = pdf.resolve(pdf.lookupDict(res.get(PDFName.of('XObject')))!.get(PDFName.of('Seal'))) as PDFRawStream;
+      const smask = pdf.resolve(img.dict.get(PDFName.of('SMask'))) as PDFRawStream;
+      return { image: Buffer.from(img.contents), smask: Buffer.from(smask.contents), width: img.dict.get(PDFName.of('Width'))?.toString() };
+    };
+    const { rgba: _pixels, ...size } = appearance;
+    const encoded = encodeSealImage(appearance);
+    const fromEncoded = await streamsOf({ ...size, encoded });
+    expect(fromEncoded).toEqual(await streamsOf(appearance));
+    expect(fromEncoded.image.equals(encoded.rgb)).toBe(true);
+    expect(fromEncoded.smask.equals(encoded.alpha)).toBe(true);
   });
 
   it('embeds the image losslessly: RGB Flate + SMask rebuild the canonical pixels', async () => {
