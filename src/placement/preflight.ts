@@ -50,10 +50,10 @@ export function preflightPages(pdf: PdfFile, pages: number[]): void {
       resources(pdf.lookupDict(xs.dict.get(N('Resources'))), depth + 1);
     }
   };
-  const refs = pdf.pageRefs();
   for (const n of new Set(pages)) {
-    const ref = refs[n - 1];
-    const page = ref && pdf.lookupDict(ref);
+    // findPage descends the tree to page n alone (the whole tree only when it is irregular), as page-subset.ts does
+    // to give pdf.js the pages it reads: not a walk of every page of a long document per page looked at.
+    const page = pdf.findPage(n)?.dict;
     if (!page) continue;
     const contents = page.get(N('Contents'));
     const list = pdf.resolve(contents);
