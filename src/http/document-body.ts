@@ -1,11 +1,13 @@
 import type { RequestHandler } from 'express';
 import { AppError } from '../errors.js';
 import { documentBuffer, DOCUMENT_RESERVE } from '../pdf/incremental-writer.js';
+import { receivingDigest } from '../pdf/received-digest.js';
 
 /**
  * Reads an application/pdf body straight into one buffer with room after it (documentBuffer), so that
  * sealing appends its update in place: a request costs the document once, not twice. Over `limit`
  * bytes is 413 before anything is read into memory (when Content-Length says so) or as soon as it is.
+ * Its SHA-256 is taken as the bytes arrive (src/pdf/received-digest.ts), for the register of a sealing.
  */
 export function documentBody(limit: number): RequestHandler {
   return (req, _res, next) => {
@@ -22,6 +24,7 @@ export function documentBody(limit: number): RequestHandler {
     // Without a length (chunked), chunks are gathered and joined once at the end.
     let buf = declared !== undefined ? documentBuffer(declared, DOCUMENT_RESERVE) : undefined;
     const chunks: Buffer[] = [];
+    const digest = receivingDigest();
     let received = 0;
     let failed = false;
     req.on('data', (chunk: Buffer) => {
@@ -33,6 +36,7 @@ export function documentBody(limit: number): RequestHandler {
       }
       if (buf) chunk.copy(buf, received);
       else chunks.push(chunk);
+      digest.update(chunk);
       received += chunk.length;
     });
     req.on('end', () => {
@@ -43,6 +47,7 @@ export function documentBody(limit: number): RequestHandler {
         let at = 0;
         for (const c of chunks) at += c.copy(buf, at);
       }
+      digest.finish(buf);
       req.body = buf;
       next();
     });

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { CaHandle } from '../ca/authority.js';
 import type { Config } from '../config.js';
 import type { KeyVault } from '../crypto/key-vault.js';
@@ -7,6 +6,7 @@ import type { Queryable } from '../store/db.js';
 import { httpTimestamper, type CmsSigner, type Timestamper } from '../pdf/cms.js';
 import type { PadesLevel, SealAppearance } from '../pdf/seal.js';
 import { encodeSealImage } from '../pdf/appearance.js';
+import { sha256Of } from '../pdf/received-digest.js';
 import { documentWorkers } from '../isolation/document-workers.js';
 import { canonicalPixels } from '../render/index.js';
 import { auditActor, type Actor } from './actor.js';
@@ -112,6 +112,8 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
   const format = sm2 ? (req.format ?? 'ses') : undefined;
   // Before the seal is used: the document's own classification mark (Art. 6), and where the seal goes.
   const unit = await findUnit(deps.register.db, seal.unit_id);
+  // Hashed for the register before it goes to a worker (a request body's hash was taken as it arrived).
+  const hashes = hashAlong(received);
   // The document goes to the worker and back by transfer, not copy: `received` is empty after this, `pdf` holds it.
   const { examination: examined, pdf } = await documentWorkers().examineHandedOver(received, {
     ...(req.placement === 'auto'
@@ -142,8 +144,6 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
   };
   const hierarchy = sm2 ? 'SM2' : 'ECDSA';
   const signingTime = deps.register.clock.now();
-  // The document goes to the worker by transfer (no copy); hashed for the register before it goes.
-  const hashes = hashAlong(pdf);
   const sealed = await documentWorkers().seal(pdf, {
     page: position?.page ?? 1,
     ...(position ? { xMm: position.xMm, yMm: position.yMm } : {}),
@@ -216,11 +216,12 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
 /**
  * SHA-256 of the document and of the sealed document, reading the document once: a sealing appends an
  * incremental update and leaves the document's bytes as they were before it, so the sealed file's hash
- * continues from the document's. Taken before the document is handed over to a worker (it is gone after).
+ * continues from the document's. Taken before the document is handed over to a worker (it is gone after); for a
+ * request body, the document's hash was taken while it arrived (sha256Of).
  */
-function hashAlong(pdf: Buffer): { sealed(sealed: Buffer): { documentSha256: string; sealedSha256: string; bytes: number } } {
+function hashAlong(pdf: Uint8Array): { sealed(sealed: Buffer): { documentSha256: string; sealedSha256: string; bytes: number } } {
   const bytes = pdf.length;
-  const h = createHash('sha256').update(pdf);
+  const h = sha256Of(pdf);
   const documentSha256 = h.copy().digest('hex');
   return {
     sealed(sealed) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import express from 'express';
 import request from 'supertest';
@@ -5,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { documentBody } from '../../src/http/document-body.js';
 import { problemHandler } from '../../src/http/problem.js';
 import { documentBuffer, DOCUMENT_RESERVE } from '../../src/pdf/incremental-writer.js';
+import { sha256Of } from '../../src/pdf/received-digest.js';
 import { sealPdf } from '../../src/pdf/seal.js';
 import { basicPdf } from '../pdf/fixtures.js';
 import { makeTestPki, signerFor } from '../helpers/openssl-pki.js';
@@ -70,5 +72,52 @@ describe('PDF request bodies', () => {
     expect(first.subarray(0, original.length).equals(original)).toBe(true);
     expect(readPdf(first).revisions.length).toBe(readPdf(original).revisions.length + 1);
     expect(readPdf(second).revisions.length).toBe(readPdf(original).revisions.length + 1);
+  });
+});
+
+describe('the SHA-256 of a PDF body, taken as it arrives (for the register of a sealing)', () => {
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  function digestApp() {
+    const a = express();
+    a.use(documentBody(1 << 20));
+    a.post('/doc', (req, res) => {
+      const body = req.body as Buffer;
+      const first = sha256Of(body).digest('hex');
+      // handed out once: a second call hashes the bytes afresh, and agrees
+      res.json({ first, second: sha256Of(body).digest('hex'), expected: sha(body) });
+    });
+    a.use(problemHandler);
+    return a;
+  }
+
+  it('with a Content-Length: the digest is the bytes\' own', async () => {
+    const doc = Buffer.from('%PDF-1.7 ' + 'x'.repeat(200_000));
+    const res = await request(digestApp()).post('/doc').set('Content-Type', 'application/pdf').send(doc).expect(200);
+    expect(res.body.first).toBe(sha(doc));
+    expect(res.body.second).toBe(sha(doc));
+  });
+
+  it('chunked (no Content-Length): the digest is the joined bytes\' own', async () => {
+    const doc = Buffer.from('%PDF-1.7 ' + 'y'.repeat(100_000));
+    const server = digestApp().listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const { port } = server.address() as { port: number };
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/doc', method: 'POST', headers: { 'Content-Type': 'application/pdf' } }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.write(doc.subarray(0, 30_000));
+      setTimeout(() => req.end(doc.subarray(30_000)), 20);
+    });
+    server.close();
+    expect(JSON.parse(body)).toEqual({ first: sha(doc), second: sha(doc), expected: sha(doc) });
+  });
+
+  it('a buffer that was not received is hashed when asked', () => {
+    const doc = Buffer.from('%PDF-1.7 not received');
+    expect(sha256Of(doc).digest('hex')).toBe(sha(doc));
   });
 });
