@@ -7,7 +7,7 @@
  *   (c') SM2 floor SM3 of the file + two SM2 signatures (node:crypto), the SM2 row's own yardstick
  *   (and, for reference, poppler `pdfsig -add-signature` timed as a whole process)
  *   (d) verify    verifyPdf over the document (a) produced, the bench PKI's root as trust anchor
- *   (e) ours over HTTP  the same sealing through the running service (bench/service.ts, a child process) on loopback
+ *   (e) ours over HTTP  the same sealing through the running service (compiled dist/, bench/service.ts, a child process) on loopback
  * then what users wait for from outside (bench/http.ts): `seal verify`, `seal --help` and poppler `pdfsig` as
  * whole processes on the 2000-page document, and OCSP GET responses per second with wrk; then the imprint
  * extraction (bench/imprint.ts, a 12 MP photo) and the peak RSS of sealing the 50 MB file, each way in a child process.
