@@ -76,6 +76,9 @@ if (process.argv.includes('--snapshot')) {
       stdin: {
         contents: `import v8 from 'node:v8';
 import { verifyCommand } from './src/cli/commands/verify.ts';
+// The job runner (the verifier itself) is loaded lazily by the command; in the snapshot it is evaluated now, so the
+// snapshot's process starts with it ready (it verifies on its own thread).
+import './src/isolation/run-job.ts';
 v8.startupSnapshot.setDeserializeMainFunction(() => verifyCommand(process.argv.slice(1)).then((code) => { process.exitCode = code; },
   (err) => { process.stderr.write('seal verify: ' + (err && err.message ? err.message : String(err)) + '\\n'); process.exitCode = 1; }));`,
         resolveDir: root,

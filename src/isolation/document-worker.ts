@@ -8,7 +8,8 @@ import { adoptReceivedDocument } from '../pdf/incremental-writer.js';
 import { setParserWarningSink } from '../pdf/parser-warnings.js';
 import { examineForSealing } from '../placement/index.js';
 import { MOVED, type Job, type Outcome, type ToMain, type ToWorker } from './jobs.js';
-import { deserializeError, outcomeOf } from './run-job.js';
+import { deserializeError } from './job-errors.js';
+import { outcomeOf } from './run-job.js';
 
 export default async function documentJob(task: { job: Job; port: MessagePort }): Promise<Outcome> {
   const { port } = task;

@@ -24,7 +24,8 @@ import { examineForSealing, type Examination, type ExamineRequest } from '../pla
 import type { VerificationReport, VerifyOptions } from '../verify/types.js';
 import { MOVED, type Job, type Outcome, type ToMain, type ToWorker } from './jobs.js';
 import { answer, extendJob, sealJob, settle, stopped, verifyJob, type MainThreadFunctions } from './main-thread.js';
-import { outcomeOf, serializeError } from './run-job.js';
+import { serializeError } from './job-errors.js';
+import { outcomeOf } from './run-job.js';
 
 export interface DocumentWorkerSettings {
   /** Worker threads (SEAL_DOCUMENT_WORKERS); default: the machine's cores. */

@@ -10,7 +10,7 @@ import type { ExtendOptions } from '../pdf/extend.js';
 import type { SealPdfOptions } from '../pdf/seal.js';
 import type { VerifyOptions } from '../verify/types.js';
 import type { Callback, FetchReply, Job, Outcome } from './jobs.js';
-import { deserializeError } from './run-job.js';
+import { deserializeError } from './job-errors.js';
 
 export interface MainThreadFunctions {
   sign?: (data: Uint8Array) => Promise<Buffer>;

@@ -10,7 +10,7 @@ import { AppError } from '../errors.js';
 import { setParserWarningSink } from '../pdf/parser-warnings.js';
 import type { Callback, Outcome } from './jobs.js';
 import { answer, settle, stopped, type JobWithFunctions } from './main-thread.js';
-import { deserializeError, outcomeOf, serializeError } from './run-job.js';
+import { deserializeError, serializeError } from './job-errors.js';
 
 const KEY = 'e-seal-one-shot-job';
 
@@ -37,8 +37,18 @@ export function serveOneShotJob(): boolean {
     port.postMessage({ type: 'call', id, call: c } satisfies FromWorker);
   });
   setParserWarningSink(() => {}); // the CLI prints results, not parser chatter
-  void outcomeOf(data[KEY] as JobWithFunctions['job'], call).then((outcome) => port.postMessage({ type: 'outcome', outcome } satisfies FromWorker));
+  void runHere(data[KEY] as JobWithFunctions['job'], call).then((outcome) => port.postMessage({ type: 'outcome', outcome } satisfies FromWorker));
   return true;
+}
+
+/**
+ * Runs a job on this thread. run-job.ts (and with it pdf-lib, pkijs, the whole verifier) is loaded here, when a job
+ * runs, not when a command module is: the CLI's main thread, which only hands the job to its worker, then never
+ * evaluates them (half of `seal verify`'s start-up was both threads evaluating the same libraries).
+ */
+async function runHere(job: JobWithFunctions['job'], call: (c: Callback) => Promise<unknown>): Promise<Outcome> {
+  const { outcomeOf } = await import('./run-job.js');
+  return outcomeOf(job, call);
 }
 
 export interface OneShotLimits { timeoutSeconds: number; memoryMb: number }
@@ -52,7 +62,7 @@ export function runOneShot<T>(entry: string | undefined, x: JobWithFunctions, li
   const url = moduleFile(entry);
   // No module file to start a worker from (the verifier's V8 start-up snapshot): on this thread, with the same
   // limits in the parsers but no deadline of its own.
-  if (!url) return outcomeOf(x.job, (c) => answer(c, x.fns)).then((o) => settle<T>(o));
+  if (!url) return runHere(x.job, (c) => answer(c, x.fns)).then((o) => settle<T>(o));
   return new Promise<T>((resolve, reject) => {
     // The worker's code imports the module (a .ts one after registering tsx, as in tests and `tsx` runs).
     const load = url.pathname.endsWith('.ts')

@@ -2,14 +2,14 @@
  * Running one job on the thread it was sent to (a pool worker, or in-process for the offline verifier bundle),
  * with the main thread's functions reached through `call`. The one place that maps a Job to the library call.
  */
-import { AppError } from '../errors.js';
 import { Lru } from '../lru.js';
 import type { Timestamper } from '../pdf/cms.js';
 import { extendPdf } from '../pdf/extend.js';
 import { sealPdf } from '../pdf/seal.js';
 import type { Examination, ExamineRequest } from '../placement/index.js';
 import { verifyPdf } from '../verify/verify-pdf.js';
-import type { Callback, FetchReply, Job, Outcome, SerializedError } from './jobs.js';
+import type { Callback, FetchReply, Job, Outcome } from './jobs.js';
+import { serializeError } from './job-errors.js';
 
 export type CallMain = (call: Callback) => Promise<unknown>;
 
@@ -102,16 +102,6 @@ function timestamperProxy(id: number, call: CallMain): Timestamper {
 function revocationReply(v: unknown): { ocsp?: Buffer; crl?: Buffer } {
   const r = v as { ocsp?: Uint8Array; crl?: Uint8Array };
   return { ...(r.ocsp ? { ocsp: asBuffer(r.ocsp) } : {}), ...(r.crl ? { crl: asBuffer(r.crl) } : {}) };
-}
-
-export function serializeError(e: unknown): SerializedError {
-  if (e instanceof AppError) return { app: true, status: e.status, type: e.type, message: e.message, details: e.details };
-  return { app: false, message: e instanceof Error ? e.message : String(e) };
-}
-
-export function deserializeError(e: SerializedError): Error {
-  if (e.app) return new AppError(e.status ?? 500, e.type ?? 'internal', e.message, e.details ?? {});
-  return new Error(e.message);
 }
 
 /** Runs a job and answers its outcome as data (errors included), for the thread boundary. */

@@ -40,11 +40,16 @@ describe('what the CLI loads before it runs', () => {
     expect(g.packages).toEqual([]);
   });
 
-  it('seal verify: the verifier, and none of sharp, pg, PGlite, express, pdfjs, redis, piscina, pino', async () => {
+  it('seal verify: its main thread loads no package (the job goes to its worker); the worker\'s job runner loads the verifier, and none of sharp, pg, PGlite, express, pdfjs, redis, piscina, pino', async () => {
     const g = await staticGraph('src/cli/commands/verify.ts');
-    expect(g.packages.sort()).toEqual(['asn1js', 'pdf-lib', 'pkijs']);
-    for (const p of HEAVY) expect(g.packages).not.toContain(p);
-    expect(g.files.filter((f) => /src\/(http|store|seals|ca|render\/canonical|imprint|placement)\b/.test(f))).toEqual([]);
+    expect(g.packages).toEqual([]);
+    expect(g.files).not.toContain('src/isolation/run-job.ts');
+    const job = await staticGraph('src/isolation/run-job.ts');
+    expect(job.packages.sort()).toEqual(['asn1js', 'pdf-lib', 'pkijs']);
+    for (const p of HEAVY) expect(job.packages).not.toContain(p);
+    for (const files of [g.files, job.files]) {
+      expect(files.filter((f) => /src\/(http|store|seals|ca|render\/canonical|imprint|placement)\b/.test(f))).toEqual([]);
+    }
   });
 
   it('every other command still loads (the lazy table names real modules and exports)', async () => {
