@@ -327,13 +327,16 @@ describe.runIf(haveJudges('chromium'))('the web console in Chromium', () => {
     await request(svc.app).post('/v1/audit/checkpoints').set(bearer(muni)).expect(201);
     const page = await signedIn(auditor);
     await page.locator('table.register tbody tr').first().waitFor();
+    // actions in words, the code kept in the cell's title
     const actions = await page.locator('table.register tbody tr td:nth-child(3)').allTextContents();
-    expect(actions).toEqual(expect.arrayContaining(['unit.registered', 'application.approved', 'seal.department-issued']));
+    expect(actions).toEqual(expect.arrayContaining(['单位登记', '批准制章', '签发部门印章']));
+    const codes = await page.locator('table.register tbody tr td:nth-child(3)').evaluateAll((tds) => tds.map((td) => td.getAttribute('title')));
+    expect(codes).toEqual(expect.arrayContaining(['unit.registered', 'application.approved', 'seal.department-issued']));
     await shot(page, '13-auditor-register');
     // filtered to the unit (chosen by name): the checkpoint entry, which names no unit, goes
     await page.selectOption('select[name=unitId]', { label: unitName });
     await page.click('form[aria-label=筛选] button[type=submit]');
-    await expect.poll(() => page.locator('table.register tbody tr td:nth-child(3)').allTextContents()).not.toContain('audit.checkpoint');
+    await expect.poll(() => page.locator('table.register tbody tr td:nth-child(3)').allTextContents()).not.toContain('登记检查点');
     const units = await page.locator('table.register tbody tr td:nth-child(6)').allTextContents();
     expect(units.length).toBeGreaterThan(3);
     expect(new Set(units)).toEqual(new Set([unitName]));

@@ -43,6 +43,28 @@ describe('seal sign', () => {
     for (const r of await opensslVerifyAll(out, pki.root.certPath)) expect(r.code, r.out).toBe(0);
   });
 
+  it('--riding: a riding seal across the right edge of every page, alone or with the main seal; valid for pdfsig and qpdf', async () => {
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const base = [join(dir, 'in.pdf'), '--key', pki.leafRsa.keyPath, '--cert', pki.leafRsa.certPath, '--chain', pki.chainPath, '--image', join(dir, 'seal.png')];
+    const alone = await signCommand([...base, '--riding', '-o', join(dir, 'riding.pdf')]);
+    const both = await signCommand([...base, '--riding', '--page', '1', '--x', '50', '--y', '60', '-o', join(dir, 'riding-both.pdf')]);
+    const half = await signCommand([...base, '--riding', '--page', '1', '-o', join(dir, 'riding-half.pdf')]);
+    out.mockRestore();
+    expect([alone, both, half]).toEqual([0, 0, 2]); // --page without --x and --y is still a usage error
+    for (const file of ['riding.pdf', 'riding-both.pdf']) {
+      const sealed = await readFile(join(dir, file));
+      const pdf = readPdf(sealed);
+      const [field] = signatureFields(pdf);
+      const { PDFName } = await import('pdf-lib');
+      // one widget per page (the slices), plus the main seal's when it was asked for
+      const kids = pdf.lookupArray(field!.dict.get(PDFName.of('Kids')));
+      expect(kids?.size() ?? 1, file).toBe(pdf.pageRefs().length + (file === 'riding-both.pdf' ? 1 : 0));
+      const sig = await pdfsig(sealed, await nssDbTrusting(pki.root.certPem));
+      expect(sig.signatures.every((x) => x.valid), sig.out).toBe(true);
+      expect((await qpdfCheck(sealed)).code).toBe(0);
+    }
+  });
+
   it('exits 2 with the problem type for a page that does not exist, and for usage errors', async () => {
     const lines: string[] = [];
     const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {

@@ -23,35 +23,39 @@ const query = (f: RegisterFilter) => ({
   to: fromShanghaiInput(f.to),
 });
 
-/** What the service writes to the register (grep `action: '` in src/), for the action filter. */
-const ACTIONS = [
-  'seal.used',
-  'seal.use-abandoned',
-  'seal.returned',
-  'seal.destroyed',
-  'seal.department-issued',
-  'seal.operator-authorised',
-  'seal.operator-withdrawn',
-  'application.applied',
-  'application.replacement-applied',
-  'application.imprint-attached',
-  'application.approved',
-  'application.rejected',
-  'unit.registered',
-  'unit.renamed',
-  'unit.rename-effective',
-  'unit.deregistered',
-  'user.created',
-  'user.role-changed',
-  'user.disabled',
-  'user.token-rotated',
-  'document.verified',
-  'document.extended',
-  'request.refused',
-  'request.refused.aggregated',
-  'request.replayed',
-  'audit.checkpoint',
-];
+/**
+ * What the service writes to the register (grep `action: '` in src/), in words for the table and the action
+ * filter (Chinese, English); the code itself stays in the cell's title and in the export.
+ */
+const ACTIONS: Record<string, [string, string]> = {
+  'seal.used': ['用印', 'Seal used'],
+  'seal.use-abandoned': ['用印未完成（印章已交回）', 'Sealing abandoned (seal returned)'],
+  'seal.returned': ['印章交回', 'Seal returned'],
+  'seal.destroyed': ['印章销毁', 'Seal destroyed'],
+  'seal.department-issued': ['签发部门印章', 'Department seal issued'],
+  'seal.operator-authorised': ['授权用印人', 'Operator authorised'],
+  'seal.operator-withdrawn': ['撤销用印人', 'Operator withdrawn'],
+  'application.applied': ['申请制章', 'Seal applied for'],
+  'application.replacement-applied': ['申请更换印章', 'Replacement applied for'],
+  'application.imprint-attached': ['上传实物印模', 'Imprint attached'],
+  'application.approved': ['批准制章', 'Application approved'],
+  'application.rejected': ['驳回申请', 'Application rejected'],
+  'unit.registered': ['单位登记', 'Unit registered'],
+  'unit.renamed': ['单位更名', 'Unit renamed'],
+  'unit.rename-effective': ['更名生效', 'Rename in effect'],
+  'unit.deregistered': ['单位注销', 'Unit deregistered'],
+  'user.created': ['新建用户', 'User created'],
+  'user.role-changed': ['变更用户角色', 'User role changed'],
+  'user.disabled': ['停用用户', 'User disabled'],
+  'user.token-rotated': ['更换令牌', 'Token rotated'],
+  'document.verified': ['验证文件', 'Document verified'],
+  'document.extended': ['补充验证信息', 'Document extended'],
+  'request.refused': ['拒绝请求', 'Request refused'],
+  'request.refused.aggregated': ['拒绝请求（合计）', 'Requests refused (counted)'],
+  'request.replayed': ['重放应答', 'Answer replayed'],
+  'audit.checkpoint': ['登记检查点', 'Register checkpoint'],
+};
+const actionName = (code: string, lang: 'zh' | 'en'): string => ACTIONS[code]?.[lang === 'zh' ? 0 : 1] ?? code;
 
 /** Names for the ids in the register (the newest 1000 units and seals the caller may see; older ones show as ids). */
 function useNames() {
@@ -75,7 +79,7 @@ function useNames() {
  * A unit administrator sees its own unit's entries only (the service scopes it).
  */
 export function RegisterScreen() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { client } = useSession();
   const [draft, setDraft] = useState<RegisterFilter>(EMPTY);
   const [filter, setFilter] = useState<RegisterFilter>(EMPTY);
@@ -102,7 +106,7 @@ export function RegisterScreen() {
           <TextInput name="sealId" value={draft.sealId} onInput={set('sealId')} />
         </Field>
         <Field label={t('action')}>
-          <Select name="action" value={draft.action} onChange={set('action')} options={[['', t('all')], ...ACTIONS.map((a): [string, string] => [a, a])]} />
+          <Select name="action" value={draft.action} onChange={set('action')} options={[['', t('all')], ...Object.keys(ACTIONS).map((a): [string, string] => [a, actionName(a, lang)])]} />
         </Field>
         <Field label={t('documentSha256')}>
           <TextInput name="documentSha256" value={draft.documentSha256} onInput={set('documentSha256')} />
@@ -156,7 +160,7 @@ export function RegisterScreen() {
               <td>
                 <Time iso={e.at} />
               </td>
-              <td class="mono">{e.action}</td>
+              <td title={e.action}>{actionName(e.action, lang)}</td>
               <td>{t(`outcome.${e.outcome}` as Key)}</td>
               <td>{e.actorRole ? t(`role.${e.actorRole}` as Key) : '—'}</td>
               <td>{nameOf(e.unitId)}</td>

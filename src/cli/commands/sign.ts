@@ -15,11 +15,13 @@ import { parseCertificate } from '../../verify/certificate.js';
 import { ocspRequestFor } from '../../verify/revocation.js';
 
 const USAGE =
-  'usage: seal sign IN.pdf --key key.pem --cert cert.pem [--chain chain.pem] --page N --x MM --y MM --image seal.png\n' +
+  'usage: seal sign IN.pdf --key key.pem --cert cert.pem [--chain chain.pem] [--page N --x MM --y MM] [--riding] --image seal.png\n' +
   '                 [--size-mm W[xH]] [--level B-B|B-T|B-LT|B-LTA] [--tsa URL] [--reason TEXT] [--location TEXT] [--field NAME]\n' +
   '                 [--timeout SECONDS] -o OUT.pdf\n' +
   '  --timeout S: give up on a document that takes longer than S seconds to seal (default 120): exit 1.\n' +
   '  x, y: mm from the bottom-left corner of the page as a reader sees it, to the seal\'s centre.\n' +
+  '  --riding: also a riding seal (骑缝章) across the right edge of every page, in the same signature; alone\n' +
+  '  (without --x and --y) only the riding seal.\n' +
   '  The seal\'s size comes from --size-mm, else from the PNG\'s resolution (as `seal render` writes it).\n' +
   '  With --tsa the level defaults to B-LT: revocation data is fetched from the OCSP and CRL addresses in the\n' +
   '  certificates (give the root in --chain to cover the issuing CA too); without --tsa it is B-B.\n' +
@@ -56,6 +58,7 @@ export async function signCommand(args: string[]): Promise<number> {
         reason: { type: 'string' },
         location: { type: 'string' },
         field: { type: 'string' },
+        riding: { type: 'boolean' },
         timeout: { type: 'string' },
         output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
@@ -73,13 +76,16 @@ export async function signCommand(args: string[]): Promise<number> {
   const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   const input = positionals[0];
   if (!input || positionals.length > 1) return usage('exactly one input PDF is required');
-  const missing = ['key', 'cert', 'page', 'x', 'y', 'image', 'output'].filter((k) => str(k) === undefined);
+  const riding = values.riding === true;
+  // Where the seal goes: --page, --x and --y together, or --riding alone (the riding seal only).
+  const placed = riding && ['page', 'x', 'y'].every((k) => str(k) === undefined) ? [] : ['page', 'x', 'y'];
+  const missing = ['key', 'cert', ...placed, 'image', 'output'].filter((k) => str(k) === undefined);
   if (missing.length) return usage(`missing ${missing.map((m) => (m === 'output' ? '-o' : `--${m}`)).join(', ')}`);
-  const page = Number(str('page'));
-  const xMm = Number(str('x'));
-  const yMm = Number(str('y'));
+  const page = placed.length ? Number(str('page')) : 1;
+  const xMm = placed.length ? Number(str('x')) : undefined;
+  const yMm = placed.length ? Number(str('y')) : undefined;
   if (!Number.isInteger(page) || page < 1) return usage('--page must be a whole number from 1');
-  if (!Number.isFinite(xMm) || !Number.isFinite(yMm)) return usage('--x and --y must be numbers (mm)');
+  if (placed.length && (!Number.isFinite(xMm) || !Number.isFinite(yMm))) return usage('--x and --y must be numbers (mm)');
   const level = (str('level') ?? (str('tsa') ? 'B-LT' : 'B-B')) as PadesLevel;
   if (!['B-B', 'B-T', 'B-LT', 'B-LTA'].includes(level)) return usage('--level must be B-B, B-T, B-LT or B-LTA');
   if (level !== 'B-B' && !str('tsa')) return usage(`--level ${level} needs --tsa URL`);
@@ -101,7 +107,7 @@ export async function signCommand(args: string[]): Promise<number> {
     const size = await sealSizeMm(png, pixels.width, pixels.height, str('size-mm'));
     const tsaToken = process.env.SEAL_TSA_TOKEN;
     const out = Buffer.from(await runOneShot<Uint8Array>(import.meta.url, sealJob(pdf, {
-      page, xMm, yMm, level, signer, signingTime: new Date(),
+      page, ...(xMm !== undefined && yMm !== undefined ? { xMm, yMm } : {}), ...(riding ? { riding } : {}), level, signer, signingTime: new Date(),
       appearance: { ...pixels, widthMm: size.w, heightMm: size.h },
       timestamper: str('tsa') ? httpTimestamper(str('tsa')!, fetch, tsaToken ? { headers: { authorization: `Bearer ${tsaToken}` } } : {}) : undefined,
       revocation: onlineRevocation(globalThis.fetch),
