@@ -6,19 +6,21 @@
  * the field's default appearance /DA, with the form's /DR fonts) and clears /NeedAppearances. Field values are not
  * touched: only widgets' /AP and the AcroForm flag change, in the signed revision itself.
  *
- * Values are drawn as single lines of text in the DA font (multi-line and comb layouts are drawn on one line);
- * characters outside Latin-1 are drawn as "?" (a form whose producer wrote appearances keeps its own: only
- * widgets without one get ours).
+ * Values are drawn as single lines (multi-line and comb layouts are drawn on one line); only widgets without an
+ * appearance get ours. A value in Latin-1 is text in the DA font; any other value (Chinese, as most of this
+ * city's forms are filled) is drawn as the glyph outlines of the seals' own Noto Serif SC face, filled in the DA's
+ * colour: no font has to be embedded, and every viewer shows the same shapes.
  */
 import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFObject, PDFRawStream, PDFRef, PDFString } from 'pdf-lib';
 import { LIMITS } from '../limits.js';
 import { charge } from './budget.js';
 import type { IncrementalUpdate } from './incremental-writer.js';
+import type { SealFont } from '../render/font.js';
 import { signatureFields } from './signature-field.js';
 
 const N = (s: string) => PDFName.of(s);
 
-export function settleFieldAppearances(u: IncrementalUpdate): void {
+export async function settleFieldAppearances(u: IncrementalUpdate): Promise<void> {
   const pdf = u.pdf;
   const catalog = u.get(pdf.catalogRef);
   if (!(catalog instanceof PDFDict)) return;
@@ -34,6 +36,7 @@ export function settleFieldAppearances(u: IncrementalUpdate): void {
   const formDa = text(pdf.resolve(acro.get(N('DA'))));
   const dr = pdf.lookupDict(acro.get(N('DR')));
   const seen = new Set<string>();
+  const widgets: { ref: PDFRef; value: string; da: string }[] = [];
   const walk = (obj: PDFObject, inherited: { ft?: string; v?: PDFObject; da?: string }, depth: number) => {
     if (!(obj instanceof PDFRef) || seen.has(obj.tag) || depth > 32) return;
     seen.add(obj.tag);
@@ -49,10 +52,15 @@ export function settleFieldAppearances(u: IncrementalUpdate): void {
     const childFields = kids.filter((k) => pdf.lookupDict(k)?.has(N('T')));
     if (childFields.length) { for (const k of childFields) walk(k, here, depth + 1); return; }
     if (here.ft !== 'Tx' && here.ft !== 'Ch') return;
-    const widgets = field.has(N('Rect')) ? [obj] : kids.filter((k): k is PDFRef => k instanceof PDFRef);
-    for (const w of widgets) drawWidget(u, w, valueText(pdf.resolve(here.v)), here.da ?? formDa ?? '/Helv 0 Tf 0 g', dr);
+    const value = valueText(pdf.resolve(here.v));
+    for (const ref of field.has(N('Rect')) ? [obj] : kids.filter((k): k is PDFRef => k instanceof PDFRef)) {
+      widgets.push({ ref, value, da: here.da ?? formDa ?? '/Helv 0 Tf 0 g' });
+    }
   };
   for (const f of pdf.lookupArray(acro.get(N('Fields')))?.asArray() ?? []) walk(f, {}, 0);
+  // The outline face is loaded (a 15 MB font, once per process) only when a value needs it.
+  const font = widgets.some((w) => !isLatin1(w.value)) ? (await import('../render/font.js')).sealFont() : undefined;
+  for (const w of widgets) drawWidget(u, w.ref, w.value, w.da, dr, font);
 
   const settled = acro.clone(pdf.context);
   settled.delete(N('NeedAppearances'));
@@ -74,7 +82,7 @@ function valueText(v: PDFObject | undefined): string {
   return text(v) ?? (v instanceof PDFName ? v.decodeText() : '');
 }
 
-function drawWidget(u: IncrementalUpdate, ref: PDFRef, value: string, da: string, dr: PDFDict | undefined): void {
+function drawWidget(u: IncrementalUpdate, ref: PDFRef, value: string, da: string, dr: PDFDict | undefined, font: SealFont | undefined): void {
   const pdf = u.pdf;
   const widget = u.get(ref);
   if (!(widget instanceof PDFDict)) return;
@@ -90,9 +98,11 @@ function drawWidget(u: IncrementalUpdate, ref: PDFRef, value: string, da: string
   const size = daSize > 0 ? daSize : Math.max(4, Math.min(12, h * 0.7));
   const daFixed = sizeMatch ? da.replace(/([\d.]+)(\s+Tf)/, `${size}$2`) : `/Helv ${size} Tf 0 g`;
   const y = Math.max(1, (h - size) / 2 + size * 0.22);
-  const content = value
-    ? `/Tx BMC\nq\n1 1 ${Math.max(0, w - 2)} ${Math.max(0, h - 2)} re W n\nBT\n${daFixed}\n2 ${y.toFixed(2)} Td\n${literal(value)} Tj\nET\nQ\nEMC\n`
-    : '/Tx BMC\nEMC\n';
+  const clip = `1 1 ${Math.max(0, w - 2)} ${Math.max(0, h - 2)} re W n\n`;
+  const drawn = !value ? '' : isLatin1(value) || !font
+    ? `BT\n${daFixed}\n2 ${y.toFixed(2)} Td\n${literal(value)} Tj\nET\n`
+    : `${fillColour(da)}\n${outlines(font, value, 2, y, size)}`;
+  const content = value ? `/Tx BMC\nq\n${clip}${drawn}Q\nEMC\n` : '/Tx BMC\nEMC\n';
   const ctx = pdf.context;
   const dict = PDFDict.withContext(ctx);
   dict.set(N('Type'), N('XObject'));
@@ -124,6 +134,52 @@ function drawWidget(u: IncrementalUpdate, ref: PDFRef, value: string, da: string
   const updated = widget.clone(ctx);
   updated.set(N('AP'), apDict);
   u.set(ref, updated);
+}
+
+const isLatin1 = (s: string): boolean => [...s].every((c) => c.charCodeAt(0) <= 255);
+
+/** The DA's fill colour operator (`0 g`, `r g b rg`, `c m y k k`), black when it names none. */
+function fillColour(da: string): string {
+  return /((?:[\d.]+\s+){1,4})(g|rg|k)\b/.exec(da)?.[0] ?? '0 g';
+}
+
+const n2 = (v: number) => (Math.round(v * 100) / 100).toString();
+
+/**
+ * `value` as filled glyph outlines, baseline at (x, y) in the appearance's space, `size` points to the em; a character
+ * the face lacks is left out (its advance stays, so the rest keep their places).
+ */
+function outlines(font: SealFont, value: string, x: number, y: number, size: number): string {
+  const k = size / font.unitsPerEm;
+  const out: string[] = [];
+  let pen = x;
+  for (const ch of value) {
+    let glyph;
+    try {
+      glyph = font.glyph(ch, 'field value');
+    } catch {
+      pen += size / 2;
+      continue;
+    }
+    // Outline commands are in font units with y down; quadratic segments become cubic ones (PDF has no quadratics).
+    const X = (fx: number) => n2(pen + fx * k);
+    const Y = (fy: number) => n2(y - fy * k);
+    let cx = 0;
+    let cy = 0;
+    for (const c of glyph.commands) {
+      if (c.type === 'M' || c.type === 'L') out.push(`${X(c.x)} ${Y(c.y)} ${c.type === 'M' ? 'm' : 'l'}`);
+      else if (c.type === 'C') out.push(`${X(c.x1)} ${Y(c.y1)} ${X(c.x2)} ${Y(c.y2)} ${X(c.x)} ${Y(c.y)} c`);
+      else if (c.type === 'Q') {
+        const c1x = cx + (2 / 3) * (c.x1 - cx), c1y = cy + (2 / 3) * (c.y1 - cy);
+        const c2x = c.x + (2 / 3) * (c.x1 - c.x), c2y = c.y + (2 / 3) * (c.y1 - c.y);
+        out.push(`${X(c1x)} ${Y(c1y)} ${X(c2x)} ${Y(c2y)} ${X(c.x)} ${Y(c.y)} c`);
+      } else out.push('h');
+      if (c.type !== 'Z') [cx, cy] = [c.x, c.y];
+    }
+    if (glyph.commands.length) out.push('f');
+    pen += glyph.advance * k;
+  }
+  return out.length ? `${out.join('\n')}\n` : '';
 }
 
 /** A PDF literal string of `s` in PDFDocEncoding (latin1 for what it shares), with ( ) \ escaped. */

@@ -136,7 +136,7 @@ export async function sealPdf(input: Uint8Array, opts: SealPdfOptions): Promise<
     u.set(sigRef, sig);
 
     // A form that asks viewers to redraw its fields would lose the seal in poppler-based viewers: appearances first.
-    settleFieldAppearances(u);
+    await settleFieldAppearances(u);
     if (opts.riding) addSignatureFieldWithWidgets(u, { name, sigRef, lock: opts.lockField, widgets: [...widgets, ...ridingWidgets(u, opts.appearance, refs.image)] });
     else addSignatureField(u, { ...widgets[0]!, name, sigRef, lock: opts.lockField });
     if (opts.certify) {

@@ -3,7 +3,7 @@
  * with values and no appearance streams): sealed, the seal shows in poppler's rendering (pdftoppm), the fields show
  * their values, /NeedAppearances is cleared in the signed revision, values are unchanged, and the signature is valid.
  */
-import { PDFBool, PDFDocument, PDFName, PDFString, StandardFonts } from 'pdf-lib';
+import { PDFBool, PDFDocument, PDFHexString, PDFName, PDFString, StandardFonts } from 'pdf-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { sealPdf } from '../../src/pdf/seal.js';
@@ -81,6 +81,46 @@ describe('a form that asks viewers to redraw its fields', () => {
     expect(report.signatures[0]!.checks.signature).toBe(true);
     expect(report.signatures[0]!.coversWholeDocument).toBe(true);
     void PDFString;
+  }, 120_000);
+
+  it('Chinese values are drawn too (as the outlines of the seal face, no font embedded), and stay unchanged', async () => {
+    const doc = await PDFDocument.create();
+    const page = doc.addPage([595, 842]);
+    const f = doc.getForm();
+    // Placed empty, then given values as LibreOffice writes them (text strings in UTF-16): pdf-lib's own appearances
+    // for these would need a font that encodes Chinese, which is the point of the test.
+    const applicant = f.createTextField('applicant');
+    applicant.addToPage(page, { x: 72, y: 700, width: 300, height: 24 });
+    applicant.acroField.setValue(PDFHexString.fromText('张三丰'));
+    const district = f.createDropdown('district');
+    district.addToPage(page, { x: 72, y: 660, width: 160, height: 24 });
+    district.acroField.setOptions([{ value: PDFHexString.fromText('天河区') }, { value: PDFHexString.fromText('越秀区') }]);
+    district.acroField.setValues([PDFHexString.fromText('越秀区')]);
+    const mixed = f.createTextField('address');
+    mixed.addToPage(page, { x: 72, y: 620, width: 300, height: 24 });
+    mixed.acroField.setValue(PDFHexString.fromText('No. 12 中山路'));
+    for (const field of f.getFields()) for (const w of field.acroField.getWidgets()) w.dict.delete(PDFName.of('AP'));
+    f.acroForm.dict.set(PDFName.of('NeedAppearances'), PDFBool.True);
+    const chinese = Buffer.from(await doc.save({ updateFieldAppearances: false, useObjectStreams: false }));
+    const sealed = await sealPdf(chinese, {
+      page: 1, xMm: 150, yMm: 60, appearance: sealAppearance(), signer: signerFor(pki.leafP256), level: 'B-B', signingTime: new Date(),
+    });
+    const png = await renderPage(sealed, 1);
+    keepForLooking(png, 'need-appearances-chinese.png');
+    expect((await redSeals(png)).seals.length).toBeGreaterThanOrEqual(1);
+    // three CJK glyphs at the box's height leave far more ink than "???" would
+    expect(await inkIn(png, { x: 72, y: 700, w: 300, h: 24 })).toBeGreaterThan(150);
+    expect(await inkIn(png, { x: 72, y: 660, w: 160, h: 24 })).toBeGreaterThan(150);
+    expect(await inkIn(png, { x: 72, y: 620, w: 300, h: 24 })).toBeGreaterThan(150);
+    // no question marks were written: the appearance streams hold paths, not text
+    expect(sealed.includes(Buffer.from('(???)'))).toBe(false);
+    const after = (await PDFDocument.load(sealed)).getForm();
+    expect(after.getTextField('applicant').getText()).toBe('张三丰');
+    expect(after.getDropdown('district').getSelected()).toEqual(['越秀区']);
+    expect(after.getTextField('address').getText()).toBe('No. 12 中山路');
+    const report = await verifyPdf(sealed, { trustAnchors: [pki.root.certDer] });
+    expect(report.signatures[0]!.checks.signature).toBe(true);
+    expect(report.signatures[0]!.coversWholeDocument).toBe(true);
   }, 120_000);
 
   it('before the fix poppler dropped the seal: the unsealed form with a seal widget but the flag set shows no seal', async () => {
