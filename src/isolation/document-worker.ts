@@ -10,6 +10,7 @@ import { examineForSealing } from '../placement/index.js';
 import { MOVED, type Job, type Outcome, type ToMain, type ToWorker } from './jobs.js';
 import { deserializeError } from './job-errors.js';
 import { outcomeOf } from './run-job.js';
+import { valueFace } from './value-face.js';
 
 export default async function documentJob(task: { job: Job; port: MessagePort }): Promise<Outcome> {
   const { port } = task;
@@ -34,7 +35,7 @@ export default async function documentJob(task: { job: Job; port: MessagePort })
   setParserWarningSink((message) => send({ type: 'call', id: -1, call: { name: 'warning', message } }));
   send({ type: 'started' });
   try {
-    const outcome = await outcomeOf(job, call, { examine: examineForSealing });
+    const outcome = await outcomeOf(job, call, { examine: examineForSealing, valueFace });
     // A sealed, extended or handed-over examined document is moved to the main thread rather than copied.
     const doc = !outcome.ok ? undefined : outcome.value instanceof Uint8Array ? outcome.value
       : (outcome.value as { pdf?: unknown } | null)?.pdf instanceof Uint8Array ? (outcome.value as { pdf: Uint8Array }).pdf : undefined;

@@ -26,6 +26,7 @@ import { MOVED, type Job, type Outcome, type ToMain, type ToWorker } from './job
 import { answer, extendJob, sealJob, settle, stopped, verifyJob, type MainThreadFunctions } from './main-thread.js';
 import { serializeError } from './job-errors.js';
 import { outcomeOf } from './run-job.js';
+import { valueFace } from './value-face.js';
 
 export interface DocumentWorkerSettings {
   /** Worker threads (SEAL_DOCUMENT_WORKERS); default: the machine's cores. */
@@ -138,7 +139,7 @@ const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.fro
  */
 export function inProcessDocuments(): DocumentWorkers {
   const run = async <T>(x: { job: Job; fns: MainThreadFunctions }): Promise<T> =>
-    settle<T>(await outcomeOf(x.job, (c) => answer(c, x.fns), { examine: examineForSealing }));
+    settle<T>(await outcomeOf(x.job, (c) => answer(c, x.fns), { examine: examineForSealing, valueFace }));
   return {
     verify: (bytes, opts) => run(verifyJob(bytes, opts)),
     examine: (bytes, request) => run({ job: { kind: 'examine', bytes, request }, fns: {} }),

@@ -9,6 +9,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { AppError } from '../errors.js';
 import { setParserWarningSink } from '../pdf/parser-warnings.js';
 import type { Callback, Outcome } from './jobs.js';
+import type { HeavyJobs } from './run-job.js';
 import { answer, settle, stopped, type JobWithFunctions } from './main-thread.js';
 import { deserializeError, serializeError } from './job-errors.js';
 
@@ -18,7 +19,7 @@ type FromWorker = { type: 'call'; id: number; call: Callback } | { type: 'outcom
 type ToWorker = { type: 'reply'; id: number; ok: boolean; value?: unknown; error?: ReturnType<typeof serializeError> };
 
 /** Whether this thread is a one-shot worker (then the job is started; the module loading it should do nothing else). */
-export function serveOneShotJob(): boolean {
+export function serveOneShotJob(heavy: HeavyJobs = {}): boolean {
   const data = workerData as Record<string, unknown> | null;
   if (isMainThread || !parentPort || !data || data[KEY] === undefined) return false;
   const port = parentPort;
@@ -37,7 +38,7 @@ export function serveOneShotJob(): boolean {
     port.postMessage({ type: 'call', id, call: c } satisfies FromWorker);
   });
   setParserWarningSink(() => {}); // the CLI prints results, not parser chatter
-  void runHere(data[KEY] as JobWithFunctions['job'], call).then((outcome) => port.postMessage({ type: 'outcome', outcome } satisfies FromWorker));
+  void runHere(data[KEY] as JobWithFunctions['job'], call, heavy).then((outcome) => port.postMessage({ type: 'outcome', outcome } satisfies FromWorker));
   return true;
 }
 
@@ -46,9 +47,9 @@ export function serveOneShotJob(): boolean {
  * runs, not when a command module is: the CLI's main thread, which only hands the job to its worker, then never
  * evaluates them (half of `seal verify`'s start-up was both threads evaluating the same libraries).
  */
-async function runHere(job: JobWithFunctions['job'], call: (c: Callback) => Promise<unknown>): Promise<Outcome> {
+async function runHere(job: JobWithFunctions['job'], call: (c: Callback) => Promise<unknown>, heavy: HeavyJobs): Promise<Outcome> {
   const { outcomeOf } = await import('./run-job.js');
-  return outcomeOf(job, call);
+  return outcomeOf(job, call, heavy);
 }
 
 export interface OneShotLimits { timeoutSeconds: number; memoryMb: number }
@@ -62,7 +63,7 @@ export function runOneShot<T>(entry: string | undefined, x: JobWithFunctions, li
   const url = moduleFile(entry);
   // No module file to start a worker from (the verifier's V8 start-up snapshot): on this thread, with the same
   // limits in the parsers but no deadline of its own.
-  if (!url) return runHere(x.job, (c) => answer(c, x.fns)).then((o) => settle<T>(o));
+  if (!url) return runHere(x.job, (c) => answer(c, x.fns), {}).then((o) => settle<T>(o));
   return new Promise<T>((resolve, reject) => {
     // The worker's code imports the module (a .ts one after registering tsx, as in tests and `tsx` runs).
     const load = url.pathname.endsWith('.ts')

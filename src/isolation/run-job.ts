@@ -7,6 +7,7 @@ import type { Timestamper } from '../pdf/cms.js';
 import { extendPdf } from '../pdf/extend.js';
 import { sealPdf } from '../pdf/seal.js';
 import type { Examination, ExamineRequest } from '../placement/index.js';
+import type { SealFont } from '../render/font.js';
 import { verifyPdf } from '../verify/verify-pdf.js';
 import type { Callback, FetchReply, Job, Outcome } from './jobs.js';
 import { serializeError } from './job-errors.js';
@@ -19,6 +20,8 @@ export type CallMain = (call: Callback) => Promise<unknown>;
  */
 export interface HeavyJobs {
   examine?: (pdf: Uint8Array, request: ExamineRequest) => Promise<Examination>;
+  /** The seal face, for form values outside Latin-1 that a sealing draws (src/pdf/field-appearances.ts). */
+  valueFace?: () => Promise<SealFont>;
 }
 
 const asBuffer = (u: unknown): Buffer => Buffer.from(u as Uint8Array);
@@ -54,6 +57,7 @@ export async function runJob(job: Job, call: CallMain, heavy: HeavyJobs = {}): P
       const { ses, ...o } = job.options;
       return sealPdf(job.bytes, {
         ...o,
+        ...(heavy.valueFace ? { valueFace: heavy.valueFace } : {}),
         signingTime: new Date(o.signingTime),
         appearance: o.appearance.encoded
           ? { ...o.appearance, encoded: { rgb: asBuffer(o.appearance.encoded.rgb), alpha: asBuffer(o.appearance.encoded.alpha) } }

@@ -20,7 +20,12 @@ import { signatureFields } from './signature-field.js';
 
 const N = (s: string) => PDFName.of(s);
 
-export async function settleFieldAppearances(u: IncrementalUpdate): Promise<void> {
+/**
+ * `valueFace` gives the outline face for values outside Latin-1 (the service's workers and `seal sign` pass the seal
+ * face; it is given, not imported, so that the offline verifier bundle, which carries the sealing code through the
+ * job runner but never seals, holds no font package). Without it such values are drawn as "?".
+ */
+export async function settleFieldAppearances(u: IncrementalUpdate, valueFace?: () => Promise<SealFont>): Promise<void> {
   const pdf = u.pdf;
   const catalog = u.get(pdf.catalogRef);
   if (!(catalog instanceof PDFDict)) return;
@@ -59,7 +64,7 @@ export async function settleFieldAppearances(u: IncrementalUpdate): Promise<void
   };
   for (const f of pdf.lookupArray(acro.get(N('Fields')))?.asArray() ?? []) walk(f, {}, 0);
   // The outline face is loaded (a 15 MB font, once per process) only when a value needs it.
-  const font = widgets.some((w) => !isLatin1(w.value)) ? (await import('../render/font.js')).sealFont() : undefined;
+  const font = valueFace && widgets.some((w) => !isLatin1(w.value)) ? await valueFace() : undefined;
   for (const w of widgets) drawWidget(u, w.ref, w.value, w.da, dr, font);
 
   const settled = acro.clone(pdf.context);

@@ -26,6 +26,7 @@ import {
 } from './signature-field.js';
 import { setPlaceholders, withPlaceholderRetry, writeSignedRevision } from './signed-revision.js';
 import { noteTimestampTokenSize, timestampTokenSize } from './timestamp-size.js';
+import type { SealFont } from '../render/font.js';
 
 export type { SealAppearance } from './appearance.js';
 export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
@@ -65,6 +66,8 @@ export interface SealPdfOptions {
   /** B-LT/B-LTA: more certificates for the DSS, and to find issuers with (e.g. the root, so the intermediate's
    *  revocation status is collected too when the signer's chain stops below the root). */
   extraCertificates?: Buffer[];
+  /** The outline face for form values outside Latin-1 in /NeedAppearances forms (src/pdf/field-appearances.ts). */
+  valueFace?: () => Promise<SealFont>;
 }
 
 export async function sealPdf(input: Uint8Array, opts: SealPdfOptions): Promise<Buffer> {
@@ -136,7 +139,7 @@ export async function sealPdf(input: Uint8Array, opts: SealPdfOptions): Promise<
     u.set(sigRef, sig);
 
     // A form that asks viewers to redraw its fields would lose the seal in poppler-based viewers: appearances first.
-    await settleFieldAppearances(u);
+    await settleFieldAppearances(u, opts.valueFace);
     if (opts.riding) addSignatureFieldWithWidgets(u, { name, sigRef, lock: opts.lockField, widgets: [...widgets, ...ridingWidgets(u, opts.appearance, refs.image)] });
     else addSignatureField(u, { ...widgets[0]!, name, sigRef, lock: opts.lockField });
     if (opts.certify) {

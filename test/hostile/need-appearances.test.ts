@@ -7,6 +7,7 @@ import { PDFBool, PDFDocument, PDFHexString, PDFName, PDFString, StandardFonts }
 import { beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { sealPdf } from '../../src/pdf/seal.js';
+import { valueFace } from '../../src/isolation/value-face.js';
 import { readPdf } from '../../src/pdf/reader.js';
 import { verifyPdf } from '../../src/verify/verify-pdf.js';
 import { makeTestPki, signerFor, type TestPki } from '../helpers/openssl-pki.js';
@@ -102,8 +103,9 @@ describe('a form that asks viewers to redraw its fields', () => {
     for (const field of f.getFields()) for (const w of field.acroField.getWidgets()) w.dict.delete(PDFName.of('AP'));
     f.acroForm.dict.set(PDFName.of('NeedAppearances'), PDFBool.True);
     const chinese = Buffer.from(await doc.save({ updateFieldAppearances: false, useObjectStreams: false }));
+    // as the service's workers and `seal sign` seal: with the seal face for such values
     const sealed = await sealPdf(chinese, {
-      page: 1, xMm: 150, yMm: 60, appearance: sealAppearance(), signer: signerFor(pki.leafP256), level: 'B-B', signingTime: new Date(),
+      page: 1, xMm: 150, yMm: 60, appearance: sealAppearance(), signer: signerFor(pki.leafP256), level: 'B-B', signingTime: new Date(), valueFace,
     });
     const png = await renderPage(sealed, 1);
     keepForLooking(png, 'need-appearances-chinese.png');

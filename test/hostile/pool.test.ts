@@ -75,6 +75,28 @@ describe('document worker pool', () => {
     expect(plain.equals(original)).toBe(true);
   }, 120_000);
 
+  it('a form asking viewers to redraw its fields, with a Chinese value: the worker draws it with the seal face, not as "?"', async () => {
+    const pki = await makeTestPki();
+    const { PDFBool, PDFDocument, PDFHexString, PDFName } = await import('pdf-lib');
+    const doc = await PDFDocument.create();
+    const page = doc.addPage([595, 842]);
+    const field = doc.getForm().createTextField('applicant');
+    field.addToPage(page, { x: 72, y: 700, width: 300, height: 24 });
+    field.acroField.setValue(PDFHexString.fromText('张三丰'));
+    for (const w of field.acroField.getWidgets()) w.dict.delete(PDFName.of('AP'));
+    doc.getForm().acroForm.dict.set(PDFName.of('NeedAppearances'), PDFBool.True);
+    const form = Buffer.from(await doc.save({ updateFieldAppearances: false, useObjectStreams: false }));
+    const roomy = documentWorkerPool({ size: 1, deadlineSeconds: 120, memoryMb: 512 });
+    onTestFinished(() => roomy.close());
+    const sealed = await roomy.seal(form, {
+      page: 1, xMm: 150, yMm: 60, appearance: sealAppearance(), signer: signerFor(pki.leafP256), level: 'B-B', signingTime: new Date(),
+    });
+    // the widget's new appearance: filled glyph paths (curves, then f), no text-showing operator at all
+    const update = sealed.subarray(form.length).toString('latin1');
+    expect(update).toMatch(/\/Tx BMC\nq\n[^]*? c\n[^]*?\nf\n/);
+    expect(update).not.toContain('(???) Tj');
+  }, 120_000);
+
   it('errors keep their problem type and details across the boundary', async () => {
     await expect(pool.verify(files.deepArray(20_000), { trustAnchors: [] })).rejects.toMatchObject({
       status: 422, type: 'document-too-complex', details: { limit: 'nesting-depth' },

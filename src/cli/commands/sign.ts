@@ -6,6 +6,7 @@ import { AppError } from '../../errors.js';
 import { httpTimestamper, type CmsSigner, type RevocationSource } from '../../pdf/cms.js';
 import { sealJob } from '../../isolation/main-thread.js';
 import { CLI_WORKER_MEMORY_MB, runOneShot, serveOneShotJob } from '../../isolation/one-shot.js';
+import { valueFace } from '../../isolation/value-face.js';
 import { readPdf } from '../../pdf/reader.js';
 import type { PadesLevel } from '../../pdf/seal.js';
 import { uniqueFieldName } from '../../pdf/signature-field.js';
@@ -29,8 +30,9 @@ const USAGE =
   '  SEAL_TSA_TOKEN, never from the command line (where ps shows it).\n' +
   '  On success it prints what it wrote: the file, its size, the signature field and the level.';
 
-// Loaded as the command's own document worker (see runOneShot below): run the job handed over, nothing else.
-serveOneShotJob();
+// Loaded as the command's own document worker (see runOneShot below): run the job handed over, nothing else;
+// form values outside Latin-1 are drawn with the seal face, loaded only if a form needs it.
+serveOneShotJob({ valueFace });
 
 /**
  * `seal sign`: seal a PDF with a local key file, no service and no database. Exit 0 on success, 2 on a usage
