@@ -3,7 +3,8 @@ import { forbidden } from '../errors.js';
 import { assertUnitScope, type Actor } from './actor.js';
 import { applicationView, type ApplicationView } from './applications.js';
 import type { RegisterDeps } from './deps.js';
-import { APPLICATION_COLUMNS, findUnit, type ApplicationRow, type SealStatus } from './records.js';
+import { APPLICATION_COLUMNS, findUnit, type ApplicationRow, type SealStatus, type UnitRow } from './records.js';
+import { unitSummary, type UnitSummary } from './units.js';
 import { containsPattern, decodeCursor, exactTime, pageOf, pageSize, Where, type Page, type PageRequest } from './paging.js';
 
 /**
@@ -42,14 +43,7 @@ export interface UnitListFilter extends PageRequest {
   state?: 'active' | 'deregistered';
 }
 
-export interface UnitListItem {
-  id: string;
-  name: string;
-  code: string;
-  aliases: string[];
-  status: 'active' | 'deregistered';
-  createdAt: string;
-  deregisteredAt: string | null;
+export interface UnitListItem extends UnitSummary {
   activeSeals: number;
 }
 
@@ -63,17 +57,7 @@ export async function listUnits(deps: RegisterDeps, actor: Actor, f: UnitListFil
   }
   if (f.state) w.add('u.status = ?', f.state);
   const { order, limit, size } = newestFirst(w, f, 'u.created_at', 'u.id');
-  const { rows } = await deps.db.query<{
-    id: string;
-    name: string;
-    code: string;
-    aliases: string[];
-    status: 'active' | 'deregistered';
-    created_at: Date;
-    deregistered_at: Date | null;
-    active_seals: string;
-    sort_at: string;
-  }>(
+  const { rows } = await deps.db.query<UnitRow & { active_seals: string; sort_at: string }>(
     `SELECT u.id, u.name, u.code, u.aliases, u.status, u.created_at, u.deregistered_at, ${exactTime('u.created_at')} AS sort_at,
             (SELECT count(*) FROM seals s WHERE s.unit_id = u.id AND s.status = 'active') AS active_seals
        FROM units u ${w.sql} ${order} ${limit}`,
@@ -83,16 +67,7 @@ export async function listUnits(deps: RegisterDeps, actor: Actor, f: UnitListFil
     rows,
     size,
     (r) => [r.sort_at, r.id],
-    (r) => ({
-      id: r.id,
-      name: r.name,
-      code: r.code,
-      aliases: r.aliases,
-      status: r.status,
-      createdAt: iso(r.created_at)!,
-      deregisteredAt: iso(r.deregistered_at),
-      activeSeals: Number(r.active_seals),
-    }),
+    (r) => ({ ...unitSummary(r), activeSeals: Number(r.active_seals) }),
   );
 }
 

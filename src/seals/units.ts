@@ -5,12 +5,12 @@ import type { Queryable } from '../store/db.js';
 import { assertUnitScope, auditActor, type Actor } from './actor.js';
 import { appendAudit } from './audit.js';
 import type { RegisterDeps } from './deps.js';
-import { findActiveUnit, findUnit, SEAL_COLUMNS, type SealRow } from './records.js';
+import { findActiveUnit, findUnit, SEAL_COLUMNS, type SealRow, type UnitRow } from './records.js';
 import { destroySealIn, returnSealIn } from './seal-actions.js';
 import { addWorkingDays, shanghaiDate } from './working-days.js';
 
-/** 机关单位 units (Art. 18): registration, renaming, deregistration. */
-export interface UnitView {
+/** A unit as every answer shows it (its view, the unit list). */
+export interface UnitSummary {
   id: string;
   name: string;
   code: string;
@@ -18,6 +18,22 @@ export interface UnitView {
   status: 'active' | 'deregistered';
   createdAt: string;
   deregisteredAt: string | null;
+}
+
+export function unitSummary(unit: UnitRow): UnitSummary {
+  return {
+    id: unit.id,
+    name: unit.name,
+    code: unit.code,
+    aliases: unit.aliases,
+    status: unit.status,
+    createdAt: new Date(unit.created_at).toISOString(),
+    deregisteredAt: unit.deregistered_at ? new Date(unit.deregistered_at).toISOString() : null,
+  };
+}
+
+/** 机关单位 units (Art. 18): registration, renaming, deregistration. */
+export interface UnitView extends UnitSummary {
   seals: { id: string; kind: string; name: string; template: string; status: string; certificateSerial: string }[];
   renames: {
     oldName: string;
@@ -83,13 +99,7 @@ export async function getUnit(deps: RegisterDeps, actor: Actor, id: string): Pro
   const day = (d: string | Date) =>
     typeof d === 'string' ? d.slice(0, 10) : `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
   return {
-    id: unit.id,
-    name: unit.name,
-    code: unit.code,
-    aliases: unit.aliases,
-    status: unit.status,
-    createdAt: new Date(unit.created_at).toISOString(),
-    deregisteredAt: unit.deregistered_at ? new Date(unit.deregistered_at).toISOString() : null,
+    ...unitSummary(unit),
     seals: seals.map((s) => ({ id: s.id, kind: s.kind, name: s.name, template: s.template, status: s.status, certificateSerial: s.cert_serial })),
     renames: renames.map((r) => ({
       oldName: r.old_name,
