@@ -12,6 +12,7 @@ import type { Callback, Outcome } from './jobs.js';
 import type { HeavyJobs } from './run-job.js';
 import { answer, settle, stopped, type JobWithFunctions } from './main-thread.js';
 import { deserializeError, serializeError } from './job-errors.js';
+import { SCRIPT_WORKER_CODE, type WorkerScript } from './script-worker.js';
 
 const KEY = 'e-seal-one-shot-job';
 
@@ -19,7 +20,7 @@ type FromWorker = { type: 'call'; id: number; call: Callback } | { type: 'outcom
 type ToWorker = { type: 'reply'; id: number; ok: boolean; value?: unknown; error?: ReturnType<typeof serializeError> };
 
 /** Whether this thread is a one-shot worker (then the job is started; the module loading it should do nothing else). */
-export function serveOneShotJob(heavy: HeavyJobs = {}): boolean {
+export function serveOneShotJob(heavy: HeavyJobs = {}, hooks: { beforeOutcome?: () => void } = {}): boolean {
   const data = workerData as Record<string, unknown> | null;
   if (isMainThread || !parentPort || !data || data[KEY] === undefined) return false;
   const port = parentPort;
@@ -38,7 +39,11 @@ export function serveOneShotJob(heavy: HeavyJobs = {}): boolean {
     port.postMessage({ type: 'call', id, call: c } satisfies FromWorker);
   });
   setParserWarningSink(() => {}); // the CLI prints results, not parser chatter
-  void runHere(data[KEY] as JobWithFunctions['job'], call, heavy).then((outcome) => port.postMessage({ type: 'outcome', outcome } satisfies FromWorker));
+  void runHere(data[KEY] as JobWithFunctions['job'], call, heavy).then((outcome) => {
+    // Before the outcome: the main thread ends this worker as soon as it has it.
+    try { hooks.beforeOutcome?.(); } catch { /* the job's answer matters more */ }
+    port.postMessage({ type: 'outcome', outcome } satisfies FromWorker);
+  });
   return true;
 }
 
@@ -58,20 +63,22 @@ export interface OneShotLimits { timeoutSeconds: number; memoryMb: number }
  * Runs the job in a new worker started from `entry` (a module that calls serveOneShotJob() when loaded), and
  * answers its calls with the functions that stay on this thread. Past the deadline or the memory limit: 422
  * `document-too-complex` naming the limit.
+ * With `start.script` (a one-file CommonJS build of the job runner that exports serveOneShotJob: the offline verifier
+ * embeds one), the worker runs that instead, compiled from V8's code cache (src/isolation/script-worker.ts).
  */
-export function runOneShot<T>(entry: string | undefined, x: JobWithFunctions, limits: OneShotLimits): Promise<T> {
-  const url = moduleFile(entry);
+export function runOneShot<T>(entry: string | undefined, x: JobWithFunctions, limits: OneShotLimits, start: { script?: WorkerScript } = {}): Promise<T> {
+  const url = start.script ? undefined : moduleFile(entry);
   // No module file to start a worker from (the verifier's V8 start-up snapshot): on this thread, with the same
   // limits in the parsers but no deadline of its own.
-  if (!url) return runHere(x.job, (c) => answer(c, x.fns), {}).then((o) => settle<T>(o));
+  if (!url && !start.script) return runHere(x.job, (c) => answer(c, x.fns), {}).then((o) => settle<T>(o));
   return new Promise<T>((resolve, reject) => {
-    // The worker's code imports the module (a .ts one after registering tsx, as in tests and `tsx` runs).
-    const load = url.pathname.endsWith('.ts')
+    // The worker's code runs the script, or imports the module (a .ts one after registering tsx, as in tests and `tsx` runs).
+    const code = !url ? SCRIPT_WORKER_CODE : url.pathname.endsWith('.ts')
       ? `import(${JSON.stringify(tsxFrom('tsx/esm/api'))}).then((t) => t.register()).then(() => import(${JSON.stringify(url.href)}))`
       : `import(${JSON.stringify(url.href)})`;
-    const worker = new Worker(load, {
+    const worker = new Worker(code, {
       eval: true,
-      workerData: { [KEY]: x.job },
+      workerData: { [KEY]: x.job, ...(start.script ? { script: start.script } : {}) },
       resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb, stackSizeMb: 4 },
     });
     let settled = false;

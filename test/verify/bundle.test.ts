@@ -4,6 +4,7 @@
  * preload that throws on any socket, DNS lookup or fetch), on a B-LT document: exit 0.
  */
 import { execFile, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +70,33 @@ describe('offline bundle dist/seal-verify.mjs', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('function');
     expect(r.status).toBe(0);
+  });
+
+  test('its document worker starts from a V8 code cache beside the file: written by the first run, used as it is by the next, replaced when damaged or made for another file', () => {
+    const cache = `${bundle}.v8cache`;
+    const verify = (file: string) => offline([file, '--trust', 'root.pem']);
+    rmSync(cache, { force: true });
+    expect(verify('b-lt.pdf').status).toBe(0);
+    const made = readFileSync(cache);
+    expect(made.length).toBeGreaterThan(100_000); // the bytecode of what ran, not an empty shell
+    expect(verify('b-lt.pdf').status).toBe(0);
+    expect(verify('tampered.pdf').status).toBe(1);
+    expect(readFileSync(cache).equals(made)).toBe(true); // used, not made again
+    // Damaged data would end the process in a V8 fatal error if it were used: it is refused by its hash and replaced.
+    const damaged = Buffer.from(made);
+    for (let i = 200; i < damaged.length; i += 97) damaged[i]! ^= 0xff;
+    writeFileSync(cache, damaged);
+    const r = verify('b-lt.pdf');
+    expect(r.status, r.stderr).toBe(0);
+    const replaced = readFileSync(cache);
+    expect(replaced.equals(damaged)).toBe(false);
+    expect(replaced.subarray(0, 32).equals(made.subarray(0, 32))).toBe(true);
+    // A cache made for another file (the verifier rebuilt: another modification time) is not used, and replaced.
+    const later = new Date(Date.now() + 10_000);
+    utimesSync(bundle, later, later);
+    expect(verify('b-lt.pdf').status).toBe(0);
+    expect(readFileSync(cache).subarray(0, 32).equals(made.subarray(0, 32))).toBe(false);
+    expect(verify('tampered.pdf').status).toBe(1);
   });
 
   test('verifies a B-LT document with the network cut: exit 0', () => {

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { AppError } from '../../errors.js';
 import { verifyJob } from '../../isolation/main-thread.js';
 import { CLI_WORKER_MEMORY_MB, runOneShot, serveOneShotJob, timeoutOption } from '../../isolation/one-shot.js';
+import type { WorkerScript } from '../../isolation/script-worker.js';
 import type { VerificationReport } from '../../verify/types.js';
 
 // Loaded as the command's own document worker (see runOneShot below): run the job handed over, nothing else.
@@ -55,7 +56,11 @@ function humanReport(file: string, r: VerificationReport): string {
   return lines.join('\n') + '\n';
 }
 
-export async function verifyCommand(argv: string[]): Promise<number> {
+/**
+ * `worker`: a one-file CommonJS build of the job runner for the document worker, which then starts from V8's code
+ * cache (the offline verifier embeds one); without it the worker loads this module.
+ */
+export async function verifyCommand(argv: string[], options: { worker?: WorkerScript } = {}): Promise<number> {
   const t = timeoutOption(argv);
   if ('error' in t) { process.stderr.write(`seal verify: ${t.error}\n${USAGE}`); return 2; }
   const args = t.args;
@@ -106,7 +111,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     // In a worker of its own with the service's limits and a deadline: a hostile file ends in exit 1, never a hang.
     report = await runOneShot<VerificationReport>(import.meta.url,
       verifyJob(pdf, { trustAnchors: anchors, online: online ? { fetch: globalThis.fetch } : false, ...(at ? { now: at } : {}) }),
-      { timeoutSeconds: t.timeoutSeconds, memoryMb: CLI_WORKER_MEMORY_MB });
+      { timeoutSeconds: t.timeoutSeconds, memoryMb: CLI_WORKER_MEMORY_MB }, { script: options.worker });
   } catch (e) {
     if (e instanceof AppError) {
       if (json) process.stdout.write(JSON.stringify({ valid: false, error: { type: e.type, message: e.message } }, null, 2) + '\n');
