@@ -73,12 +73,16 @@ export interface ProcessTimes {
  * Times `runs` fresh processes after one checked run (its exit status and output must satisfy `ok`, so a command
  * that fails fast is not timed as fast): with hyperfine when it is installed (wall and CPU time), else by hand.
  */
-export async function processTimes(cmd: string, args: string[], runs: number, ok: (status: number | null, stdout: string) => boolean): Promise<ProcessTimes> {
+/** `prepare`: a command (no shell) run before each timed run and not timed, e.g. removing a cache. */
+export async function processTimes(cmd: string, args: string[], runs: number, ok: (status: number | null, stdout: string) => boolean, prepare?: string[]): Promise<ProcessTimes> {
+  const before = () => { if (prepare) spawnSync(prepare[0]!, prepare.slice(1), { cwd: ROOT, stdio: 'ignore' }); };
+  before();
   const check = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24, timeout: 120_000 });
   if (!ok(check.status, check.stdout ?? '')) throw new Error(`${cmd} ${args.join(' ')}: exit ${check.status} ${(check.stderr ?? '').slice(-300)}`);
   if (args.every((a) => !/\s/.test(a)) && spawnSync('hyperfine', ['--version']).status === 0) {
     const json = join(OUT_DIR, 'hyperfine.json');
-    const r = spawnSync('hyperfine', ['-N', '-w', '1', '-r', String(runs), '-i', '--style', 'none', '--export-json', json, [cmd, ...args].join(' ')],
+    const r = spawnSync('hyperfine', ['-N', '-w', '1', '-r', String(runs), '-i', '--style', 'none', '--export-json', json,
+      ...(prepare ? ['--prepare', prepare.join(' ')] : []), [cmd, ...args].join(' ')],
       { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
     if (r.status === 0) {
       const { readFile } = await import('node:fs/promises');
@@ -87,6 +91,7 @@ export async function processTimes(cmd: string, args: string[], runs: number, ok
     }
   }
   const times = Array.from({ length: runs }, () => {
+    before();
     const t0 = performance.now();
     spawnSync(cmd, args, { cwd: ROOT, stdio: 'ignore', timeout: 120_000 });
     return performance.now() - t0;
