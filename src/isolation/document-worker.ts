@@ -15,7 +15,8 @@ import { valueFace } from './value-face.js';
 export default async function documentJob(task: { job: Job; port: MessagePort }): Promise<Outcome> {
   const { port } = task;
   // A document to seal arrived as this thread's own copy with the sender's spare room after it: sealed in place.
-  const job = task.job.kind === 'seal' ? { ...task.job, bytes: adoptReceivedDocument(task.job.bytes) ?? task.job.bytes } : task.job;
+  const job = task.job.kind === 'seal' || task.job.kind === 'examine-seal'
+    ? { ...task.job, bytes: adoptReceivedDocument(task.job.bytes) ?? task.job.bytes } : task.job;
   let next = 0;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   port.on('message', (m: ToWorker) => {
@@ -36,7 +37,7 @@ export default async function documentJob(task: { job: Job; port: MessagePort })
   send({ type: 'started' });
   try {
     const outcome = await outcomeOf(job, call, { examine: examineForSealing, valueFace });
-    // A sealed, extended or handed-over examined document is moved to the main thread rather than copied.
+    // A sealed (or examined and sealed) or extended document is moved to the main thread rather than copied.
     const doc = !outcome.ok ? undefined : outcome.value instanceof Uint8Array ? outcome.value
       : (outcome.value as { pdf?: unknown } | null)?.pdf instanceof Uint8Array ? (outcome.value as { pdf: Uint8Array }).pdf : undefined;
     if (outcome.ok && doc && movable(doc)) {

@@ -18,12 +18,12 @@ import { Piscina } from 'piscina';
 import { tsxFrom } from './one-shot.js';
 import { AppError } from '../errors.js';
 import type { ExtendOptions, ExtendResult } from '../pdf/extend.js';
-import { adoptReceivedDocument, isDocumentBuffer } from '../pdf/incremental-writer.js';
+import { isDocumentBuffer } from '../pdf/incremental-writer.js';
 import type { SealPdfOptions } from '../pdf/seal.js';
 import { examineForSealing, type Examination, type ExamineRequest } from '../placement/index.js';
 import type { VerificationReport, VerifyOptions } from '../verify/types.js';
 import { MOVED, type Job, type Outcome, type ToMain, type ToWorker } from './jobs.js';
-import { answer, extendJob, sealJob, settle, stopped, verifyJob, type MainThreadFunctions } from './main-thread.js';
+import { answer, examineSealJob, extendJob, sealJob, settle, stopped, verifyJob, type MainThreadFunctions } from './main-thread.js';
 import { serializeError } from './job-errors.js';
 import { outcomeOf } from './run-job.js';
 import { valueFace } from './value-face.js';
@@ -44,10 +44,14 @@ export interface DocumentWorkers {
   verify(bytes: Uint8Array, opts: VerifyOptions): Promise<VerificationReport>;
   examine(bytes: Uint8Array, request: ExamineRequest): Promise<Examination>;
   /**
-   * examine() for a document that is sealed next: one made by documentBuffer goes to the worker by transfer
-   * and comes back with the answer, so it is not copied (the caller's `bytes` are then empty: use `pdf`).
+   * A sealing as the service does it, in one job on one worker: the document is read once, examined, and sealed
+   * from the same reading. `then` gets the examination and answers the sealing's options, or throws to refuse
+   * the sealing (nothing is then signed or time-stamped; the error thrown is the one the caller gets). With
+   * `handOver`, a document made by documentBuffer goes to the worker by transfer, not copy (the caller's `bytes`
+   * are then empty) and comes back sealed in place.
    */
-  examineHandedOver(bytes: Buffer, request: ExamineRequest): Promise<{ examination: Examination; pdf: Buffer }>;
+  examineAndSeal(bytes: Uint8Array, request: ExamineRequest, then: (examination: Examination) => Promise<SealPdfOptions>,
+    handOver?: { handOver: true }): Promise<{ examination: Examination; pdf: Buffer }>;
   /**
    * With `handOver`, a document made by documentBuffer goes to the worker by transfer, not copy: the caller's
    * `bytes` are then empty, and the sealed document that comes back holds them (an incremental update leaves
@@ -110,12 +114,11 @@ export function documentWorkerPool(settings: DocumentWorkerSettings, log?: (mess
   return {
     verify: (bytes, opts) => { const { job, fns } = verifyJob(bytes, opts); return run(job, fns); },
     examine: (bytes, request) => run({ kind: 'examine', bytes, request }, {}),
-    examineHandedOver: async (bytes, request) => {
-      if (!isDocumentBuffer(bytes)) return { examination: await run<Examination>({ kind: 'examine', bytes, request }, {}), pdf: bytes };
-      const r = await run<{ examination: Examination; pdf: Uint8Array }>({ kind: 'examine', bytes, request, returnBytes: true }, {}, [bytes.buffer as ArrayBuffer]);
-      // Back by transfer: this thread's alone again, with its room, so it can be handed over to be sealed.
-      return { examination: r.examination, pdf: adoptReceivedDocument(r.pdf) ?? asBuffer(r.pdf) };
-    },
+    examineAndSeal: (bytes, request, then, handOver) => refusedAsThrown(then, async (guarded) => {
+      const transfer = handOver && isDocumentBuffer(bytes) ? [bytes.buffer as ArrayBuffer] : [];
+      const r = await run<{ examination: Examination; pdf: Uint8Array }>(...spread(examineSealJob(bytes, request, guarded)), transfer);
+      return { examination: r.examination, pdf: asBuffer(r.pdf) };
+    }),
     seal: async (bytes, opts, handOver) => {
       const transfer = handOver && isDocumentBuffer(bytes) ? [bytes.buffer as ArrayBuffer] : [];
       return asBuffer(await run<Uint8Array>(...spread(sealJob(bytes, opts)), transfer));
@@ -126,6 +129,28 @@ export function documentWorkerPool(settings: DocumentWorkerSettings, log?: (mess
     },
     close: () => pool.destroy(),
   };
+}
+
+/**
+ * The error a caller's `then` threw, as it threw it (not as it came back across the thread boundary, as data): the
+ * job ends with it, since the worker rethrows it.
+ */
+async function refusedAsThrown<E, O, T>(then: (e: E) => Promise<O>, job: (guarded: (e: E) => Promise<O>) => Promise<T>): Promise<T> {
+  let refusal: { error: unknown } | undefined;
+  const guarded = async (e: E): Promise<O> => {
+    try {
+      return await then(e);
+    } catch (error) {
+      refusal = { error };
+      throw error;
+    }
+  };
+  try {
+    return await job(guarded);
+  } catch (e) {
+    if (refusal) throw refusal.error;
+    throw e;
+  }
 }
 
 const spread = (x: { job: Job; fns: MainThreadFunctions }): [Job, MainThreadFunctions] => [x.job, x.fns];
@@ -143,7 +168,10 @@ export function inProcessDocuments(): DocumentWorkers {
   return {
     verify: (bytes, opts) => run(verifyJob(bytes, opts)),
     examine: (bytes, request) => run({ job: { kind: 'examine', bytes, request }, fns: {} }),
-    examineHandedOver: async (bytes, request) => ({ examination: await run<Examination>({ job: { kind: 'examine', bytes, request }, fns: {} }), pdf: bytes }),
+    examineAndSeal: (bytes, request, then) => refusedAsThrown(then, async (guarded) => {
+      const r = await run<{ examination: Examination; pdf: Uint8Array }>(examineSealJob(bytes, request, guarded));
+      return { examination: r.examination, pdf: asBuffer(r.pdf) };
+    }),
     seal: (bytes, opts) => run(sealJob(bytes, opts)),
     extend: (bytes, opts) => run(extendJob(bytes, opts)),
     close: async () => {},

@@ -10,7 +10,7 @@
 import type { CmsSigner, DigestName } from '../pdf/cms.js';
 import type { SealAppearance, SealPdfOptions } from '../pdf/seal.js';
 import type { SesSigner } from '../pdf/ses.js';
-import type { ExamineRequest } from '../placement/index.js';
+import type { Examination, ExamineRequest } from '../placement/index.js';
 
 export type SealJobOptions = Omit<SealPdfOptions, 'signer' | 'timestamper' | 'revocation' | 'ses'> & {
   signer: Pick<CmsSigner, 'certificates' | 'keyAlgorithm' | 'digest'>;
@@ -25,8 +25,14 @@ export type SealJobOptions = Omit<SealPdfOptions, 'signer' | 'timestamper' | 're
 export type Job =
   | { kind: 'verify'; bytes: Uint8Array; trustAnchors: Buffer[]; now?: number; online: boolean; allowRsa?: boolean;
       evidence?: { certificates?: Buffer[]; ocsps?: Buffer[]; crls?: Buffer[] } }
-  | { kind: 'examine'; bytes: Uint8Array; request: ExamineRequest; returnBytes?: boolean }
+  | { kind: 'examine'; bytes: Uint8Array; request: ExamineRequest }
   | { kind: 'seal'; bytes: Uint8Array; options: SealJobOptions }
+  /**
+   * A sealing as the service does it, in one job: the document is read once, examined (classification mark,
+   * placement=auto), the examination sent to the main thread ('examined' call), which answers with the sealing's
+   * options or refuses (the job then ends with its error, nothing signed); then sealed from the same reading.
+   */
+  | { kind: 'examine-seal'; bytes: Uint8Array; request: ExamineRequest }
   | { kind: 'extend'; bytes: Uint8Array; digest?: DigestName; extraCertificates?: Buffer[]; issuerCertificates?: Buffer[];
       writeOptions?: { inPlace?: boolean; reserve?: number } };
 
@@ -36,7 +42,9 @@ export type Callback =
   | { name: 'timestamp'; imprint: Uint8Array; hash: DigestName }
   | { name: 'revocation'; cert: Uint8Array; issuer: Uint8Array }
   | { name: 'fetch'; url: string; method?: string; headers?: Record<string, string>; body?: Uint8Array }
-  | { name: 'warning'; message: string };
+  | { name: 'warning'; message: string }
+  /** An examine-seal job's examination; the reply is the sealing's SealJobOptions (or an error: refused). */
+  | { name: 'examined'; examination: Examination };
 
 export interface FetchReply { status: number; headers: Record<string, string>; body: Uint8Array }
 

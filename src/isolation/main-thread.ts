@@ -8,8 +8,9 @@ import { LimitExceeded, type Limit } from '../limits.js';
 import type { DigestName, RevocationSource, Timestamper } from '../pdf/cms.js';
 import type { ExtendOptions } from '../pdf/extend.js';
 import type { SealPdfOptions } from '../pdf/seal.js';
+import type { Examination, ExamineRequest } from '../placement/index.js';
 import type { VerifyOptions } from '../verify/types.js';
-import type { Callback, FetchReply, Job, Outcome } from './jobs.js';
+import type { Callback, FetchReply, Job, Outcome, SealJobOptions } from './jobs.js';
 import { deserializeError } from './job-errors.js';
 
 export interface MainThreadFunctions {
@@ -18,6 +19,8 @@ export interface MainThreadFunctions {
   revocation?: RevocationSource;
   fetch?: typeof fetch;
   warning?: (message: string) => void;
+  /** An examine-seal job's examination in, its sealing's options out (or thrown: the sealing is refused). */
+  examined?: (examination: Examination) => Promise<SealJobOptions>;
 }
 
 /** Answers one call from a worker with the main thread's functions. */
@@ -37,24 +40,47 @@ export async function answer(call: Callback, fns: MainThreadFunctions): Promise<
       return reply;
     }
     case 'warning': fns.warning?.(call.message); return undefined;
+    case 'examined': if (!fns.examined) throw missing(); return fns.examined(call.examination);
   }
 }
 
 /** What a job needs from the main thread, and the job itself, from the friendly options. */
 export function sealJob(bytes: Uint8Array, opts: SealPdfOptions): { job: Job; fns: MainThreadFunctions } {
+  const { options, fns } = sealJobOptions(opts);
+  return { job: { kind: 'seal', bytes, options }, fns };
+}
+
+/** The sealing options as plain data for the worker, and the functions that stay on this thread. */
+function sealJobOptions(opts: SealPdfOptions): { options: SealJobOptions; fns: MainThreadFunctions } {
   // Functions cannot cross to the worker: signing (CMS or SES, both by the seal's signer), time-stamps and revocation data are called back.
   const { signer, timestamper, revocation, ses, ...rest } = opts;
   return {
-    job: { kind: 'seal', bytes, options: {
+    options: {
       ...rest, signer: { certificates: signer.certificates, keyAlgorithm: signer.keyAlgorithm, digest: signer.digest },
       timestamper: timestamper ? timestamperId(timestamper) : false, revocation: revocation !== undefined,
       ...(ses ? { ses: { certificate: ses.certificate, seseal: ses.seseal } } : {}),
-    } },
+    },
     fns: {
       sign: (d) => signer.sign(d),
       ...(timestamper ? { timestamp: timestamper } : {}), ...(revocation ? { revocation } : {}),
     },
   };
+}
+
+/**
+ * One job that examines and seals (the document handed over and read once): `then` gets the examination and
+ * answers the sealing's options, or throws to refuse the sealing before anything is signed or time-stamped. The
+ * functions the sealing needs (signing, time-stamps, revocation data) join the job's functions when it answers.
+ */
+export function examineSealJob(bytes: Uint8Array, request: ExamineRequest, then: (examination: Examination) => Promise<SealPdfOptions>): JobWithFunctions {
+  const fns: MainThreadFunctions = {
+    examined: async (examination) => {
+      const { options, fns: sealing } = sealJobOptions(await then(examination));
+      Object.assign(fns, sealing);
+      return options;
+    },
+  };
+  return { job: { kind: 'examine-seal', bytes, request }, fns };
 }
 
 export function verifyJob(bytes: Uint8Array, opts: VerifyOptions): { job: Job; fns: MainThreadFunctions } {

@@ -5,11 +5,12 @@
 import { Lru } from '../lru.js';
 import type { Timestamper } from '../pdf/cms.js';
 import { extendPdf } from '../pdf/extend.js';
+import { readPdf, type PdfFile } from '../pdf/reader.js';
 import { sealPdf } from '../pdf/seal.js';
 import type { Examination, ExamineRequest } from '../placement/index.js';
 import type { SealFont } from '../render/font.js';
 import { verifyPdf } from '../verify/verify-pdf.js';
-import type { Callback, FetchReply, Job, Outcome } from './jobs.js';
+import type { Callback, FetchReply, Job, Outcome, SealJobOptions } from './jobs.js';
 import { serializeError } from './job-errors.js';
 
 export type CallMain = (call: Callback) => Promise<unknown>;
@@ -19,7 +20,8 @@ export type CallMain = (call: Callback) => Promise<unknown>;
  * verifier bundle (no pdf.js there): the service's worker passes the text extraction of src/placement.
  */
 export interface HeavyJobs {
-  examine?: (pdf: Uint8Array, request: ExamineRequest) => Promise<Examination>;
+  /** `read`: the document as our reader already read it (examine-seal reads it once for both steps). */
+  examine?: (pdf: Uint8Array, request: ExamineRequest, read?: PdfFile) => Promise<Examination>;
   /** The seal face, for form values outside Latin-1 that a sealing draws (src/pdf/field-appearances.ts). */
   valueFace?: () => Promise<SealFont>;
 }
@@ -47,31 +49,19 @@ export async function runJob(job: Job, call: CallMain, heavy: HeavyJobs = {}): P
         } } : {}),
       });
     }
-    case 'examine': {
+    case 'examine':
       if (!heavy.examine) throw new Error('this thread cannot examine documents');
-      const examination = await heavy.examine(job.bytes, job.request);
-      // handed over: the document goes back with the answer (by transfer from a worker)
-      return job.returnBytes ? { examination, pdf: job.bytes } : examination;
-    }
-    case 'seal': {
-      const { ses, ...o } = job.options;
-      return sealPdf(job.bytes, {
-        ...o,
-        ...(heavy.valueFace ? { valueFace: heavy.valueFace } : {}),
-        signingTime: new Date(o.signingTime),
-        appearance: o.appearance.encoded
-          ? { ...o.appearance, encoded: { rgb: asBuffer(o.appearance.encoded.rgb), alpha: asBuffer(o.appearance.encoded.alpha) } }
-          : { ...o.appearance, rgba: asBuffer(o.appearance.rgba) },
-        signer: {
-          certificates: o.signer.certificates.map(asBuffer), keyAlgorithm: o.signer.keyAlgorithm, digest: o.signer.digest,
-          sign: async (data) => asBuffer(await call({ name: 'sign', data })),
-        },
-        // An SES_Signature is signed by the seal's signer (the 'sign' call), like its CMS would be.
-        ...(ses ? { ses: { certificate: asBuffer(ses.certificate), seseal: asBuffer(ses.seseal) } } : {}),
-        timestamper: o.timestamper !== false ? timestamperProxy(o.timestamper, call) : undefined,
-        revocation: o.revocation ? async (cert: Buffer, issuer: Buffer) => revocationReply(await call({ name: 'revocation', cert, issuer })) : undefined,
-        extraCertificates: o.extraCertificates?.map(asBuffer),
-      });
+      return heavy.examine(job.bytes, job.request);
+    case 'seal':
+      return sealFromJob(job.bytes, job.options, call, heavy);
+    case 'examine-seal': {
+      if (!heavy.examine) throw new Error('this thread cannot examine documents');
+      // Read once: the examination and the sealing share the reading (trailer, cross-references, parsed objects).
+      const file = readPdf(job.bytes);
+      const examination = await heavy.examine(job.bytes, job.request, file);
+      // The main thread decides on the examination: the sealing's options, or a refusal (thrown here, nothing signed).
+      const options = (await call({ name: 'examined', examination })) as SealJobOptions;
+      return { examination, pdf: await sealFromJob(file, options, call, heavy) };
     }
     case 'extend':
       return extendPdf(job.bytes, {
@@ -83,6 +73,28 @@ export async function runJob(job: Job, call: CallMain, heavy: HeavyJobs = {}): P
         ...(job.writeOptions ? { writeOptions: job.writeOptions } : {}),
       });
   }
+}
+
+/** sealPdf with a seal job's options, the main thread's functions reached through `call`. */
+function sealFromJob(input: Uint8Array | PdfFile, options: SealJobOptions, call: CallMain, heavy: HeavyJobs): Promise<Buffer> {
+  const { ses, ...o } = options;
+  return sealPdf(input, {
+    ...o,
+    ...(heavy.valueFace ? { valueFace: heavy.valueFace } : {}),
+    signingTime: new Date(o.signingTime),
+    appearance: o.appearance.encoded
+      ? { ...o.appearance, encoded: { rgb: asBuffer(o.appearance.encoded.rgb), alpha: asBuffer(o.appearance.encoded.alpha) } }
+      : { ...o.appearance, rgba: asBuffer(o.appearance.rgba) },
+    signer: {
+      certificates: o.signer.certificates.map(asBuffer), keyAlgorithm: o.signer.keyAlgorithm, digest: o.signer.digest,
+      sign: async (data) => asBuffer(await call({ name: 'sign', data })),
+    },
+    // An SES_Signature is signed by the seal's signer (the 'sign' call), like its CMS would be.
+    ...(ses ? { ses: { certificate: asBuffer(ses.certificate), seseal: asBuffer(ses.seseal) } } : {}),
+    timestamper: o.timestamper !== false ? timestamperProxy(o.timestamper, call) : undefined,
+    revocation: o.revocation ? async (cert: Buffer, issuer: Buffer) => revocationReply(await call({ name: 'revocation', cert, issuer })) : undefined,
+    extraCertificates: o.extraCertificates?.map(asBuffer),
+  });
 }
 
 /**

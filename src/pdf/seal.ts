@@ -70,7 +70,8 @@ export interface SealPdfOptions {
   valueFace?: () => Promise<SealFont>;
 }
 
-export async function sealPdf(input: Uint8Array, opts: SealPdfOptions): Promise<Buffer> {
+/** `input`: the document's bytes, or the document as readPdf already read it (read once for examining and sealing). */
+export async function sealPdf(input: Uint8Array | PdfFile, opts: SealPdfOptions): Promise<Buffer> {
   const needsTsa = opts.level !== 'B-B';
   const needsRevocation = opts.level === 'B-LT' || opts.level === 'B-LTA';
   if (needsTsa && !opts.timestamper) throw unprocessable('level-unavailable', `Level ${opts.level} needs a time-stamping authority.`, { field: 'level' });
@@ -80,7 +81,7 @@ export async function sealPdf(input: Uint8Array, opts: SealPdfOptions): Promise<
   if (!(Number.isFinite(widthMm) && Number.isFinite(heightMm) && widthMm > 0 && heightMm > 0 && widthMm <= 1000 && heightMm <= 1000)) {
     throw unprocessable('bad-seal-image', 'The seal size in mm must be positive and finite.', { field: 'appearance' });
   }
-  const pdf = readPdf(input);
+  const pdf = input instanceof Uint8Array ? readPdf(input) : input;
   const main = opts.xMm === undefined && opts.yMm === undefined && opts.riding ? undefined : mainSeal(pdf, opts);
   if (opts.riding) ridingLayout(pdf.pageRefs().length, widthMm); // refused before any signing work (one page, tiny seal)
   checkCertification(pdf, opts.certify);

@@ -4,7 +4,7 @@
  * that it runs where untrusted documents are parsed; pdf.js is loaded the first time it is called.
  */
 import { unprocessable } from '../errors.js';
-import { readPdf } from '../pdf/reader.js';
+import { readPdf, type PdfFile } from '../pdf/reader.js';
 import { classificationMark, type ClassificationMark } from './classification.js';
 import { existingSealBoxes } from './existing-seals.js';
 import { ridingLayout } from '../pdf/riding.js';
@@ -35,10 +35,11 @@ export interface Examination {
   placement?: SealPlacement;
 }
 
-export async function examineForSealing(pdf: Uint8Array, req: ExamineRequest): Promise<Examination> {
+/** `read`: `pdf` as readPdf already read it (a sealing examines and seals from one reading). */
+export async function examineForSealing(pdf: Uint8Array, req: ExamineRequest, read?: PdfFile): Promise<Examination> {
   // Our bounded reader first: a structure it refuses (src/limits.ts) never reaches pdf.js, whose own reading of
   // cross-references and page trees has no such bounds (a /W [0 0 0] xref stream kept it busy for 37 s).
-  const structure = readPdf(pdf);
+  const structure = read ?? readPdf(pdf);
   // The pages pdf.js is about to read, checked for decompression bombs with our capped decoder first. Only a search
   // from the end needs the page count: counting walks every page of the tree (~100 ms on 2000 pages), so a sealing at
   // a given position does not count.

@@ -4,7 +4,7 @@ import type { KeyVault } from '../crypto/key-vault.js';
 import { forbidden, unprocessable } from '../errors.js';
 import type { Queryable } from '../store/db.js';
 import { httpTimestamper, type CmsSigner, type Timestamper } from '../pdf/cms.js';
-import type { PadesLevel, SealAppearance } from '../pdf/seal.js';
+import type { PadesLevel, SealAppearance, SealPdfOptions } from '../pdf/seal.js';
 import { encodeSealImage } from '../pdf/appearance.js';
 import { sha256Of } from '../pdf/received-digest.js';
 import { documentWorkers } from '../isolation/document-workers.js';
@@ -110,12 +110,48 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
     throw unprocessable('format-not-available', 'format (ses or cms) is for SM2 seals; an ECDSA seal makes a CAdES signature.', { field: 'format' });
   }
   const format = sm2 ? (req.format ?? 'ses') : undefined;
-  // Before the seal is used: the document's own classification mark (Art. 6), and where the seal goes.
   const unit = await findUnit(deps.register.db, seal.unit_id);
   // Hashed for the register before it goes to a worker (a request body's hash was taken as it arrived).
   const hashes = hashAlong(received);
-  // The document goes to the worker and back by transfer, not copy: `received` is empty after this, `pdf` holds it.
-  const { examination: examined, pdf } = await documentWorkers().examineHandedOver(received, {
+  const keyId = seal.key_id;
+  // An SM2 seal signs with SM3 (its profile's only digest), every other with SHA-256.
+  const digest = sm2 ? 'SM3' : 'SHA-256';
+  const hierarchy = sm2 ? 'SM2' : 'ECDSA';
+  // What the sealing needs that does not depend on the document, gathered while a worker reads it; used (and any
+  // error of it thrown) only once the examination has let the sealing go ahead.
+  const prepared = (async (): Promise<Omit<SealPdfOptions, 'page' | 'xMm' | 'yMm' | 'signingTime'>> => {
+    const chain = await deps.ca.chain(seal.issuer_ca_id);
+    const signer: CmsSigner = {
+      certificates: [Buffer.from(seal.certificate), ...chain],
+      keyAlgorithm: await deps.vault.algorithm(keyId),
+      digest,
+      sign: (data) => deps.vault.sign(keyId, data, digest),
+    };
+    return {
+      riding: req.riding,
+      appearance: await appearanceOf(deps, seal),
+      signer,
+      ...(format === 'ses' ? { ses: { certificate: Buffer.from(seal.certificate), seseal: await sesealOf(deps, seal.id) } } : {}),
+      ...(format === 'cms' ? { cmsSubFilter: 'adbe.pkcs7.detached' as const } : {}),
+      level: req.level,
+      reason: req.reason,
+      timestamper: req.level === 'B-B' ? undefined : timestamperOf(deps),
+      revocation: (cert) => deps.ca.revocationDataFor(cert),
+      certify: req.certify,
+      // The DSS of an SES signature needs the seal's chain and the seal maker's (the SES_Signature carries neither).
+      extraCertificates: [
+        deps.ca.rootCertificateOf(hierarchy),
+        deps.ca.tsaCertificateOf(hierarchy),
+        ...(format === 'ses' ? [...chain, ...(await deps.ca.sealMakerChain())] : []),
+      ],
+    };
+  })();
+  prepared.catch(() => undefined); // awaited below when the examination lets the sealing go ahead
+  let position: { page: number; xMm: number; yMm: number } | undefined;
+  // One job on one worker: the document's own classification mark (Art. 6) and where the seal goes are read from
+  // it, then it is sealed from the same reading. It goes to the worker and back by transfer, not copy: `received`
+  // is empty after this, `sealed` holds it.
+  const { pdf: sealed } = await documentWorkers().examineAndSeal(received, {
     ...(req.placement === 'auto'
       ? {
           auto: {
@@ -124,46 +160,21 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
           },
         }
       : {}),
-  });
-  if (examined.classification) {
-    const mark = examined.classification;
-    throw unprocessable('classified-document', `The document is marked ${mark.text} (${mark.level}) at the top left of its first page: the exchange carries no classified documents (Art. 6).`, {
-      classification: mark,
-    });
-  }
-  const position = examined.placement ?? (req.xMm !== undefined && req.yMm !== undefined ? { page: req.page ?? 1, xMm: req.xMm, yMm: req.yMm } : undefined);
-  const keyId = seal.key_id;
-  // An SM2 seal signs with SM3 (its profile's only digest), every other with SHA-256.
-  const digest = sm2 ? 'SM3' : 'SHA-256';
-  const chain = await deps.ca.chain(seal.issuer_ca_id);
-  const signer: CmsSigner = {
-    certificates: [Buffer.from(seal.certificate), ...chain],
-    keyAlgorithm: await deps.vault.algorithm(keyId),
-    digest,
-    sign: (data) => deps.vault.sign(keyId, data, digest),
-  };
-  const hierarchy = sm2 ? 'SM2' : 'ECDSA';
-  const signingTime = deps.register.clock.now();
-  const sealed = await documentWorkers().seal(pdf, {
-    page: position?.page ?? 1,
-    ...(position ? { xMm: position.xMm, yMm: position.yMm } : {}),
-    riding: req.riding,
-    appearance: await appearanceOf(deps, seal),
-    signer,
-    ...(format === 'ses' ? { ses: { certificate: Buffer.from(seal.certificate), seseal: await sesealOf(deps, seal.id) } } : {}),
-    ...(format === 'cms' ? { cmsSubFilter: 'adbe.pkcs7.detached' as const } : {}),
-    level: req.level,
-    signingTime,
-    reason: req.reason,
-    timestamper: req.level === 'B-B' ? undefined : timestamperOf(deps),
-    revocation: (cert) => deps.ca.revocationDataFor(cert),
-    certify: req.certify,
-    // The DSS of an SES signature needs the seal's chain and the seal maker's (the SES_Signature carries neither).
-    extraCertificates: [
-      deps.ca.rootCertificateOf(hierarchy),
-      deps.ca.tsaCertificateOf(hierarchy),
-      ...(format === 'ses' ? [...chain, ...(await deps.ca.sealMakerChain())] : []),
-    ],
+  }, async (examined) => {
+    // Before the seal is used: a classified document is refused here, before anything is signed or time-stamped.
+    if (examined.classification) {
+      const mark = examined.classification;
+      throw unprocessable('classified-document', `The document is marked ${mark.text} (${mark.level}) at the top left of its first page: the exchange carries no classified documents (Art. 6).`, {
+        classification: mark,
+      });
+    }
+    position = examined.placement ?? (req.xMm !== undefined && req.yMm !== undefined ? { page: req.page ?? 1, xMm: req.xMm, yMm: req.yMm } : undefined);
+    return {
+      ...(await prepared),
+      signingTime: deps.register.clock.now(),
+      page: position?.page ?? 1,
+      ...(position ? { xMm: position.xMm, yMm: position.yMm } : {}),
+    };
   }, { handOver: true });
   // The document is handed back only once its sealing is in the register, written in the same
   // transaction that finds the seal still active and its operator still authorised, with the seal's

@@ -4,6 +4,7 @@
  * pool serves the next job. Results and errors cross the thread boundary intact.
  */
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { AppError } from '../../src/errors.js';
 import { documentWorkerPool } from '../../src/isolation/document-workers.js';
 import { documentBuffer, DOCUMENT_RESERVE } from '../../src/pdf/incremental-writer.js';
 import { verifyPdf } from '../../src/verify/verify-pdf.js';
@@ -56,23 +57,56 @@ describe('document worker pool', () => {
       const report = await verifyPdf(doc, { trustAnchors: [pki.root.certDer], now: new Date('2026-11-02T00:00:00Z') });
       expect(report.signatures[0]!.status).toBe('VALID');
     }
-    // examined and then sealed, as the service does: there and back by transfer, never copied
+    // examined and sealed in one job, as the service does: there and back by transfer, never copied
     const again = documentBuffer(original.length, DOCUMENT_RESERVE);
     original.copy(again);
-    const { examination, pdf: back } = await roomy.examineHandedOver(again, {});
+    let examined: unknown;
+    const { examination, pdf: sealedAfter } = await roomy.examineAndSeal(again, {}, async (e) => { examined = e; return opts; }, { handOver: true });
     expect(again.length).toBe(0);
     expect(examination.classification).toBeNull();
-    expect(back.equals(original)).toBe(true);
-    const sealedAfter = await roomy.seal(back, opts, { handOver: true });
-    expect(back.length).toBe(0);
+    expect(examined).toEqual(examination);
+    expect(sealedAfter.subarray(0, original.length).equals(original)).toBe(true);
     expect(sealedAfter.buffer.byteLength).toBe(original.length + DOCUMENT_RESERVE);
     expect((await verifyPdf(sealedAfter, { trustAnchors: [pki.root.certDer], now: new Date('2026-11-02T00:00:00Z') })).signatures[0]!.status).toBe('VALID');
     // a Buffer that is not a received document (it may share its memory) is never handed over
     const plain = Buffer.from(original);
     await roomy.seal(plain, opts, { handOver: true });
     expect(plain.equals(original)).toBe(true);
-    expect((await roomy.examineHandedOver(plain, {})).pdf).toBe(plain);
+    await roomy.examineAndSeal(plain, {}, async () => opts, { handOver: true });
     expect(plain.equals(original)).toBe(true);
+  }, 120_000);
+
+  it('examined and sealed in one job: a refusal on the examination is the error the caller threw, and nothing is signed or time-stamped; a failed examination never asks', async () => {
+    const roomy = documentWorkerPool({ size: 1, deadlineSeconds: 120, memoryMb: 512 });
+    onTestFinished(() => roomy.close());
+    const pki = await makeTestPki();
+    const signer = signerFor(pki.leafP256);
+    const calls = { sign: 0, timestamp: 0, asked: 0 };
+    const opts = {
+      page: 1, xMm: 50, yMm: 50, appearance: sealAppearance(), level: 'B-T' as const, signingTime: new Date('2026-11-01T00:00:00Z'),
+      signer: { ...signer, sign: (d: Uint8Array) => { calls.sign++; return signer.sign(d); } },
+      timestamper: async () => { calls.timestamp++; throw new Error('no time-stamp expected'); },
+    };
+    const refusal = new AppError(422, 'refused-for-the-test', 'refused', { why: 'the examination' });
+    const doc = await basePdf(2);
+    const e = await roomy.examineAndSeal(Buffer.from(doc), {}, async (x) => {
+      calls.asked++;
+      expect(x).toEqual({ classification: null });
+      throw refusal;
+    }).then(() => undefined, (x: unknown) => x);
+    expect(e).toBe(refusal);
+    // placement=auto over a name the document does not carry: the examination's own 422, the sealing never asked for
+    const notFound = await roomy.examineAndSeal(Buffer.from(doc), { auto: { names: ['广州市不存在局'], seal: { widthMm: 42, heightMm: 42 } } }, async () => {
+      calls.asked++;
+      return opts;
+    }).then(() => undefined, (x: unknown) => x);
+    expect(notFound).toMatchObject({ status: 422, type: 'placement-not-found' });
+    expect(calls).toEqual({ sign: 0, timestamp: 0, asked: 1 });
+    // and when it goes ahead, the options answered are the ones sealed with (B-B here: no time-stamp)
+    const { pdf } = await roomy.examineAndSeal(Buffer.from(doc), {}, async () => ({ ...opts, level: 'B-B' as const, xMm: 70 }));
+    expect(calls.sign).toBe(1);
+    const report = await verifyPdf(pdf, { trustAnchors: [pki.root.certDer], now: new Date('2026-11-02T00:00:00Z') });
+    expect(report.signatures[0]!.status).toBe('VALID');
   }, 120_000);
 
   it('a form asking viewers to redraw its fields, with a Chinese value: the worker draws it with the seal face, not as "?"', async () => {
