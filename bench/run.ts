@@ -7,7 +7,8 @@
  *   (c') SM2 floor SM3 of the file + two SM2 signatures (node:crypto), the SM2 row's own yardstick
  *   (and, for reference, poppler `pdfsig -add-signature` timed as a whole process)
  *   (d) verify    verifyPdf over the document (a) produced, the bench PKI's root as trust anchor
- *   (e) ours over HTTP  the same sealing through the running service (compiled dist/, bench/service.ts, a child process) on loopback
+ *   (e) ours over HTTP  the same sealing through the running service (compiled dist/, bench/service.ts, a child process) on loopback,
+ *                 with PGlite, and again with PostgreSQL (a fresh database on DATABASE_URL's server) when DATABASE_URL is set
  * then what users wait for from outside (bench/http.ts): `seal verify`, `seal --help` and poppler `pdfsig` as
  * whole processes on the 2000-page document, and OCSP GET responses per second with wrk; then the imprint
  * extraction (bench/imprint.ts, a 12 MP photo) and the peak RSS of sealing the 50 MB file, each way in a child process.
@@ -42,7 +43,8 @@ const OURS = 'ours (B-T, visible)';
 const BASELINE = 'baseline (@signpdf)';
 const FLOOR = 'floor (sha256 + 2 ECDSA)';
 const VERIFY = 'verify (ours, B-T)';
-const HTTP = 'ours over HTTP (B-T, visible)';
+const HTTP = 'ours over HTTP (PGlite)';
+const HTTP_PG = 'ours over HTTP (PostgreSQL)';
 const VERIFY_LTA = 'verify (ours + DSS + doc time-stamp)';
 const PDFSIG_ADD = 'pdfsig -add-signature (process)';
 const OURS_SM2 = 'ours SM2 (SES, B-T, visible)';
@@ -102,14 +104,20 @@ async function main(): Promise<void> {
   if (!verifyPdf) notes.push('verify: src/verify/index.ts does not load or export verifyPdf: row skipped.');
   const loadAtStart = loadavg();
   console.log(`load average at start: ${loadAtStart.map((l) => l.toFixed(2)).join(', ')}`);
-  let service: RunningService | undefined;
+  // The service twice when DATABASE_URL is set: with the embedded PGlite (no DATABASE_URL, as `npm start` on a laptop)
+  // and with PostgreSQL (a fresh database of its own on DATABASE_URL's server, as a deployment runs it).
+  const services: Partial<Record<typeof HTTP | typeof HTTP_PG, RunningService>> = {};
   if (!process.env.BENCH_SKIP_HTTP) {
-    try {
-      service = await startService();
-    } catch (e) {
-      notes.push(`HTTP rows: ${(e as Error).message}`);
+    const backends: [typeof HTTP | typeof HTTP_PG, { postgres?: string }][] = [[HTTP, {}], ...(process.env.DATABASE_URL ? [[HTTP_PG, { postgres: process.env.DATABASE_URL }] as [typeof HTTP_PG, { postgres: string }]] : [])];
+    for (const [row, opts] of backends) {
+      try {
+        services[row] = await startService(opts);
+      } catch (e) {
+        notes.push(`${row}: ${(e as Error).message}`);
+      }
     }
   }
+  const service = services[HTTP] ?? services[HTTP_PG];
 
   const rows: BenchRow[] = [
     { name: OURS, tables: ['seal'], prepare: async () => (sealPdf ? oursRun(ctx, sealPdf) : undefined) },
@@ -119,7 +127,8 @@ async function main(): Promise<void> {
     { name: PDFSIG_ADD, tables: ['seal'],
       prepare: async () => (process.env.BENCH_SKIP_BASELINE ? undefined : pdfsigRun(ctx)) },
     // The same sealing through the running service over loopback: what a caller of POST /v1/seals/{id}/sign waits for.
-    { name: HTTP, tables: ['seal'], prepare: async () => (service ? httpSealRun(service) : undefined) },
+    { name: HTTP, tables: ['seal'], prepare: async () => (services[HTTP] ? httpSealRun(services[HTTP]) : undefined) },
+    { name: HTTP_PG, tables: ['seal'], prepare: async () => (services[HTTP_PG] ? httpSealRun(services[HTTP_PG]) : undefined) },
     // An SM2 seal (issue 15) against its own floor: SM3 is several times slower than SHA-256 here.
     { name: OURS_SM2, tables: ['seal'], prepare: async () => (sealPdf ? sm2SealRun(sm2, sealPdf) : undefined) },
     { name: FLOOR_SM2, tables: ['seal'], prepare: async () => sm2FloorRun(sm2) },
@@ -176,7 +185,12 @@ async function main(): Promise<void> {
   table('seal', [
     ['baseline/ours', (r) => ratio(r[BASELINE], r[OURS])], ['ours/floor', (r) => ratio(r[OURS], r[FLOOR])],
     ['http/ours', (r) => ratio(r[HTTP], r[OURS])], ['baseline/http', (r) => ratio(r[BASELINE], r[HTTP])],
-    ['pdfsig/http', (r) => ratio(r[PDFSIG_ADD], r[HTTP])], ['sm2/sm2 floor', (r) => ratio(r[OURS_SM2], r[FLOOR_SM2])],
+    ['pdfsig/http', (r) => ratio(r[PDFSIG_ADD], r[HTTP])],
+    ...(services[HTTP_PG] ? [
+      ['pg/ours', (r) => ratio(r[HTTP_PG], r[OURS])], ['baseline/pg', (r) => ratio(r[BASELINE], r[HTTP_PG])],
+      ['pdfsig/pg', (r) => ratio(r[PDFSIG_ADD], r[HTTP_PG])],
+    ] as [string, (r: Record<string, number | undefined>) => string][] : []),
+    ['sm2/sm2 floor', (r) => ratio(r[OURS_SM2], r[FLOOR_SM2])],
   ]);
   console.log('\nVerification of our sealed output: median wall time per document (ms), this machine:\n');
   table('verify', [['verify/floor', (r) => ratio(r[VERIFY], r[FLOOR])], ['lta/floor', (r) => ratio(r[VERIFY_LTA], r[FLOOR])]]);
@@ -229,25 +243,34 @@ async function main(): Promise<void> {
   // The HTTP sealing again, by CPU time: what the service process (all its threads, the document workers too)
   // spends per sealing, against what sealPdf spends in-process. On a loaded machine the wall times of a path
   // through two processes and a worker thread are inflated far more than one thread's: this is the steadier view.
-  const cpuPerSealing: Record<string, { inProcess: number; http: number }> = {};
+  // With PostgreSQL the database's own work runs in the server's processes, not in the service's: not in this figure.
+  const cpuPerSealing: Record<string, { inProcess: number; http?: number; postgres?: number }> = {};
   if (service && sealPdf) {
-    console.log('\nSealing over HTTP by CPU time: ms of CPU per sealing, the service process (all threads) against in-process sealPdf:\n');
+    console.log('\nSealing over HTTP by CPU time: ms of CPU per sealing, the service process (all threads) against in-process sealPdf' +
+      (services[HTTP_PG] ? ' (PostgreSQL: the server\'s own CPU time is not counted, it is not in the service\'s process)' : '') + ':\n');
     const runs = Math.max(3, Math.min(cap, 9));
     for (const size of sizes.filter((x) => x === MANY_PAGES || x === 'size-8m')) {
       const pdf = await readFile(files[size]!);
       const ours = oursRun(ctx, sealPdf);
-      const http = httpSealRun(service);
       await ours(pdf);
-      await http(pdf);
       const c0 = process.cpuUsage();
       for (let i = 0; i < runs; i++) await ours(pdf);
       const c = process.cpuUsage(c0);
-      const s0 = serviceCpuMs(service.pid);
-      for (let i = 0; i < runs; i++) await http(pdf);
       const inProcess = (c.user + c.system) / 1000 / runs;
-      const viaHttp = (serviceCpuMs(service.pid) - s0) / runs;
-      cpuPerSealing[size] = { inProcess, http: viaHttp };
-      console.log(`  ${size.padEnd(11)} in-process ${fmt(inProcess).padStart(5)}  service over HTTP ${fmt(viaHttp).padStart(5)}  http/ours ${ratio(viaHttp, inProcess)} (goal ≤ 3×; ${runs} sealings each)`);
+      const viaHttp: Partial<Record<string, number>> = {};
+      for (const row of [HTTP, HTTP_PG] as const) {
+        const svc = services[row];
+        if (!svc) continue;
+        const http = httpSealRun(svc);
+        await http(pdf);
+        const s0 = serviceCpuMs(svc.pid);
+        for (let i = 0; i < runs; i++) await http(pdf);
+        viaHttp[row] = (serviceCpuMs(svc.pid) - s0) / runs;
+      }
+      cpuPerSealing[size] = { inProcess, http: viaHttp[HTTP], postgres: viaHttp[HTTP_PG] };
+      const shown = ([[HTTP, 'PGlite'], [HTTP_PG, 'PostgreSQL']] as const).filter(([row]) => viaHttp[row] !== undefined)
+        .map(([row, label]) => `service over HTTP (${label}) ${fmt(viaHttp[row]).padStart(5)}  http/ours ${ratio(viaHttp[row], inProcess)}`);
+      console.log(`  ${size.padEnd(11)} in-process ${fmt(inProcess).padStart(5)}  ${shown.join('  ')}  (goal ≤ 3×; ${runs} sealings each)`);
     }
   }
 
@@ -260,8 +283,8 @@ async function main(): Promise<void> {
     console.log(`  ${ocsp.requestsPerSecond.toFixed(0)} responses/s (${ocsp.requests} in ${ocsp.seconds} s, ${ocsp.non2xx} not 2xx); ` +
       `issue 18 measured ${ISSUE_OCSP_PER_SECOND}/s: ${(ocsp.requestsPerSecond / ISSUE_OCSP_PER_SECOND).toFixed(2)}×; ` +
       `goal ≥ ${GOAL_OCSP_PER_SECOND}/s: ${(ocsp.requestsPerSecond / GOAL_OCSP_PER_SECOND).toFixed(2)} of it`);
-    await service.stop();
   }
+  for (const svc of Object.values(services)) await svc.stop();
   await pool.close();
 
   let imprint: { name: string; ms: number }[] | undefined;

@@ -1,8 +1,13 @@
 /**
  * The service for the bench's HTTP rows, run as `npm start` runs it: `node dist/cli/main.js serve` (compiled by
  * `npm run build`, not TypeScript through tsx), in a child process of bench/run.ts so the client's timing loop and the
- * server do not share an event loop, with the embedded database (PGlite) in a fresh data directory — what a
- * deployment without DATABASE_URL uses — and its in-service TSA, listening on 127.0.0.1 on a free port.
+ * server do not share an event loop, with its in-service TSA, listening on 127.0.0.1 on a free port, and either
+ *   - the embedded database (PGlite) in a fresh data directory — what a deployment without DATABASE_URL uses; PGlite
+ *     runs its queries on the service's own thread — or
+ *   - PostgreSQL (`{ postgres: url }`, the bench's DATABASE_URL): a fresh database of its own on that server
+ *     (CREATE DATABASE bench_<random>), dropped when the service stops — what a deployment with DATABASE_URL uses.
+ *     The server's CPU time is spent in its own processes, not in the service's.
+ * Either way without Redis (REDIS_URL empty: the in-process implementations of idempotency and rate limits).
  *
  * Once it listens, the bench prepares it through the API as any client would: one unit with an approved seal and an
  * operator, through the bootstrap token it was started with (SEAL_BOOTSTRAP_TOKEN).
@@ -16,6 +21,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { creditCodeCheckCharacter } from '../src/ca/credit-code.js';
 import { parseCertificate } from '../src/verify/certificate.js';
 import { ocspRequestFor } from '../src/verify/revocation.js';
@@ -33,11 +39,34 @@ export interface BenchService {
   stop(): Promise<void>;
 }
 
+export interface BenchServiceOptions {
+  /** A PostgreSQL server's URL (postgres://…/anydb): the service gets a fresh database of its own on it. Default: PGlite. */
+  postgres?: string;
+}
+
+/** A fresh database on the server of `url`, and the URL of it; dropped by `drop` (connections closed first). */
+export async function freshPostgresDatabase(url: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const name = `bench_${randomBytes(6).toString('hex')}`;
+  const admin = async <T>(f: (c: pg.Client) => Promise<T>): Promise<T> => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try { return await f(c); } finally { await c.end(); }
+  };
+  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(), name,
+    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
 /** Starts the compiled service and prepares a unit, a seal and an operator (fails after two minutes). */
-export async function startBenchService(): Promise<BenchService> {
+export async function startBenchService(opts: BenchServiceOptions = {}): Promise<BenchService> {
   const cli = join(ROOT, 'dist', 'cli', 'main.js');
   if (!existsSync(cli)) throw new Error('dist/ is missing: run `npm run build` first (the HTTP rows run the service as `npm start` does)');
   const dataDir = mkdtempSync(join(OUT_DIR, 'service-'));
+  const database = opts.postgres ? await freshPostgresDatabase(opts.postgres) : undefined;
   const logFile = join(dataDir, 'service.log');
   const bootstrap = randomBytes(24).toString('hex');
   const log = openSync(logFile, 'w');
@@ -48,14 +77,18 @@ export async function startBenchService(): Promise<BenchService> {
     stdio: ['ignore', log, log],
     env: {
       ...process.env,
-      DATABASE_URL: '', REDIS_URL: '', // the embedded database and in-process shared state, whatever the caller's shell has
+      // PGlite unless asked for PostgreSQL, and in-process shared state, whatever the caller's shell has
+      DATABASE_URL: database?.url ?? '', REDIS_URL: '', SEAL_DATABASE_OWNER_URL: '',
       HOST: '127.0.0.1', PORT: '0', SEAL_DATA_DIR: dataDir,
       SEAL_KEK: randomBytes(32).toString('base64'), SEAL_BOOTSTRAP_TOKEN: bootstrap,
       SEAL_RATE_LIMIT_PER_MINUTE: '1000000000', SEAL_PKI_RATE_LIMIT_PER_MINUTE: '1000000000', SEAL_MAX_BODY_BYTES: String(64 << 20),
     },
   });
   const stop = () => new Promise<void>((resolve) => {
-    const done = () => { rmSync(dataDir, { recursive: true, force: true }); resolve(); };
+    const done = () => {
+      rmSync(dataDir, { recursive: true, force: true });
+      void (database?.drop().catch((e: Error) => console.error(`bench: could not drop ${database.name}: ${e.message}`)) ?? Promise.resolve()).then(resolve);
+    };
     if (child.exitCode !== null || child.signalCode !== null) return done();
     child.once('exit', done);
     child.kill('SIGTERM');
