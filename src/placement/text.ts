@@ -57,10 +57,15 @@ type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 let pdfjsLoaded: Promise<PdfJs> | undefined;
 const loadPdfJs = () => (pdfjsLoaded ??= import('pdfjs-dist/legacy/build/pdf.mjs'));
 
-/** pdf.js's own CMaps and standard fonts, read from its package folder (never fetched). */
-function assetDirs(): { cMapUrl: string; standardFontDataUrl: string } {
+/**
+ * pdf.js's own CMaps, read from its package folder (never fetched). Not its standard font files: text extraction
+ * needs a standard font's widths and character codes, which pdf.js has built in (the 14 fonts' metrics and
+ * encodings), not its outlines; given the files, pdf.js reads and converts the font program of every standard font
+ * a page uses (Times-Roman of a report: ~6 ms a sealing) only to draw it, which nothing here does.
+ */
+function assetDirs(): { cMapUrl: string } {
   const base = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
-  return { cMapUrl: join(base, 'cmaps') + '/', standardFontDataUrl: join(base, 'standard_fonts') + '/' };
+  return { cMapUrl: join(base, 'cmaps') + '/' };
 }
 
 /** Pages read at most in one call (a bound on the work one document can cause). */
