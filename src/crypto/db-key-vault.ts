@@ -5,9 +5,17 @@ import type { Queryable } from '../store/db.js';
 import { describePublicKey } from '../algorithms/public-key.js';
 import { CURVES, isKeyAlgorithm, KEY_ALGORITHM_INFO, type KeyAlgorithm } from '../algorithms/table.js';
 import type { HashAlgorithm, KeyVault } from './key-vault.js';
+import { Lru } from '../lru.js';
 import { signWithKey } from './sign.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
+
+/**
+ * Each key's algorithm, as read from its committed row: it is fixed when the key is made and the row is never
+ * deleted (destroy() clears only the wrapped key), so a sealing need not read the row for it once more before the
+ * row read of sign(). Nothing secret: the wrapped key is never kept, let alone the unwrapped one.
+ */
+const algorithms = new Lru<string, KeyAlgorithm>(4096);
 
 interface KeyRow {
   algorithm: string;
@@ -84,7 +92,12 @@ export class DbKeyVault implements KeyVault {
   }
 
   async algorithm(keyId: string): Promise<KeyAlgorithm> {
-    return this.#algorithmOf(keyId, await this.#row(keyId));
+    const known = algorithms.get(keyId);
+    if (known) return known;
+    const alg = this.#algorithmOf(keyId, await this.#row(keyId));
+    // Not from a caller's transaction: its row may yet be rolled back.
+    if (!this.inTransaction) algorithms.set(keyId, alg);
+    return alg;
   }
 
   #algorithmOf(keyId: string, row: KeyRow): KeyAlgorithm {

@@ -110,7 +110,8 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
     throw unprocessable('format-not-available', 'format (ses or cms) is for SM2 seals; an ECDSA seal makes a CAdES signature.', { field: 'format' });
   }
   const format = sm2 ? (req.format ?? 'ses') : undefined;
-  const unit = await findUnit(deps.register.db, seal.unit_id);
+  // The unit's registered name and aliases, which placement=auto looks for (not read for a sealing at x and y).
+  const unit = req.placement === 'auto' ? await findUnit(deps.register.db, seal.unit_id) : undefined;
   // Hashed for the register before it goes to a worker (a request body's hash was taken as it arrived).
   const hashes = hashAlong(received);
   const keyId = seal.key_id;
@@ -152,7 +153,7 @@ export async function sealDocument(deps: SealingDeps, actor: Actor, sealId: stri
   // it, then it is sealed from the same reading. It goes to the worker and back by transfer, not copy: `received`
   // is empty after this, `sealed` holds it.
   const { pdf: sealed } = await documentWorkers().examineAndSeal(received, {
-    ...(req.placement === 'auto'
+    ...(unit
       ? {
           auto: {
             names: placementNames(seal.unit_name, unit), seal: { widthMm: seal.width_mm, heightMm: seal.height_mm },

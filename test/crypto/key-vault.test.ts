@@ -140,6 +140,23 @@ describe.each(storageAdapters())('DbKeyVault on $name', (adapter) => {
     expect(await appErrorType(vault.sign(keyId, Buffer.from('x'), 'SHA-256'))).toBe('key-destroyed');
   });
 
+  it('reads a key\'s algorithm from its row once; sign() still reads the row every time (a destroy anywhere takes effect at once)', async () => {
+    const { keyId } = await vault.generate('ECDSA-P384');
+    const queries: string[] = [];
+    const counted = new DbKeyVault({ query: (sql, params) => { queries.push(sql); return db.query(sql, params); }, exec: (sql) => db.exec(sql) }, kek);
+    expect(await counted.algorithm(keyId)).toBe('ECDSA-P384');
+    expect(await counted.algorithm(keyId)).toBe('ECDSA-P384');
+    expect(await vault.algorithm(keyId)).toBe('ECDSA-P384');
+    expect(queries.filter((q) => q.includes('vault_keys'))).toHaveLength(1);
+    await counted.sign(keyId, Buffer.from('x'), 'SHA-384');
+    await counted.sign(keyId, Buffer.from('y'), 'SHA-384');
+    expect(queries.filter((q) => q.includes('vault_keys'))).toHaveLength(3);
+    await vault.destroy(keyId);
+    expect(await appErrorType(counted.sign(keyId, Buffer.from('x'), 'SHA-384'))).toBe('key-destroyed');
+    expect(await counted.algorithm(keyId)).toBe('ECDSA-P384'); // as before: the algorithm outlives the key material
+    expect(await appErrorType(counted.algorithm('key_nope'))).toBe('key-not-found');
+  });
+
   it('joins a caller transaction: keys made in a rolled-back transaction are gone', async () => {
     let made = '';
     await expect(
