@@ -54,17 +54,26 @@ interface Head {
  */
 export async function writeCheckpointIfDue(deps: AuditAnchorDeps, opts: { force?: boolean } = {}): Promise<AuditCheckpoint | null> {
   const { db, clock } = deps;
-  const headRow = (await db.query<{ seq: string; hash: Uint8Array; at: Date }>('SELECT seq, hash, at FROM audit_log ORDER BY seq DESC LIMIT 1')).rows[0];
-  if (!headRow) return null;
-  const head: Head = { seq: String(headRow.seq), hash: Buffer.from(headRow.hash), at: new Date(headRow.at) };
-  const lastRow = (await db.query<{ id: string; head_seq: string; hash: Uint8Array; at: Date }>('SELECT id, head_seq, hash, at FROM audit_checkpoints ORDER BY id DESC LIMIT 1'))
-    .rows[0];
+  // The head, the last checkpoint and the time of the first entry, in one query (one snapshot): this runs after
+  // every request that may have written to the register.
+  const row = (await db.query<{
+    seq: string; hash: Uint8Array; at: Date; first_at: Date;
+    c_id: string | null; c_head_seq: string | null; c_hash: Uint8Array | null; c_at: Date | null;
+  }>(
+    `SELECT h.seq, h.hash, h.at, c.id AS c_id, c.head_seq AS c_head_seq, c.hash AS c_hash, c.at AS c_at,
+            (SELECT at FROM audit_log ORDER BY seq LIMIT 1) AS first_at
+       FROM (SELECT seq, hash, at FROM audit_log ORDER BY seq DESC LIMIT 1) h
+       LEFT JOIN LATERAL (SELECT id, head_seq, hash, at FROM audit_checkpoints ORDER BY id DESC LIMIT 1) c ON true`,
+  )).rows[0];
+  if (!row) return null;
+  const head: Head = { seq: String(row.seq), hash: Buffer.from(row.hash), at: new Date(row.at) };
+  const lastRow = row.c_id !== null ? { id: String(row.c_id), head_seq: String(row.c_head_seq), hash: row.c_hash!, at: row.c_at! } : undefined;
   // The entry that records the last checkpoint does not call for another one.
   const covered = lastRow ? BigInt(lastRow.head_seq) + 1n : 0n;
   const fresh = BigInt(head.seq) - covered;
   if (fresh <= 0n) return null;
   const now = clock.now();
-  const since = lastRow ? new Date(lastRow.at) : await firstEntryTime(db);
+  const since = new Date(lastRow ? lastRow.at : row.first_at);
   const due = opts.force || fresh >= BigInt(deps.policy.everyEntries) || now.getTime() - since.getTime() >= deps.policy.everyMinutes * 60_000;
   if (!due) return null;
 
@@ -116,11 +125,6 @@ export async function writeCheckpointIfDue(deps: AuditAnchorDeps, opts: { force?
     });
     return checkpoint;
   });
-}
-
-async function firstEntryTime(db: Db): Promise<Date> {
-  const r = await db.query<{ at: Date }>('SELECT at FROM audit_log ORDER BY seq LIMIT 1');
-  return new Date(r.rows[0]!.at);
 }
 
 /**

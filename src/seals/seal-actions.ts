@@ -6,7 +6,7 @@ import { assertUnitScope, auditActor, type Actor } from './actor.js';
 import { appendAudit, listAudit } from './audit.js';
 import type { RegisterDeps } from './deps.js';
 import type { MadeSeal, RevocationReason } from './ports.js';
-import { findSeal, wrongState, type SealRow } from './records.js';
+import { findSeal, SEAL_COLUMNS, wrongState, type SealRow } from './records.js';
 
 /**
  * The life of a made seal (Art. 17(3), 18): active → returned → destroyed, and its operators.
@@ -280,13 +280,18 @@ export async function authorizeSealing(deps: RegisterDeps, actor: Actor, sealId:
   } else {
     throw forbidden('Only an operator, or the platform acting for one, may use a seal.');
   }
-  const seal = await findSeal(deps.db, sealId);
-  const { rows } = await deps.db.query(
-    `SELECT 1 FROM seal_operators o JOIN users u ON u.id = o.user_id
-      WHERE o.seal_id = $1 AND o.user_id = $2 AND o.revoked_at IS NULL AND u.disabled_at IS NULL AND u.unit_id = $3`,
-    [sealId, operatorId, seal.unit_id],
+  // The seal and whether this operator may use it, in one query.
+  const { rows } = await deps.db.query<SealRow & { operator_authorised: boolean }>(
+    `SELECT ${SEAL_COLUMNS},
+            EXISTS (SELECT 1 FROM seal_operators o JOIN users u ON u.id = o.user_id
+                     WHERE o.seal_id = seals.id AND o.user_id = $2 AND o.revoked_at IS NULL AND u.disabled_at IS NULL AND u.unit_id = seals.unit_id) AS operator_authorised
+       FROM seals WHERE id = $1`,
+    [sealId, operatorId],
   );
-  if (rows.length === 0) throw forbidden('This operator is not authorised to use this seal.');
+  const found = rows[0];
+  if (!found) throw notFound('seal-not-found', 'No such seal.', { field: 'id' });
+  const { operator_authorised: authorised, ...seal } = found;
+  if (!authorised) throw forbidden('This operator is not authorised to use this seal.');
   if (seal.status !== 'active') throw wrongState('seal', seal.status, 'active');
   return { seal, operatorId };
 }
