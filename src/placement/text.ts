@@ -55,7 +55,57 @@ export interface PageSelection {
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 let pdfjsLoaded: Promise<PdfJs> | undefined;
-const loadPdfJs = () => (pdfjsLoaded ??= import('pdfjs-dist/legacy/build/pdf.mjs'));
+const loadPdfJs = () => (pdfjsLoaded ??= (async () => {
+  nativeBuiltIns ??= builtInsNow();
+  try {
+    return await import('pdfjs-dist/legacy/build/pdf.mjs');
+  } finally {
+    restoreNativeBuiltIns();
+  }
+})());
+
+/**
+ * pdf.js's legacy build (the one that runs on Node 20) carries core-js, which on loading replaces some of the
+ * thread's own built-ins with slower JavaScript versions where it finds a spec corner the native one misses:
+ * Array.prototype.push (about 3× slower), JSON.parse and JSON.stringify. Everything else on the thread (our PDF
+ * reader, pdf-lib, asn1js) would then run on them. The natives that existed before pdf.js loaded are put back —
+ * after pdf.js itself and after its worker module (loaded with the first document) — and what core-js adds that
+ * Node 20 lacks (Promise.withResolvers, Uint8Array.prototype.toHex, ...) is kept: pdf.js needs those.
+ */
+const BUILT_IN_HOLDERS: [string, object][] = [
+  ['Array.prototype', Array.prototype], ['JSON', JSON], ['Function.prototype', Function.prototype], ['Object', Object],
+  ['Object.prototype', Object.prototype], ['String.prototype', String.prototype], ['Promise', Promise],
+  ['Map.prototype', Map.prototype], ['Set.prototype', Set.prototype], ['Math', Math], ['Number', Number], ['Reflect', Reflect],
+  ['Uint8Array.prototype', Uint8Array.prototype], ['TypedArray.prototype', Object.getPrototypeOf(Uint8Array.prototype) as object],
+  ['ArrayBuffer.prototype', ArrayBuffer.prototype],
+];
+let nativeBuiltIns: Map<object, Map<PropertyKey, PropertyDescriptor>> | undefined;
+
+function builtInsNow(): Map<object, Map<PropertyKey, PropertyDescriptor>> {
+  const out = new Map<object, Map<PropertyKey, PropertyDescriptor>>();
+  for (const [, holder] of BUILT_IN_HOLDERS) {
+    const own = new Map<PropertyKey, PropertyDescriptor>();
+    for (const key of Reflect.ownKeys(holder)) own.set(key, Object.getOwnPropertyDescriptor(holder, key)!);
+    out.set(holder, own);
+  }
+  return out;
+}
+
+/** Puts back every native method a library replaced since the snapshot (methods it added stay). */
+export function restoreNativeBuiltIns(): string[] {
+  const restored: string[] = [];
+  if (!nativeBuiltIns) return restored;
+  for (const [name, holder] of BUILT_IN_HOLDERS) {
+    for (const [key, native] of nativeBuiltIns.get(holder) ?? []) {
+      if (typeof native.value !== 'function') continue;
+      const now = Object.getOwnPropertyDescriptor(holder, key);
+      if (now?.value === native.value || !now?.configurable) continue;
+      Object.defineProperty(holder, key, native);
+      restored.push(`${name}.${String(key)}`);
+    }
+  }
+  return restored;
+}
 
 /**
  * pdf.js's own CMaps, read from its package folder (never fetched). Not its standard font files: text extraction
@@ -105,11 +155,14 @@ export async function extractText(pdf: Uint8Array, which: PageSelection, read?: 
   try {
     doc = await task.promise;
   } catch (e) {
+    restoreNativeBuiltIns();
     await task.destroy();
     const name = (e as { name?: string }).name;
     if (name === 'PasswordException') throw unprocessable('encrypted-pdf', 'The PDF is encrypted; its text cannot be read.');
     throw unprocessable('not-a-pdf', 'The PDF structure could not be read to find its text.');
   }
+  // the first document loads pdf.js's worker module (on this thread), which brings core-js once more
+  restoreNativeBuiltIns();
   try {
     const pageCount = subset ? subset.pageCount : doc.numPages;
     // page n of the document is page `at(n)` of what pdf.js opened
