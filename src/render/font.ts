@@ -39,10 +39,22 @@ export interface SealFont {
 }
 
 let loaded: SealFont | undefined;
+let release: NodeJS.Timeout | undefined;
 
-/** Parses the TTF once (about 0.3 s for the 15 MB file) and caches it for the process. */
+/**
+ * How long the parsed font is kept after its last use. Parsed, it holds some 100 MB of the thread's heap (opentype.js
+ * makes lazy accessors for each of its ~30,000 glyphs), and a service renders seal images rarely (applications,
+ * previews): kept for good, every full garbage collection of the HTTP thread marked it, several times a sealing of a
+ * large document once V8 had shrunk the heap after a quiet minute (3x the CPU of a sealing). A burst of renderings
+ * shares one parse; the first rendering after a quiet spell parses again.
+ */
+export const SEAL_FONT_KEEP_MS = 60_000;
+
+/** Parses the TTF (about 0.3 s for the 15 MB file) and keeps it until SEAL_FONT_KEEP_MS after its last use. */
 export function sealFont(): SealFont {
   if (!loaded) loaded = parseSealFont();
+  clearTimeout(release);
+  release = setTimeout(() => { loaded = undefined; }, SEAL_FONT_KEEP_MS).unref();
   return loaded;
 }
 
