@@ -33,4 +33,5 @@ VOLUME ["/var/lib/seal"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/cli/main.js", "serve"]
+# --initial-old-space-size: as `npm start` (docs/operations/running.md, "Node's heap")
+CMD ["node", "--initial-old-space-size=256", "dist/cli/main.js", "serve"]

@@ -61,6 +61,14 @@ export async function freshPostgresDatabase(url: string): Promise<{ url: string;
   };
 }
 
+/** The Node flags `npm start` runs the service with (package.json), so the bench runs it the same way. */
+export function serviceNodeFlags(): string[] {
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const m = /\bnode((?:\s+--\S+)*)\s+dist\/cli\/main\.js serve\b/.exec(start);
+  if (!m) throw new Error(`package.json's start script does not run "node … dist/cli/main.js serve": ${start}`);
+  return m[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
 /** Starts the compiled service and prepares a unit, a seal and an operator (fails after two minutes). */
 export async function startBenchService(opts: BenchServiceOptions = {}): Promise<BenchService> {
   const cli = join(ROOT, 'dist', 'cli', 'main.js');
@@ -72,7 +80,7 @@ export async function startBenchService(opts: BenchServiceOptions = {}): Promise
   const log = openSync(logFile, 'w');
   // BENCH_SERVICE_NODE_ARGS: extra Node flags for the service, e.g. "--cpu-prof --cpu-prof-dir=bench/out/prof" to profile it.
   const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, cli, 'serve'], {
+  const child: ChildProcess = spawn(process.execPath, [...serviceNodeFlags(), ...nodeArgs, cli, 'serve'], {
     cwd: ROOT,
     stdio: ['ignore', log, log],
     env: {
