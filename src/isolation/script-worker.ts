@@ -7,8 +7,9 @@
  * V8's code cache holds the bytecode of every function that ran, so the next process skips both. Node 20 has no
  * compile cache for modules (module.enableCompileCache is Node 22), hence a script run through node:vm.
  *
- * The cache is kept only beside the file the script came from (the same trust as that file: bytecode is code),
- * with a SHA-256 of its data (V8 would end the process on damaged data rather than refuse it),
+ * The cache is kept only beside the file the script came from (the same trust as that file: bytecode is code), and
+ * used only when this user owns it and no one else may write it (a verifier copied to a shared folder), with a
+ * SHA-256 of its data (V8 would end the process on damaged data rather than refuse it),
  * written after the first job ran (so it holds what ran), atomically (a temporary file renamed); a folder the user
  * cannot write to just means compiling every time. It is used only for the very file it was made from (size,
  * modification time, inode) on the very Node binary (version, architecture, V8); V8 itself also refuses data made
@@ -58,12 +59,21 @@ function bootScriptWorker(load: NodeRequire): void {
   const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest();
   const key = sha256(ws.stamp);
   let cachedData: Buffer | undefined;
+  let fd: number | undefined;
   try {
-    const c = fs.readFileSync(ws.cacheFile);
-    const data = c.subarray(64);
-    if (data.length && c.subarray(0, 32).equals(key) && c.subarray(32, 64).equals(sha256(data))) cachedData = data;
+    // Only a cache this user wrote and no one else can change: in a shared folder (a verifier copied to /tmp) another
+    // user could otherwise put bytecode of their own beside it, and V8 would run it in place of the verifier.
+    fd = fs.openSync(ws.cacheFile, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const st = fs.fstatSync(fd);
+    if (st.isFile() && st.uid === process.getuid?.() && (st.mode & 0o022) === 0) {
+      const c = fs.readFileSync(fd);
+      const data = c.subarray(64);
+      if (data.length && c.subarray(0, 32).equals(key) && c.subarray(32, 64).equals(sha256(data))) cachedData = data;
+    }
   } catch {
     // no cache yet
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${ws.source}\n})`, {
     filename: ws.filename,
@@ -77,13 +87,17 @@ function bootScriptWorker(load: NodeRequire): void {
     beforeOutcome() {
       if (fromCache) return;
       const tmp = `${ws.cacheFile}.${process.pid}-${threadId}.tmp`;
+      let created = false;
       try {
         const data = script.createCachedData();
-        fs.writeFileSync(tmp, Buffer.concat([key, sha256(data), data]), { mode: 0o644 });
+        // 'wx': a new file or nothing (never through a link someone put at that name)
+        const out = fs.openSync(tmp, 'wx', 0o644);
+        created = true;
+        try { fs.writeFileSync(out, Buffer.concat([key, sha256(data), data])); } finally { fs.closeSync(out); }
         fs.renameSync(tmp, ws.cacheFile);
       } catch {
         // A folder the user cannot write to, or a full disk: the next process compiles again.
-        fs.rmSync(tmp, { force: true });
+        if (created) try { fs.rmSync(tmp, { force: true }); } catch { /* left for no one to use: not this user's cache name */ }
       }
     },
   });

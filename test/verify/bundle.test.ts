@@ -4,7 +4,7 @@
  * preload that throws on any socket, DNS lookup or fetch), on a B-LT document: exit 0.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +97,20 @@ describe('offline bundle dist/seal-verify.mjs', () => {
     expect(verify('b-lt.pdf').status).toBe(0);
     expect(readFileSync(cache).subarray(0, 32).equals(made.subarray(0, 32))).toBe(false);
     expect(verify('tampered.pdf').status).toBe(1);
+  });
+
+  test('a code cache someone else could have written (group- or world-writable, another owner) is not used, and is replaced', () => {
+    const cache = `${bundle}.v8cache`;
+    const verify = (file: string) => offline([file, '--trust', 'root.pem']);
+    expect(verify('b-lt.pdf').status).toBe(0);
+    chmodSync(cache, 0o666);
+    expect(verify('b-lt.pdf').status).toBe(0);
+    expect(statSync(cache).mode & 0o022).toBe(0); // written again by this user, not taken as it was
+    if (process.getuid?.() === 0) {
+      chownSync(cache, 4242, 4242);
+      expect(verify('tampered.pdf').status).toBe(1);
+      expect(statSync(cache).uid).toBe(0);
+    }
   });
 
   test('verifies a B-LT document with the network cut: exit 0', () => {
