@@ -282,9 +282,7 @@ export async function authorizeSealing(deps: RegisterDeps, actor: Actor, sealId:
   }
   // The seal and whether this operator may use it, in one query.
   const { rows } = await deps.db.query<SealRow & { operator_authorised: boolean }>(
-    `SELECT ${SEAL_COLUMNS},
-            EXISTS (SELECT 1 FROM seal_operators o JOIN users u ON u.id = o.user_id
-                     WHERE o.seal_id = seals.id AND o.user_id = $2 AND o.revoked_at IS NULL AND u.disabled_at IS NULL AND u.unit_id = seals.unit_id) AS operator_authorised
+    `SELECT ${SEAL_COLUMNS}, ${operatorMayUse('seals', '$2')} AS operator_authorised
        FROM seals WHERE id = $1`,
     [sealId, operatorId],
   );
@@ -295,6 +293,14 @@ export async function authorizeSealing(deps: RegisterDeps, actor: Actor, sealId:
   if (seal.status !== 'active') throw wrongState('seal', seal.status, 'active');
   return { seal, operatorId };
 }
+
+/**
+ * SQL: whether the user `operator` (a parameter) may use the seal row `seal` (a table alias): an operator of it not
+ * revoked, a user not disabled, of the seal's own unit. Checked when a sealing starts and again when it is registered.
+ */
+export const operatorMayUse = (seal: string, operator: string): string =>
+  `EXISTS (SELECT 1 FROM seal_operators o JOIN users u ON u.id = o.user_id
+            WHERE o.seal_id = ${seal}.id AND o.user_id = ${operator} AND o.revoked_at IS NULL AND u.disabled_at IS NULL AND u.unit_id = ${seal}.unit_id)`;
 
 export async function insertSeal(
   tx: Queryable,

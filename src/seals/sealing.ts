@@ -11,10 +11,9 @@ import { documentWorkers } from '../isolation/document-workers.js';
 import { canonicalPixels } from '../render/index.js';
 import { auditActor, type Actor } from './actor.js';
 import { appendAudit } from './audit.js';
-import { findUnit } from './records.js';
 import type { RegisterDeps } from './deps.js';
-import { wrongState, type SealStatus } from './records.js';
-import { authorizeSealing, sealImagePng } from './seal-actions.js';
+import { findUnit, wrongState, type SealStatus } from './records.js';
+import { authorizeSealing, operatorMayUse, sealImagePng } from './seal-actions.js';
 
 /** 用印 using a seal on a document: authorised, sealed as PAdES, written to the usage register. */
 export interface SealingDeps {
@@ -253,9 +252,7 @@ async function sesealOf(deps: SealingDeps, sealId: string): Promise<Buffer> {
 /** The seal's state and the operator's authorisation, read with the seal's row locked FOR SHARE until commit. */
 async function sealStateForUse(tx: Queryable, sealId: string, operatorId: string): Promise<{ status: SealStatus; authorised: boolean }> {
   const { rows } = await tx.query<{ status: SealStatus; authorised: boolean }>(
-    `SELECT s.status,
-            EXISTS (SELECT 1 FROM seal_operators o JOIN users u ON u.id = o.user_id
-                     WHERE o.seal_id = s.id AND o.user_id = $2 AND o.revoked_at IS NULL AND u.disabled_at IS NULL AND u.unit_id = s.unit_id) AS authorised
+    `SELECT s.status, ${operatorMayUse('s', '$2')} AS authorised
        FROM seals s WHERE s.id = $1 FOR SHARE OF s`,
     [sealId, operatorId],
   );
